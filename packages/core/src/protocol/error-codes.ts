@@ -1,0 +1,37 @@
+/**
+ * Every error code Spider Mesh itself produces. Application errors keep their own `code`.
+ * The first three are wire-compatible with the spec (`@spider-mesh/ws` README).
+ */
+export const ErrorCode = {
+  /** No provider for the service, or the provider / relay was lost mid-call. */
+  MICROSERVICE_OFFLINE: 'MICROSERVICE_OFFLINE',
+  /** The service exists but has no such public method. */
+  MICROSERVICE_NOT_FOUND: 'MICROSERVICE_NOT_FOUND',
+  /** No value arrived within the call's inactivity window. */
+  MICROSERVICE_RPC_TIMEOUT: 'MICROSERVICE_RPC_TIMEOUT',
+  /** Wrong argument count, or arguments that cannot be serialised. */
+  INVALID_ARGUMENTS: 'INVALID_ARGUMENTS',
+  /** The provider produced a value that cannot be serialised. */
+  SERIALIZATION_ERROR: 'SERIALIZATION_ERROR',
+  /** A malformed, unknown or unexpected frame. */
+  PROTOCOL_ERROR: 'PROTOCOL_ERROR',
+  /** Peers speak different protocol versions. */
+  PROTOCOL_VERSION_MISMATCH: 'PROTOCOL_VERSION_MISMATCH',
+  /** A frame exceeded the size limit. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The principal may not do this. */
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  /** A limit (calls in flight, rate) was reached; retry later. */
+  OVERLOADED: 'OVERLOADED',
+  /** Another live connection already owns this node id. */
+  NODE_ID_CONFLICT: 'NODE_ID_CONFLICT',
+  /** The same transporter or service instance was registered twice. */
+  ALREADY_REGISTERED: 'ALREADY_REGISTERED',
+  /** The mesh was closed; no further calls are possible. */
+  MESH_CLOSED: 'MESH_CLOSED',
+  /** A bad option or argument given to a Spider Mesh API. */
+  INVALID_OPTION: 'INVALID_OPTION',
+} as const
+
+/** Union of the codes in {@link ErrorCode}. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -1,0 +1,148 @@
+import { Decoder, Encoder } from '@msgpack/msgpack'
+import { ErrorCode } from './error-codes.js'
+import { MeshError } from './errors.js'
+
+/**
+ * Wire frames between a node and a relay. Each WebSocket binary message is one msgpack array
+ * whose first element is the frame type. Payloads (arguments, results, pub/sub messages) ride as
+ * `bin` elements: the relay reads the small header and forwards the payload bytes untouched.
+ */
+export const PROTOCOL_VERSION = 1
+
+/** Frame type numbers. Part of the protocol: never renumber. */
+export const FrameType = {
+  Hello: 1,
+  Welcome: 2,
+  Node: 3,
+  Offline: 4,
+  Services: 5,
+  Request: 6,
+  Response: 7,
+  Cancel: 8,
+  Publish: 9,
+  Subscribe: 10,
+  Unsubscribe: 11,
+  Ping: 12,
+  Pong: 13,
+  Error: 14,
+  Goodbye: 15,
+} as const
+
+/** `[Hello, version, nodeId, services, topics]` — node → relay, first frame on a connection. */
+export type HelloFrame = [typeof FrameType.Hello, number, string, string[], string[]]
+/** `[Welcome, version, nodeId, nodes, heartbeatMs]` — relay → node; `nodes` excludes the receiver. */
+export type WelcomeFrame = [typeof FrameType.Welcome, number, string, [string, string[]][], number]
+/** `[Node, nodeId, services]` — relay → node: a node joined or changed its services. */
+export type NodeFrame = [typeof FrameType.Node, string, string[]]
+/** `[Offline, nodeId]` — relay → node: a node left. */
+export type OfflineFrame = [typeof FrameType.Offline, string]
+/** `[Services, services]` — node → relay: this node's services changed. */
+export type ServicesFrame = [typeof FrameType.Services, string[]]
+/**
+ * `[Request, id, service, method, node, payload]`. node → relay: `node` is the pinned destination
+ * or null. relay → provider: `id` is the relay's own id and `node` is the stamped caller.
+ */
+export type RequestFrame = [typeof FrameType.Request, number, string, string, string | null, Uint8Array]
+/** `[Response, id, kind, payload]` — see ResponseKind. */
+export type ResponseFrame = [typeof FrameType.Response, number, number, Uint8Array | null]
+/** `[Cancel, id]` — the caller no longer wants the response stream. */
+export type CancelFrame = [typeof FrameType.Cancel, number]
+/** `[Publish, topic, payload, source]` — source is null from a node and stamped by the relay. */
+export type PublishFrame = [typeof FrameType.Publish, string, Uint8Array, string | null]
+/** `[Subscribe, topic]`. */
+export type SubscribeFrame = [typeof FrameType.Subscribe, string]
+/** `[Unsubscribe, topic]`. */
+export type UnsubscribeFrame = [typeof FrameType.Unsubscribe, string]
+/** `[Ping, timestamp]` — either side; answered with a Pong carrying the same timestamp. */
+export type PingFrame = [typeof FrameType.Ping, number]
+/** `[Pong, timestamp]`. */
+export type PongFrame = [typeof FrameType.Pong, number]
+/** `[Error, code, message, requestId]` — a protocol-level error; requestId null if not about a call. */
+export type ErrorFrame = [typeof FrameType.Error, string, string, number | null]
+/** `[Goodbye, reason]` — the sender is going away; stop routing to it. */
+export type GoodbyeFrame = [typeof FrameType.Goodbye, string]
+
+/** Any valid frame. */
+export type Frame =
+  | HelloFrame
+  | WelcomeFrame
+  | NodeFrame
+  | OfflineFrame
+  | ServicesFrame
+  | RequestFrame
+  | ResponseFrame
+  | CancelFrame
+  | PublishFrame
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PingFrame
+  | PongFrame
+  | ErrorFrame
+  | GoodbyeFrame
+
+const encoder = new Encoder()
+const decoder = new Decoder()
+
+/** Encodes a frame into a fresh byte array (safe to hand to a socket that queues it). */
+export function encodeFrame(frame: Frame): Uint8Array {
+  return encoder.encode(frame)
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string'
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+const isBin = (v: unknown): v is Uint8Array => v instanceof Uint8Array
+const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr)
+const isNodeList = (v: unknown): boolean =>
+  Array.isArray(v) && v.every((n) => Array.isArray(n) && n.length === 2 && isStr(n[0]) && isStrList(n[1]))
+
+/** Per frame type: expected length and a validator over the decoded array. */
+const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
+  [FrameType.Hello]: [5, (f) => isInt(f[1]) && isStr(f[2]) && isStrList(f[3]) && isStrList(f[4])],
+  [FrameType.Welcome]: [5, (f) => isInt(f[1]) && isStr(f[2]) && isNodeList(f[3]) && isInt(f[4])],
+  [FrameType.Node]: [3, (f) => isStr(f[1]) && isStrList(f[2])],
+  [FrameType.Offline]: [2, (f) => isStr(f[1])],
+  [FrameType.Services]: [2, (f) => isStrList(f[1])],
+  [FrameType.Request]: [
+    6,
+    (f) => isInt(f[1]) && isStr(f[2]) && isStr(f[3]) && (f[4] === null || isStr(f[4])) && isBin(f[5]),
+  ],
+  [FrameType.Response]: [4, (f) => isInt(f[1]) && isInt(f[2]) && f[2] <= 3 && (f[3] === null || isBin(f[3]))],
+  [FrameType.Cancel]: [2, (f) => isInt(f[1])],
+  [FrameType.Publish]: [4, (f) => isStr(f[1]) && isBin(f[2]) && (f[3] === null || isStr(f[3]))],
+  [FrameType.Subscribe]: [2, (f) => isStr(f[1])],
+  [FrameType.Unsubscribe]: [2, (f) => isStr(f[1])],
+  [FrameType.Ping]: [2, (f) => typeof f[1] === 'number'],
+  [FrameType.Pong]: [2, (f) => typeof f[1] === 'number'],
+  [FrameType.Error]: [4, (f) => isStr(f[1]) && isStr(f[2]) && (f[3] === null || isInt(f[3]))],
+  [FrameType.Goodbye]: [2, (f) => isStr(f[1])],
+}
+
+/**
+ * Decodes and validates one frame. Throws a {@link MeshError} with code `PROTOCOL_ERROR` that
+ * says what was wrong for garbage, truncated input, unknown types and wrong field types.
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  let value: unknown
+  try {
+    value = decoder.decode(bytes)
+  } catch (err) {
+    throw new MeshError(
+      ErrorCode.PROTOCOL_ERROR,
+      `Frame is not valid msgpack (${bytes.byteLength} bytes): ${(err as Error).message}`,
+    )
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new MeshError(ErrorCode.PROTOCOL_ERROR, 'Frame must be a non-empty msgpack array')
+  }
+  const shape = shapes[value[0] as number]
+  if (!shape) {
+    throw new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
+  }
+  if (value.length !== shape[0] || !shape[1](value)) {
+    throw new MeshError(
+      ErrorCode.PROTOCOL_ERROR,
+      `Malformed frame of type ${value[0]}: expected ${shape[0]} fields of the documented types`,
+    )
+  }
+  return value as Frame
+}

@@ -1,0 +1,51 @@
+/**
+ * The packets a mesh exchanges with its transporters. Payloads are opaque bytes produced by the
+ * value codec: transporters and the relay move them without looking inside.
+ */
+
+/** Kinds of response a provider sends for one request. `Value` is a `Next` followed by `Complete`. */
+export const ResponseKind = { Next: 0, Complete: 1, Error: 2, Value: 3 } as const
+/** One of {@link ResponseKind}. */
+export type ResponseKindValue = (typeof ResponseKind)[keyof typeof ResponseKind]
+
+/** A call of `service.method(...args)`; `payload` is the encoded argument array. */
+export interface RpcRequestPacket {
+  type: 'request'
+  /** Unique among the sender's pending requests on one connection. */
+  request_id: number
+  service: string
+  method: string
+  payload: Uint8Array
+  /** Pins the call to one node; otherwise the router picks a provider round-robin. */
+  destination_node_id?: string
+  /** The calling node, as stamped by the router on delivery. */
+  source_node_id?: string
+  /** Transporter-private: the connection the response must go back on. */
+  reply_to?: unknown
+}
+
+/** One step of a response stream: a value, the end, or an error (payload = encoded WireError). */
+export interface RpcResponsePacket {
+  type: 'response'
+  request_id: number
+  kind: ResponseKindValue
+  payload?: Uint8Array
+  /** Copied from the request being answered. */
+  reply_to?: unknown
+}
+
+/** A message on a pub/sub topic; `payload` is the encoded message. */
+export interface PublishPacket {
+  type: 'publish'
+  topic: string
+  payload: Uint8Array
+  source_node_id?: string
+}
+
+/** A node as a directory knows it. */
+export interface NodeRef {
+  node_id: string
+  services: string[]
+  /** Last measured round trip to the relay this node was seen through, in ms, when known. */
+  rtt_ms?: number
+}

@@ -1,0 +1,56 @@
+import type { Observable } from 'rxjs'
+import type { NodeRef, PublishPacket, RpcRequestPacket, RpcResponsePacket } from '../protocol/packets.js'
+
+/**
+ * What a transporter may call on the mesh it was registered with. The mesh answers a request by
+ * calling `send()` on the link it came in on, with `reply_to` copied from the request.
+ */
+export interface TransporterHost {
+  /** This mesh's node id. */
+  readonly nodeId: string
+  /**
+   * Delivers an incoming request. Returns a function that stops the call's work (the
+   * transporter calls it when a cancel frame arrives or the caller's connection is lost).
+   */
+  handleRequest(packet: RpcRequestPacket, link: TransportLink): () => void
+  /** Delivers one step of the response to a request this mesh sent. */
+  handleResponse(packet: RpcResponsePacket): void
+  /** Delivers a message on a topic this mesh subscribed to. */
+  handlePublish(packet: PublishPacket): void
+}
+
+/** Service discovery: which nodes provide a service, as a stream and as a snapshot. */
+export interface ServiceDirectory {
+  /** Emits the current providers at once, then on every change. */
+  watchService(service: string): Observable<NodeRef[]>
+  /** The current providers. */
+  listNodes(service: string): NodeRef[]
+}
+
+/** The handle a mesh uses after registration. Optional members are capabilities. */
+export interface TransportLink {
+  /**
+   * RPC: sends a request or a response. For a request, resolves `{ cancel }` whose call sends a
+   * cancel to the provider. Never rejects: failures arrive as error responses
+   * (`MICROSERVICE_OFFLINE` when nothing can carry the request).
+   */
+  send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }>
+  /** Discovery: announces the services this node provides now (the full list). */
+  announce?(services: string[]): void
+  /** Pub/sub: publishes an encoded message; the sender's own listeners are served by the mesh. */
+  publish?(topic: string, payload: Uint8Array): void
+  /** Pub/sub: starts receiving a topic. */
+  subscribe?(topic: string): void
+  /** Pub/sub: stops receiving a topic (transporters may delay this, see `unsubscribeDelayMs`). */
+  unsubscribe?(topic: string): void
+  /** Discovery: the providers this transporter can reach. */
+  directory?: ServiceDirectory
+  /** Called once by `mesh.close()`; the link releases everything it holds for this mesh. */
+  detach(): void | Promise<void>
+}
+
+/** Anything `SpiderMesh.registerTransporter()` accepts. */
+export interface Transporter {
+  /** Links this transporter to a mesh and returns the handle that mesh will use. */
+  attach(host: TransporterHost): TransportLink
+}
