@@ -43,3 +43,35 @@ export {
 // Transport
 /** Contracts a transporter implements and the mesh side it talks to. */
 export type { Transporter, TransportLink, TransporterHost, ServiceDirectory } from './transport/transporter.js'
+/** Connects the meshes of one process to each other (tests, same-process meshes). */
+export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'
+
+// Mesh
+/** One node of the mesh. */
+export { SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
+/** Sink and per-call options of the `mesh.request()` primitive. */
+export type { CallSink, CallOptions } from './mesh/call-sink.js'
+/** Logger contract and the built-in loggers. */
+export { type Logger, consoleLogger, silentLogger } from './mesh/logger.js'
+/** Lifecycle hooks a service may define (never remotely callable). */
+export { LIFECYCLE_HOOKS } from './mesh/service-definition.js'
+
+// API
+/** Class decorator that makes a class a service. */
+export { Microservice, type MicroserviceOptions } from './api/microservice.js'
+/** Typed proxies for remote services. */
+export { RemoteServiceLinker } from './api/remote-service-linker.js'
+/** The Observable-and-Promise a proxy method returns. */
+export { RemoteCall } from './api/remote-call.js'
+/** Declares a typed pub/sub topic. */
+export { defineTopic } from './api/topic.js'
+/** Types of proxies and their options. */
+export type {
+  LinkOptions,
+  RemoteService,
+  RemoteMethod,
+  Yielded,
+  ProxyControls,
+  WaitOptions,
+  ReservedName,
+} from './api/proxy-types.js'

@@ -1,0 +1,51 @@
+import type { Observable } from 'rxjs'
+import type { NodeRef } from '../protocol/packets.js'
+import type { RemoteCall } from './remote-call.js'
+
+/** The value type a provider method yields: unwraps Promise, Observable and Promise<Observable>. */
+export type Yielded<R> = Awaited<R> extends Observable<infer V> ? V : Awaited<R>
+
+/** A provider method as seen through a proxy: same arguments, returns a {@link RemoteCall}. */
+export type RemoteMethod<F> = F extends (...args: infer A) => infer R ? (...args: A) => RemoteCall<Yielded<R>> : never
+
+/** Options of `wait()`. */
+export interface WaitOptions {
+  /** Give up after this many ms with `MICROSERVICE_OFFLINE`. Default: wait until the mesh closes. */
+  timeout?: number
+}
+
+/** The control members every proxy has besides the remote methods. */
+export interface ProxyControls {
+  /** Resolves when at least one provider (the pinned node, if set) is available. */
+  wait(options?: WaitOptions): Promise<void>
+  /** The providers of the service: the current list at once, then every change. */
+  watch(): Observable<NodeRef[]>
+  /** The providers of the service right now. */
+  readonly nodes: NodeRef[]
+  /** Changes options for the calls made after it (e.g. pin `node_id`, change `timeout`). */
+  set(options: Partial<Omit<LinkOptions, 'service'>>): void
+}
+
+/** Names a proxy uses itself; remote methods with these names are reached with `RemoteServiceLinker.invoke()`. */
+export type ReservedName = keyof ProxyControls | 'then' | 'constructor'
+
+/** The typed proxy returned by `RemoteServiceLinker.link<T>()`. */
+export type RemoteService<T> = {
+  [K in keyof T as K extends ReservedName ? never : T[K] extends (...args: any[]) => any ? K : never]: RemoteMethod<T[K]>
+} & ProxyControls
+
+/** Options of `RemoteServiceLinker.link()`. */
+export interface LinkOptions {
+  /** The service name (the provider class name, or its `@Microservice({ name })`). */
+  service: string
+  /** Inactivity window per value in ms; fails with `MICROSERVICE_RPC_TIMEOUT`. Default 30000; 0 disables. */
+  timeout?: number
+  /** Retries for `MICROSERVICE_OFFLINE` before any value arrived: a count, or `{ count, delayMs }`. Default 0. */
+  retry?: number | { count: number; delayMs?: number }
+  /** Delay between retries in ms when `retry` is a number. Default 1000. */
+  retryDelayMs?: number
+  /** When present (even `null` or `0`), emitted instead of any error, then the call completes. */
+  fallback?: unknown
+  /** Pin every call to this node id instead of round-robin. */
+  node_id?: string
+}

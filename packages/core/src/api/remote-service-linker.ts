@@ -1,0 +1,205 @@
+import { filter, firstValueFrom, map, type Observable, race, take, timer } from 'rxjs'
+import type { CallSink } from '../mesh/call-sink.js'
+import type { SpiderMesh } from '../mesh/spider-mesh.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { MeshError } from '../protocol/errors.js'
+import type { NodeRef } from '../protocol/packets.js'
+import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
+import { RemoteCall } from './remote-call.js'
+
+const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_RETRY_DELAY_MS = 1_000
+
+/** Property names that must never turn into remote calls: `await proxy`, inspectors, test matchers. */
+const NOT_REMOTE = new Set(['then', 'constructor', 'toJSON', 'inspect', 'asymmetricMatch', '$$typeof', 'nodeType'])
+
+interface Settings {
+  service: string
+  timeout: number
+  retries: number
+  retryDelayMs: number
+  hasFallback: boolean
+  fallback: unknown
+  node_id: string | undefined
+}
+
+/** The settings and mesh behind a proxy, so `invoke()` can reach them. */
+const proxyState = new WeakMap<object, { mesh: SpiderMesh; settings: Settings }>()
+
+function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
+  const fail = (what: string, value: unknown): never => {
+    throw new MeshError(ErrorCode.INVALID_OPTION, `RemoteServiceLinker: ${what}, got ${JSON.stringify(value)}`)
+  }
+  const service = options.service ?? base?.service
+  if (typeof service !== 'string' || service === '') fail('`service` must be a non-empty string', service)
+  const timeout = options.timeout ?? base?.timeout ?? DEFAULT_TIMEOUT_MS
+  if (typeof timeout !== 'number' || !(timeout >= 0)) fail('`timeout` must be a number of ms >= 0', timeout)
+  let retries = base?.retries ?? 0
+  let retryDelayMs = options.retryDelayMs ?? base?.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS
+  if (typeof options.retry === 'number') retries = options.retry
+  else if (options.retry !== undefined) {
+    if (options.retry === null || typeof options.retry !== 'object') fail('`retry` must be a count or { count, delayMs }', options.retry)
+    retries = options.retry.count
+    retryDelayMs = options.retry.delayMs ?? retryDelayMs
+  }
+  if (!Number.isInteger(retries) || retries < 0) fail('`retry` count must be an integer >= 0', retries)
+  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0)) fail('the retry delay must be a number of ms >= 0', retryDelayMs)
+  const node_id = 'node_id' in options ? options.node_id : base?.node_id
+  if (node_id !== undefined && (typeof node_id !== 'string' || node_id === '')) fail('`node_id` must be a non-empty string', node_id)
+  const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
+  return {
+    service: service as string,
+    timeout,
+    retries,
+    retryDelayMs,
+    hasFallback,
+    fallback: 'fallback' in options ? options.fallback : base?.fallback,
+    node_id,
+  }
+}
+
+/**
+ * Starts one call with the proxy's policies. Without retry or fallback the caller's sink goes
+ * straight to the mesh: the common case allocates nothing extra.
+ */
+function startCall(mesh: SpiderMesh, s: Settings, method: string, args: unknown[], sink: CallSink): () => void {
+  const options = s.node_id === undefined ? { timeout: s.timeout } : { timeout: s.timeout, node_id: s.node_id }
+  if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
+
+  let attempt = 0
+  let emitted = false
+  let cancelCurrent: () => void = () => {}
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  const policy: CallSink = {
+    next(value) {
+      emitted = true
+      sink.next(value)
+    },
+    complete() {
+      sink.complete()
+    },
+    error(error) {
+      // Retrying after a value was emitted would duplicate it; only a call that never started retries.
+      if (!emitted && error.code === ErrorCode.MICROSERVICE_OFFLINE && attempt < s.retries) {
+        attempt++
+        retryTimer = setTimeout(go, s.retryDelayMs)
+        return
+      }
+      if (s.hasFallback) {
+        sink.next(s.fallback)
+        sink.complete()
+      } else {
+        sink.error(error)
+      }
+    },
+  }
+  const go = () => {
+    retryTimer = undefined
+    cancelCurrent = mesh.request(s.service, method, args, options, policy)
+  }
+  go()
+  return () => {
+    if (retryTimer) clearTimeout(retryTimer)
+    cancelCurrent()
+  }
+}
+
+/**
+ * Creates typed proxies for remote services.
+ *
+ * @example
+ * import { RemoteServiceLinker } from '@spider-mesh/core'
+ *
+ * type GreetingService = { hello(name: string): Promise<string> }
+ *
+ * const greeter = RemoteServiceLinker.link<GreetingService>(mesh, { service: 'GreetingService', timeout: 5000 })
+ * await greeter.wait()
+ * console.log(await greeter.hello('world'))
+ */
+export const RemoteServiceLinker = {
+  /**
+   * Returns a proxy whose methods call the service's providers. Each call is a cold Observable
+   * that is also awaitable.
+   */
+  link<T>(mesh: SpiderMesh, options: LinkOptions): RemoteService<T> {
+    if (!mesh || typeof (mesh as Partial<SpiderMesh>).request !== 'function') {
+      throw new MeshError(ErrorCode.INVALID_OPTION, 'RemoteServiceLinker.link() needs a SpiderMesh as its first argument')
+    }
+    const state = { mesh, settings: validate(options ?? {}) }
+    const methods = new Map<string, (...args: unknown[]) => RemoteCall<unknown>>()
+    const controls = {
+      wait: (waitOptions?: WaitOptions) => waitForProvider(mesh, state.settings, waitOptions),
+      watch: (): Observable<NodeRef[]> => watchProviders(mesh, state.settings),
+      set: (next: Partial<Omit<LinkOptions, 'service'>>) => {
+        state.settings = validate({ ...next, service: state.settings.service }, state.settings)
+      },
+    }
+    const proxy = new Proxy(Object.create(null) as object, {
+      get(_target, prop) {
+        if (typeof prop === 'symbol' || NOT_REMOTE.has(prop)) return undefined
+        if (prop === 'nodes') return providersNow(mesh, state.settings)
+        if (prop === 'wait' || prop === 'watch' || prop === 'set') return controls[prop]
+        if (prop === 'toString' || prop === 'valueOf') return () => `[RemoteService ${state.settings.service}]`
+        let fn = methods.get(prop)
+        if (!fn) {
+          fn = (...args: unknown[]) => new RemoteCall((sink) => startCall(mesh, state.settings, prop, args, sink))
+          methods.set(prop, fn)
+        }
+        return fn
+      },
+      has: () => false,
+      set: () => false,
+    })
+    proxyState.set(proxy, state)
+    return proxy as RemoteService<T>
+  },
+
+  /** Calls a remote method whose name the proxy reserves (`wait`, `watch`, `nodes`, `set`, `then`). */
+  invoke<V = unknown>(proxy: object, method: string, ...args: unknown[]): RemoteCall<V> {
+    const state = proxyState.get(proxy)
+    if (!state) throw new MeshError(ErrorCode.INVALID_OPTION, 'invoke() needs a proxy made by RemoteServiceLinker.link()')
+    return new RemoteCall<V>((sink) => startCall(state.mesh, state.settings, method, args, sink as CallSink))
+  },
+}
+
+function matches(nodes: NodeRef[], nodeId: string | undefined): NodeRef[] {
+  return nodeId === undefined ? nodes : nodes.filter((n) => n.node_id === nodeId)
+}
+
+function providersNow(mesh: SpiderMesh, s: Settings): NodeRef[] {
+  return matches(mesh.listNodes(s.service), s.node_id)
+}
+
+function watchProviders(mesh: SpiderMesh, s: Settings): Observable<NodeRef[]> {
+  const nodeId = s.node_id
+  return mesh.watchService(s.service).pipe(map((nodes) => matches(nodes, nodeId)))
+}
+
+function waitForProvider(mesh: SpiderMesh, s: Settings, options: WaitOptions = {}): Promise<void> {
+  if (mesh.closed) {
+    return Promise.reject(new MeshError(ErrorCode.MESH_CLOSED, `Cannot wait for ${s.service}: the mesh is closed`))
+  }
+  const available = watchProviders(mesh, s).pipe(
+    filter((nodes) => nodes.length > 0),
+    map(() => undefined),
+  )
+  const closed = mesh.closing$.pipe(
+    map(() => {
+      throw new MeshError(ErrorCode.MESH_CLOSED, `Stopped waiting for ${s.service}: the mesh was closed`)
+    }),
+  )
+  const sources: Observable<undefined>[] = [available, closed]
+  if (options.timeout !== undefined) {
+    const target = s.node_id === undefined ? `a provider of ${s.service}` : `node ${s.node_id} serving ${s.service}`
+    sources.push(
+      timer(options.timeout).pipe(
+        take(1),
+        map(() => {
+          throw new MeshError(ErrorCode.MICROSERVICE_OFFLINE, `No ${target} appeared within ${options.timeout} ms`)
+        }),
+      ),
+    )
+  }
+  return firstValueFrom(race(sources)).then(() => undefined)
+}
+

@@ -1,0 +1,130 @@
+import { isObservable, type Observable, type Subscription } from 'rxjs'
+import { decodeValue, encodeValue } from '../protocol/codec.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { toWireError, type WireError } from '../protocol/errors.js'
+import { ResponseKind, type ResponseKindValue, type RpcRequestPacket } from '../protocol/packets.js'
+import type { TransportLink } from '../transport/transporter.js'
+import type { ServiceDefinition } from './service-definition.js'
+
+/** A served instance and its definition. */
+export interface LocalService {
+  instance: object
+  definition: ServiceDefinition
+}
+
+const noop = () => {}
+
+/**
+ * Runs one incoming request against a local service and streams the outcome back on `link`.
+ * Returns the function that stops the work (cancel from the caller, or the caller gone).
+ * Never throws: every failure becomes an error response.
+ */
+export function dispatchRequest(
+  service: LocalService | undefined,
+  packet: RpcRequestPacket,
+  link: TransportLink,
+  nodeId: string,
+): () => void {
+  let stopped = false
+  let subscription: Subscription | undefined
+
+  const send = (kind: ResponseKindValue, payload?: Uint8Array) => {
+    if (stopped) return
+    if (kind !== ResponseKind.Next) stopped = true
+    const response =
+      payload === undefined
+        ? { type: 'response' as const, request_id: packet.request_id, kind, reply_to: packet.reply_to }
+        : { type: 'response' as const, request_id: packet.request_id, kind, payload, reply_to: packet.reply_to }
+    void link.send(response)
+  }
+  const fail = (error: WireError) => send(ResponseKind.Error, encodeValue(error))
+  const emit = (kind: ResponseKindValue, value: unknown) => {
+    let payload: Uint8Array
+    try {
+      payload = encodeValue(value)
+    } catch (err) {
+      subscription?.unsubscribe()
+      fail({
+        code: ErrorCode.SERIALIZATION_ERROR,
+        message: `${packet.service}.${packet.method} produced a value that cannot be serialised: ${(err as Error).message}`,
+      })
+      return
+    }
+    send(kind, payload)
+  }
+  const stream = (source: Observable<unknown>) => {
+    subscription = source.subscribe({
+      next: (value) => emit(ResponseKind.Next, value),
+      error: (err) => fail(toWireError(err)),
+      complete: () => send(ResponseKind.Complete),
+    })
+    // A source may complete synchronously inside subscribe(), before `subscription` was set.
+    if (stopped) subscription.unsubscribe()
+  }
+
+  if (!service) {
+    fail({
+      code: ErrorCode.MICROSERVICE_NOT_FOUND,
+      message: `Node ${nodeId} does not provide service "${packet.service}"`,
+    })
+    return noop
+  }
+  const method = service.definition.methods.get(packet.method)
+  if (!method) {
+    fail({
+      code: ErrorCode.MICROSERVICE_NOT_FOUND,
+      message: `Service "${packet.service}" has no method "${packet.method}". Callable methods: ${
+        [...service.definition.methods.keys()].join(', ') || '(none)'
+      }`,
+    })
+    return noop
+  }
+  let args: unknown
+  try {
+    args = decodeValue(packet.payload)
+  } catch (err) {
+    fail({ code: ErrorCode.INVALID_ARGUMENTS, message: `Arguments could not be decoded: ${(err as Error).message}` })
+    return noop
+  }
+  if (!Array.isArray(args)) {
+    fail({ code: ErrorCode.INVALID_ARGUMENTS, message: 'Arguments must be encoded as an array' })
+    return noop
+  }
+  if (args.length > method.maxArgs) {
+    fail({
+      code: ErrorCode.INVALID_ARGUMENTS,
+      message: `${packet.service}.${packet.method} takes at most ${method.maxArgs} argument(s), got ${args.length}`,
+    })
+    return noop
+  }
+
+  let result: unknown
+  try {
+    result = method.fn.apply(service.instance, args)
+  } catch (err) {
+    fail(toWireError(err))
+    return noop
+  }
+  if (isObservable(result)) {
+    stream(result)
+  } else if (isThenable(result)) {
+    result.then(
+      (value) => {
+        if (stopped) return
+        if (isObservable(value)) stream(value)
+        else emit(ResponseKind.Value, value)
+      },
+      (err) => fail(toWireError(err)),
+    )
+  } else {
+    emit(ResponseKind.Value, result)
+  }
+  return () => {
+    stopped = true
+    subscription?.unsubscribe()
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+}

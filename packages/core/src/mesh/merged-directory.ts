@@ -1,0 +1,67 @@
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs'
+import type { NodeRef } from '../protocol/packets.js'
+import type { ServiceDirectory } from '../transport/transporter.js'
+
+/**
+ * The union of every registered transporter's directory: a node seen through two relays is one
+ * entry. Directories registered later join existing watches.
+ */
+export class MergedDirectory implements ServiceDirectory {
+  #directories = new BehaviorSubject<ServiceDirectory[]>([])
+
+  add(directory: ServiceDirectory): void {
+    this.#directories.next([...this.#directories.value, directory])
+  }
+
+  remove(directory: ServiceDirectory): void {
+    this.#directories.next(this.#directories.value.filter((d) => d !== directory))
+  }
+
+  watchService(service: string): Observable<NodeRef[]> {
+    return this.#directories.pipe(
+      switchMap((dirs) =>
+        dirs.length === 0 ? of([]) : combineLatest(dirs.map((d) => d.watchService(service))).pipe(map(mergeNodes)),
+      ),
+      distinctUntilChanged(sameNodes),
+    )
+  }
+
+  listNodes(service: string): NodeRef[] {
+    return mergeNodes(this.#directories.value.map((d) => d.listNodes(service)))
+  }
+
+  /** Whether any directory lists `service` (optionally on `nodeId`). */
+  has(directory: ServiceDirectory, service: string, nodeId?: string): boolean {
+    const nodes = directory.listNodes(service)
+    return nodeId === undefined ? nodes.length > 0 : nodes.some((n) => n.node_id === nodeId)
+  }
+
+  complete(): void {
+    this.#directories.complete()
+  }
+}
+
+function mergeNodes(lists: NodeRef[][]): NodeRef[] {
+  if (lists.length === 1) return lists[0]!
+  const byId = new Map<string, NodeRef>()
+  for (const list of lists) {
+    for (const node of list) {
+      const seen = byId.get(node.node_id)
+      if (!seen) byId.set(node.node_id, node)
+      else byId.set(node.node_id, { ...seen, services: [...new Set([...seen.services, ...node.services])] })
+    }
+  }
+  return [...byId.values()]
+}
+
+function sameNodes(a: NodeRef[], b: NodeRef[]): boolean {
+  if (a.length !== b.length) return false
+  return a.every((node, i) => {
+    const other = b[i]!
+    return (
+      node.node_id === other.node_id &&
+      node.services.length === other.services.length &&
+      node.services.every((s, j) => s === other.services[j])
+    )
+  })
+}

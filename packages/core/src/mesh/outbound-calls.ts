@@ -1,0 +1,165 @@
+import { decodeValue, encodeValue, findUnserialisable } from '../protocol/codec.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { fromWireError, MeshError } from '../protocol/errors.js'
+import { ResponseKind, type RpcRequestPacket, type RpcResponsePacket } from '../protocol/packets.js'
+import type { TransportLink } from '../transport/transporter.js'
+import type { CallOptions, CallSink } from './call-sink.js'
+
+interface PendingCall {
+  sink: CallSink
+  service: string
+  method: string
+  /** Set once the transporter resolves the send; null while it has not. */
+  cancel: (() => void) | null
+  timer: ReturnType<typeof setTimeout> | undefined
+  timeout: number
+  lastActivity: number
+}
+
+const noop = () => {}
+
+/**
+ * The calls this mesh has sent and not yet seen end. Keyed by a per-mesh counter, so a response
+ * is one map lookup whatever the number of services or nodes.
+ */
+export class OutboundCalls {
+  #pending = new Map<number, PendingCall>()
+  #nextId = 1
+
+  get size(): number {
+    return this.#pending.size
+  }
+
+  /** Sends one call over `link`; returns the function that cancels it. */
+  start(
+    link: TransportLink,
+    service: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+    sink: CallSink,
+  ): () => void {
+    let payload: Uint8Array
+    try {
+      payload = encodeValue(args)
+    } catch (err) {
+      const why = findUnserialisable(args, 'args') ?? (err as Error).message
+      sink.error(
+        new MeshError(
+          ErrorCode.INVALID_ARGUMENTS,
+          `Cannot send ${service}.${method}(): ${why}. Arguments must be plain data (no functions, symbols or cycles).`,
+        ),
+      )
+      return noop
+    }
+    const id = this.#nextId++
+    const timeout = options.timeout ?? 0
+    const call: PendingCall = { sink, service, method, cancel: null, timer: undefined, timeout, lastActivity: 0 }
+    this.#pending.set(id, call)
+    if (timeout > 0) {
+      call.lastActivity = Date.now()
+      call.timer = setTimeout(() => this.#onTimer(id), timeout)
+    }
+    const packet: RpcRequestPacket = { type: 'request', request_id: id, service, method, payload }
+    if (options.node_id !== undefined) packet.destination_node_id = options.node_id
+    link.send(packet).then(
+      (handle) => {
+        // Unsubscribed before the transporter answered (same tick as the call): cancel now.
+        if (this.#pending.get(id) === call) call.cancel = handle.cancel
+        else if (call.cancel === null) handle.cancel()
+      },
+      (err) => this.#fail(id, new MeshError(ErrorCode.MICROSERVICE_OFFLINE, `Could not send: ${err}`)),
+    )
+    return () => this.cancel(id)
+  }
+
+  /** Stops waiting for a call and tells its provider. Unknown ids are ignored (the call ended). */
+  cancel(id: number): void {
+    const call = this.#pending.get(id)
+    if (call) this.#end(id, call, true)
+  }
+
+  /** Routes one response step to its call. */
+  handleResponse(packet: RpcResponsePacket): void {
+    const call = this.#pending.get(packet.request_id)
+    if (!call) return
+    const kind = packet.kind
+    if (kind === ResponseKind.Next) {
+      if (call.timeout > 0) call.lastActivity = Date.now()
+      const value = this.#decode(packet, call)
+      if (value !== FAILED) call.sink.next(value)
+      return
+    }
+    this.#end(packet.request_id, call, false)
+    if (kind === ResponseKind.Value) {
+      const value = this.#decode(packet, call)
+      if (value === FAILED) return
+      call.sink.next(value)
+      call.sink.complete()
+    } else if (kind === ResponseKind.Complete) {
+      call.sink.complete()
+    } else {
+      const wire = this.#decode(packet, call)
+      if (wire !== FAILED) call.sink.error(fromWireError(wire))
+    }
+  }
+
+  /** Ends every pending call with `error` (mesh closing). */
+  failAll(error: MeshError): void {
+    for (const id of [...this.#pending.keys()]) this.#fail(id, error)
+  }
+
+  #decode(packet: RpcResponsePacket, call: PendingCall): unknown {
+    try {
+      return packet.payload === undefined ? undefined : decodeValue(packet.payload)
+    } catch (err) {
+      this.#end(packet.request_id, call, true)
+      call.sink.error(
+        new MeshError(
+          ErrorCode.PROTOCOL_ERROR,
+          `Response to ${call.service}.${call.method} could not be decoded: ${(err as Error).message}`,
+        ),
+      )
+      return FAILED
+    }
+  }
+
+  /**
+   * Forgets a call. With `cancelRemote`, the provider is told to stop; if the transporter has not
+   * yet handed over its cancel handle, `cancel` stays null and the handle is used on arrival.
+   * Without it (the provider ended the call), a late handle is dropped unused.
+   */
+  #end(id: number, call: PendingCall, cancelRemote: boolean): void {
+    this.#pending.delete(id)
+    if (call.timer) clearTimeout(call.timer)
+    if (cancelRemote) call.cancel?.()
+    else if (call.cancel === null) call.cancel = noop
+  }
+
+  #fail(id: number, error: MeshError): void {
+    const call = this.#pending.get(id)
+    if (!call) return
+    this.#end(id, call, true)
+    call.sink.error(error)
+  }
+
+  /** One timer per call, re-armed only when it fires early: resetting it on every value would cost a timer per item. */
+  #onTimer(id: number): void {
+    const call = this.#pending.get(id)
+    if (!call) return
+    const idle = Date.now() - call.lastActivity
+    if (idle < call.timeout) {
+      call.timer = setTimeout(() => this.#onTimer(id), call.timeout - idle)
+      return
+    }
+    this.#fail(
+      id,
+      new MeshError(
+        ErrorCode.MICROSERVICE_RPC_TIMEOUT,
+        `${call.service}.${call.method} sent nothing for ${call.timeout} ms (timeout); the call was cancelled`,
+      ),
+    )
+  }
+}
+
+const FAILED = Symbol('failed')

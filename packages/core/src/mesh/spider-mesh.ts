@@ -1,0 +1,290 @@
+import { Observable, Subject } from 'rxjs'
+import { encodeValue, findUnserialisable } from '../protocol/codec.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { MeshError } from '../protocol/errors.js'
+import type { NodeRef, PublishPacket, RpcRequestPacket, RpcResponsePacket } from '../protocol/packets.js'
+import type { ServiceDirectory, Transporter, TransporterHost, TransportLink } from '../transport/transporter.js'
+import type { CallOptions, CallSink } from './call-sink.js'
+import { dispatchRequest, type LocalService } from './inbound-dispatch.js'
+import { consoleLogger, type Logger } from './logger.js'
+import { MergedDirectory } from './merged-directory.js'
+import { randomNodeId } from './node-id.js'
+import { OutboundCalls } from './outbound-calls.js'
+import { claimInstance, leaveProcessMesh, offerProcessMesh } from './process-mesh.js'
+import { serviceDefinitionOf } from './service-definition.js'
+import { TopicHub } from './topic-hub.js'
+
+/** Options of {@link SpiderMesh}. */
+export interface SpiderMeshOptions {
+  /** This node's id on the mesh. Default: a random `node-<uuid>`. */
+  nodeId?: string
+  /** Where the mesh reports what it notices. Default: warnings and errors to the console. */
+  logger?: Logger
+}
+
+/** A pub/sub topic carrying messages of type `T`; create with `defineTopic`. */
+export interface Topic<T> {
+  readonly name: string
+  /** Type carrier only; never set. */
+  readonly __message?: T
+}
+
+/**
+ * One node of the mesh: serves local `@Microservice` instances, sends calls through its
+ * transporters, and merges their directories. The first mesh created in a process also serves
+ * instances constructed without an explicit mesh.
+ *
+ * @example
+ * import { SpiderMesh } from '@spider-mesh/core'
+ * import { WebsocketTransporter } from '@spider-mesh/ws/node'
+ *
+ * const transporter = new WebsocketTransporter()
+ * transporter.connect('ws://127.0.0.1:8787')
+ * const mesh = new SpiderMesh()
+ * mesh.registerTransporter(transporter)
+ */
+export class SpiderMesh implements ServiceDirectory {
+  /** This node's id. */
+  readonly nodeId: string
+  readonly #logger: Logger
+  readonly #transporters = new Set<Transporter>()
+  #links: TransportLink[] = []
+  readonly #services = new Map<string, LocalService>()
+  readonly #instances = new Map<object, string>()
+  readonly #outbound = new OutboundCalls()
+  readonly #directory = new MergedDirectory()
+  readonly #topics: TopicHub
+  readonly #closing = new Subject<void>()
+  readonly #host: TransporterHost
+  #closed = false
+
+  constructor(options: SpiderMeshOptions = {}) {
+    if (options.nodeId !== undefined && (typeof options.nodeId !== 'string' || options.nodeId === '')) {
+      throw new MeshError(ErrorCode.INVALID_OPTION, `nodeId must be a non-empty string, got ${JSON.stringify(options.nodeId)}`)
+    }
+    this.nodeId = options.nodeId ?? randomNodeId()
+    this.#logger = options.logger ?? consoleLogger
+    this.#topics = new TopicHub(
+      (topic) => {
+        for (const link of this.#links) link.subscribe?.(topic)
+      },
+      (topic) => {
+        for (const link of this.#links) link.unsubscribe?.(topic)
+      },
+      (topic, err) => this.#logger.warn(`Dropped a message on topic "${topic}" that could not be decoded`, err),
+    )
+    const nodeId = this.nodeId
+    this.#host = {
+      nodeId,
+      handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
+        dispatchRequest(this.#services.get(packet.service), packet, link, nodeId),
+      handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
+      handlePublish: (packet: PublishPacket) => this.#topics.deliver(packet),
+    }
+    offerProcessMesh(this)
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Names of the services this node serves. */
+  get services(): string[] {
+    return [...this.#services.keys()]
+  }
+
+  /** Number of calls this node has sent that have not ended (for diagnostics and tests). */
+  get pendingCalls(): number {
+    return this.#outbound.size
+  }
+
+  /**
+   * Links every capability the transporter has — RPC, discovery, pub/sub and its
+   * `ServiceDirectory` — to this mesh. Registering the same transporter twice is an error.
+   */
+  registerTransporter(transporter: Transporter): this {
+    this.#assertOpen('registerTransporter')
+    if (typeof (transporter as Partial<Transporter>)?.attach !== 'function') {
+      throw new MeshError(ErrorCode.INVALID_OPTION, 'registerTransporter() needs a transporter (an object with attach())')
+    }
+    if (this.#transporters.has(transporter)) {
+      throw new MeshError(ErrorCode.ALREADY_REGISTERED, 'This transporter is already registered on this mesh')
+    }
+    const link = transporter.attach(this.#host)
+    this.#transporters.add(transporter)
+    this.#links = [...this.#links, link]
+    link.announce?.(this.services)
+    for (const topic of this.#topics.topics()) link.subscribe?.(topic)
+    if (link.directory) this.#directory.add(link.directory)
+    return this
+  }
+
+  /**
+   * Serves a `@Microservice` instance on this mesh (and not on the process mesh). Resolves once
+   * its `warmUp()` hook, if any, has finished and the service is announced.
+   */
+  async provide(instance: object): Promise<void> {
+    this.#assertOpen('provide')
+    const definition = instance !== null && typeof instance === 'object' ? serviceDefinitionOf(instance) : undefined
+    if (!definition) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `provide() needs an instance of a @Microservice class, got ${describe(instance)}`,
+      )
+    }
+    claimInstance(instance)
+    if (this.#instances.has(instance)) return
+    const existing = this.#services.get(definition.name)
+    if (existing) {
+      throw new MeshError(
+        ErrorCode.ALREADY_REGISTERED,
+        `Service "${definition.name}" is already served by another instance on node ${this.nodeId}`,
+      )
+    }
+    // Reserve the name while warming up, so a second instance fails fast instead of racing.
+    this.#instances.set(instance, definition.name)
+    const warmUp = (instance as { warmUp?: () => unknown }).warmUp
+    if (typeof warmUp === 'function') {
+      try {
+        await warmUp.call(instance)
+      } catch (err) {
+        this.#instances.delete(instance)
+        throw err
+      }
+    }
+    if (this.#closed || !this.#instances.has(instance)) return
+    this.#services.set(definition.name, { instance, definition })
+    this.#announce()
+    this.#logger.debug(`Serving ${definition.name} on ${this.nodeId}`)
+  }
+
+  /** Stops serving an instance; new calls no longer reach it. */
+  unprovide(instance: object): void {
+    const name = this.#instances.get(instance)
+    if (name === undefined) return
+    this.#instances.delete(instance)
+    if (this.#services.get(name)?.instance === instance) {
+      this.#services.delete(name)
+      this.#announce()
+    }
+  }
+
+  /**
+   * Sends one call and reports its outcome to `sink`; returns the function that cancels it.
+   * The typed way to call is `RemoteServiceLinker.link()`; this is the primitive under it.
+   */
+  request(service: string, method: string, args: unknown[], options: CallOptions, sink: CallSink): () => void {
+    if (this.#closed) {
+      sink.error(new MeshError(ErrorCode.MESH_CLOSED, `Cannot call ${service}.${method}(): the mesh is closed`))
+      return noop
+    }
+    const link = this.#pickLink(service, options.node_id)
+    if (!link) {
+      sink.error(
+        new MeshError(
+          ErrorCode.MICROSERVICE_OFFLINE,
+          `Cannot call ${service}.${method}(): no transporter is registered on this mesh`,
+        ),
+      )
+      return noop
+    }
+    return this.#outbound.start(link, service, method, args, options, sink)
+  }
+
+  /** Emits the providers of `service` at once, then on every change (merged over transporters). */
+  watchService(service: string): Observable<NodeRef[]> {
+    return this.#directory.watchService(service)
+  }
+
+  /** The current providers of `service`. */
+  listNodes(service: string): NodeRef[] {
+    return this.#directory.listNodes(service)
+  }
+
+  /** Emits once when the mesh closes. */
+  get closing$(): Observable<void> {
+    return this.#closing.asObservable()
+  }
+
+  /** Publishes a message to every listener of the topic, on this node and on subscribed nodes. */
+  publish<T>(topic: Topic<T> | string, message: T): void {
+    this.#assertOpen('publish')
+    const name = topicName(topic)
+    let payload: Uint8Array
+    try {
+      payload = encodeValue(message)
+    } catch (err) {
+      throw new MeshError(
+        ErrorCode.INVALID_ARGUMENTS,
+        `Cannot publish on "${name}": ${findUnserialisable(message, 'message') ?? (err as Error).message}`,
+      )
+    }
+    this.#topics.deliver({ type: 'publish', topic: name, payload, source_node_id: this.nodeId })
+    for (const link of this.#links) link.publish?.(name, payload)
+  }
+
+  /** Messages published on the topic, as an Observable; subscribing starts listening. */
+  listen<T>(topic: Topic<T> | string): Observable<T> {
+    return this.#topics.listen<T>(topicName(topic))
+  }
+
+  /**
+   * Leaves the mesh: pending calls end with `MESH_CLOSED`, listeners complete, every transporter
+   * link is detached (which stops the work of calls this node was serving).
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    leaveProcessMesh(this)
+    this.#outbound.failAll(new MeshError(ErrorCode.MESH_CLOSED, 'The mesh was closed while the call was pending'))
+    this.#topics.complete()
+    this.#closing.next()
+    this.#closing.complete()
+    const links = this.#links
+    this.#links = []
+    this.#services.clear()
+    this.#instances.clear()
+    await Promise.all(links.map((link) => link.detach()))
+  }
+
+  /** Serves an instance constructed without an explicit mesh (called by the process-mesh module). */
+  serveUnclaimed(instance: object): void {
+    this.provide(instance).catch((err) =>
+      this.#logger.error(`Could not serve ${describe(instance)}: ${(err as Error).message}`),
+    )
+  }
+
+  #announce(): void {
+    const services = this.services
+    for (const link of this.#links) link.announce?.(services)
+  }
+
+  #pickLink(service: string, nodeId: string | undefined): TransportLink | undefined {
+    const links = this.#links
+    if (links.length <= 1) return links[0]
+    for (const link of links) {
+      if (link.directory && this.#directory.has(link.directory, service, nodeId)) return link
+    }
+    return links[0]
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#closed) throw new MeshError(ErrorCode.MESH_CLOSED, `Cannot ${what}(): the mesh is closed`)
+  }
+}
+
+const noop = () => {}
+
+function topicName(topic: Topic<unknown> | string): string {
+  const name = typeof topic === 'string' ? topic : topic?.name
+  if (typeof name !== 'string' || name === '') {
+    throw new MeshError(ErrorCode.INVALID_OPTION, `A topic must be a non-empty string, got ${describe(topic)}`)
+  }
+  return name
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value)
+  return `an instance of ${value.constructor?.name ?? 'Object'}`
+}

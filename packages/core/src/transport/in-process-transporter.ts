@@ -1,0 +1,248 @@
+import { BehaviorSubject, distinctUntilChanged, map, type Observable } from 'rxjs'
+import { encodeValue } from '../protocol/codec.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { MeshError } from '../protocol/errors.js'
+import { type NodeRef, ResponseKind, type RpcRequestPacket, type RpcResponsePacket } from '../protocol/packets.js'
+import type { ServiceDirectory, Transporter, TransporterHost, TransportLink } from './transporter.js'
+
+/** Options of {@link InProcessTransporter}. */
+export interface InProcessTransporterOptions {
+  /** How long a topic subscription outlives its last local listener, in ms. Default 10000. */
+  unsubscribeDelayMs?: number
+}
+
+/** A request in flight between two endpoints. */
+interface Route {
+  caller: Endpoint
+  callerId: number
+  provider: Endpoint
+  stop: () => void
+}
+
+/**
+ * A transporter that connects the meshes of one process: register the same instance on several
+ * `SpiderMesh`es and they call each other, discover each other and share topics, with the same
+ * routing rules as the relay (round-robin, pinning, `MICROSERVICE_OFFLINE` when a provider
+ * leaves mid-call). Delivery is asynchronous (a microtask) and every payload is copied as bytes,
+ * so code behaves as it will across the network.
+ *
+ * @example
+ * import { InProcessTransporter, SpiderMesh } from '@spider-mesh/core'
+ *
+ * const bus = new InProcessTransporter()
+ * const a = new SpiderMesh().registerTransporter(bus)
+ * const b = new SpiderMesh().registerTransporter(bus)
+ */
+export class InProcessTransporter implements Transporter {
+  readonly #unsubscribeDelayMs: number
+  readonly #endpoints = new Map<string, Endpoint>()
+  readonly #routes = new Map<number, Route>()
+  readonly #cursors = new Map<string, number>()
+  readonly #nodes = new BehaviorSubject<NodeRef[]>([])
+  #nextRouteId = 1
+
+  constructor(options: InProcessTransporterOptions = {}) {
+    this.#unsubscribeDelayMs = options.unsubscribeDelayMs ?? 10_000
+  }
+
+  attach(host: TransporterHost): TransportLink {
+    if (this.#endpoints.has(host.nodeId)) {
+      throw new MeshError(
+        ErrorCode.NODE_ID_CONFLICT,
+        `Node id ${host.nodeId} is already attached to this in-process transporter`,
+      )
+    }
+    const endpoint = new Endpoint(this, host, this.#unsubscribeDelayMs)
+    this.#endpoints.set(host.nodeId, endpoint)
+    return endpoint
+  }
+
+  /** Number of requests in flight (for tests). */
+  get inFlight(): number {
+    return this.#routes.size
+  }
+
+  /** @internal */
+  directory: ServiceDirectory = {
+    watchService: (service: string): Observable<NodeRef[]> =>
+      this.#nodes.pipe(
+        map((nodes) => nodes.filter((n) => n.services.includes(service))),
+        distinctUntilChanged((a, b) => a.length === b.length && a.every((n, i) => n === b[i])),
+      ),
+    listNodes: (service: string): NodeRef[] => this.#nodes.value.filter((n) => n.services.includes(service)),
+  }
+
+  /** @internal */
+  publishNodes(): void {
+    const nodes: NodeRef[] = []
+    for (const endpoint of this.#endpoints.values()) if (endpoint.node.services.length > 0) nodes.push(endpoint.node)
+    this.#nodes.next(nodes)
+  }
+
+  /** @internal Routes a request like the relay: pinned node, else round-robin over providers. */
+  route(caller: Endpoint, packet: RpcRequestPacket): () => void {
+    const provider = this.#pick(packet.service, packet.destination_node_id)
+    if (!provider) {
+      const target =
+        packet.destination_node_id === undefined
+          ? `No provider for service "${packet.service}"`
+          : `Node ${packet.destination_node_id} is not serving "${packet.service}"`
+      caller.deliverError(packet.request_id, ErrorCode.MICROSERVICE_OFFLINE, target)
+      return () => {}
+    }
+    const id = this.#nextRouteId++
+    const route: Route = { caller, callerId: packet.request_id, provider, stop: () => {} }
+    this.#routes.set(id, route)
+    const forwarded: RpcRequestPacket = {
+      type: 'request',
+      request_id: id,
+      service: packet.service,
+      method: packet.method,
+      payload: packet.payload.slice(),
+      source_node_id: caller.node.node_id,
+      reply_to: provider,
+    }
+    queueMicrotask(() => {
+      if (this.#routes.get(id) === route) route.stop = provider.host.handleRequest(forwarded, provider)
+    })
+    return () => {
+      if (this.#routes.get(id) !== route) return
+      this.#routes.delete(id)
+      queueMicrotask(() => route.stop())
+    }
+  }
+
+  /** @internal Forwards a provider's response to the caller; ignores responses from anyone else. */
+  respond(from: Endpoint, packet: RpcResponsePacket): void {
+    const route = this.#routes.get(packet.request_id)
+    if (!route || route.provider !== from) return
+    if (packet.kind !== ResponseKind.Next) this.#routes.delete(packet.request_id)
+    const response: RpcResponsePacket = { type: 'response', request_id: route.callerId, kind: packet.kind }
+    if (packet.payload) response.payload = packet.payload.slice()
+    queueMicrotask(() => route.caller.deliver(response))
+  }
+
+  /** @internal Delivers a publication to every other subscribed endpoint. */
+  publish(from: Endpoint, topic: string, payload: Uint8Array): void {
+    for (const endpoint of this.#endpoints.values()) {
+      if (endpoint === from || !endpoint.subscribed(topic)) continue
+      const packet = { type: 'publish' as const, topic, payload: payload.slice(), source_node_id: from.node.node_id }
+      queueMicrotask(() => endpoint.host.handlePublish(packet))
+    }
+  }
+
+  /** @internal An endpoint leaves: its callers get MICROSERVICE_OFFLINE, its providers a cancel. */
+  detach(endpoint: Endpoint): void {
+    this.#endpoints.delete(endpoint.node.node_id)
+    for (const [id, route] of this.#routes) {
+      if (route.provider === endpoint) {
+        this.#routes.delete(id)
+        route.stop()
+        route.caller.deliverError(
+          route.callerId,
+          ErrorCode.MICROSERVICE_OFFLINE,
+          `Provider node ${endpoint.node.node_id} went offline during the call`,
+        )
+      } else if (route.caller === endpoint) {
+        this.#routes.delete(id)
+        queueMicrotask(() => route.stop())
+      }
+    }
+    this.publishNodes()
+  }
+
+  #pick(service: string, nodeId: string | undefined): Endpoint | undefined {
+    if (nodeId !== undefined) {
+      const endpoint = this.#endpoints.get(nodeId)
+      return endpoint?.node.services.includes(service) ? endpoint : undefined
+    }
+    const providers = this.directory.listNodes(service)
+    if (providers.length === 0) return undefined
+    const cursor = (this.#cursors.get(service) ?? 0) % providers.length
+    this.#cursors.set(service, cursor + 1)
+    return this.#endpoints.get(providers[cursor]!.node_id)
+  }
+}
+
+/** One mesh's link to an {@link InProcessTransporter}. */
+class Endpoint implements TransportLink {
+  node: NodeRef
+  readonly #topics = new Set<string>()
+  readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
+  #attached = true
+
+  constructor(
+    readonly bus: InProcessTransporter,
+    readonly host: TransporterHost,
+    readonly unsubscribeDelayMs: number,
+  ) {
+    this.node = { node_id: host.nodeId, services: [] }
+  }
+
+  get directory(): ServiceDirectory {
+    return this.bus.directory
+  }
+
+  send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }> {
+    if (!this.#attached) {
+      if (packet.type === 'request') {
+        this.deliverError(packet.request_id, ErrorCode.MICROSERVICE_OFFLINE, 'The in-process transporter link is closed')
+      }
+      return Promise.resolve({ cancel: () => {} })
+    }
+    if (packet.type === 'response') {
+      this.bus.respond(this, packet)
+      return Promise.resolve({ cancel: () => {} })
+    }
+    return Promise.resolve({ cancel: this.bus.route(this, packet) })
+  }
+
+  announce(services: string[]): void {
+    this.node = { node_id: this.node.node_id, services: [...services] }
+    this.bus.publishNodes()
+  }
+
+  publish(topic: string, payload: Uint8Array): void {
+    if (this.#attached) this.bus.publish(this, topic, payload)
+  }
+
+  subscribe(topic: string): void {
+    const timer = this.#leaving.get(topic)
+    if (timer) clearTimeout(timer)
+    this.#leaving.delete(topic)
+    this.#topics.add(topic)
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.#leaving.has(topic)) return
+    this.#leaving.set(
+      topic,
+      setTimeout(() => {
+        this.#leaving.delete(topic)
+        this.#topics.delete(topic)
+      }, this.unsubscribeDelayMs),
+    )
+  }
+
+  subscribed(topic: string): boolean {
+    return this.#topics.has(topic)
+  }
+
+  deliver(packet: RpcResponsePacket): void {
+    if (this.#attached) this.host.handleResponse(packet)
+  }
+
+  deliverError(requestId: number, code: string, message: string): void {
+    const payload = encodeValue({ code, message })
+    queueMicrotask(() => this.deliver({ type: 'response', request_id: requestId, kind: ResponseKind.Error, payload }))
+  }
+
+  detach(): void {
+    if (!this.#attached) return
+    this.#attached = false
+    for (const timer of this.#leaving.values()) clearTimeout(timer)
+    this.#leaving.clear()
+    this.#topics.clear()
+    this.bus.detach(this)
+  }
+}
