@@ -1,7 +1,7 @@
-import { ErrorCode } from '../protocol/error-codes.js'
-import { MeshError } from '../protocol/errors.js'
 import { serveOnProcessMesh } from '../mesh/process-mesh.js'
 import { defineService } from '../mesh/service-definition.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { MeshError } from '../protocol/errors.js'
 
 /** Options of {@link Microservice}. */
 export interface MicroserviceOptions {

@@ -6,7 +6,9 @@ import type { RemoteCall } from './remote-call.js'
 export type Yielded<R> = Awaited<R> extends Observable<infer V> ? V : Awaited<R>
 
 /** A provider method as seen through a proxy: same arguments, returns a {@link RemoteCall}. */
-export type RemoteMethod<F> = F extends (...args: infer A) => infer R ? (...args: A) => RemoteCall<Yielded<R>> : never
+export type RemoteMethod<F> = F extends (...args: infer A) => infer R
+  ? (...args: A) => RemoteCall<Yielded<R>>
+  : never
 
 /** Options of `wait()`. */
 export interface WaitOptions {
@@ -31,7 +33,11 @@ export type ReservedName = keyof ProxyControls | 'then' | 'constructor'
 
 /** The typed proxy returned by `RemoteServiceLinker.link<T>()`. */
 export type RemoteService<T> = {
-  [K in keyof T as K extends ReservedName ? never : T[K] extends (...args: any[]) => any ? K : never]: RemoteMethod<T[K]>
+  [K in keyof T as K extends ReservedName
+    ? never
+    : T[K] extends (...args: any[]) => any
+      ? K
+      : never]: RemoteMethod<T[K]>
 } & ProxyControls
 
 /** Options of `RemoteServiceLinker.link()`. */

@@ -22,7 +22,6 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T> {
     return 'RemoteCall'
   }
 
-  // biome-ignore lint/suspicious/noThenProperty: a RemoteCall is deliberately awaitable
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,

@@ -11,7 +11,15 @@ const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_RETRY_DELAY_MS = 1_000
 
 /** Property names that must never turn into remote calls: `await proxy`, inspectors, test matchers. */
-const NOT_REMOTE = new Set(['then', 'constructor', 'toJSON', 'inspect', 'asymmetricMatch', '$$typeof', 'nodeType'])
+const NOT_REMOTE = new Set([
+  'then',
+  'constructor',
+  'toJSON',
+  'inspect',
+  'asymmetricMatch',
+  '$$typeof',
+  'nodeType',
+])
 
 interface Settings {
   service: string
@@ -28,7 +36,10 @@ const proxyState = new WeakMap<object, { mesh: SpiderMesh; settings: Settings }>
 
 function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
   const fail = (what: string, value: unknown): never => {
-    throw new MeshError(ErrorCode.INVALID_OPTION, `RemoteServiceLinker: ${what}, got ${JSON.stringify(value)}`)
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `RemoteServiceLinker: ${what}, got ${JSON.stringify(value)}`,
+    )
   }
   const service = options.service ?? base?.service
   if (typeof service !== 'string' || service === '') fail('`service` must be a non-empty string', service)
@@ -38,14 +49,17 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
   let retryDelayMs = options.retryDelayMs ?? base?.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS
   if (typeof options.retry === 'number') retries = options.retry
   else if (options.retry !== undefined) {
-    if (options.retry === null || typeof options.retry !== 'object') fail('`retry` must be a count or { count, delayMs }', options.retry)
+    if (options.retry === null || typeof options.retry !== 'object')
+      fail('`retry` must be a count or { count, delayMs }', options.retry)
     retries = options.retry.count
     retryDelayMs = options.retry.delayMs ?? retryDelayMs
   }
   if (!Number.isInteger(retries) || retries < 0) fail('`retry` count must be an integer >= 0', retries)
-  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0)) fail('the retry delay must be a number of ms >= 0', retryDelayMs)
+  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0))
+    fail('the retry delay must be a number of ms >= 0', retryDelayMs)
   const node_id = 'node_id' in options ? options.node_id : base?.node_id
-  if (node_id !== undefined && (typeof node_id !== 'string' || node_id === '')) fail('`node_id` must be a non-empty string', node_id)
+  if (node_id !== undefined && (typeof node_id !== 'string' || node_id === ''))
+    fail('`node_id` must be a non-empty string', node_id)
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
   return {
     service: service as string,
@@ -62,8 +76,15 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
  * Starts one call with the proxy's policies. Without retry or fallback the caller's sink goes
  * straight to the mesh: the common case allocates nothing extra.
  */
-function startCall(mesh: SpiderMesh, s: Settings, method: string, args: unknown[], sink: CallSink): () => void {
-  const options = s.node_id === undefined ? { timeout: s.timeout } : { timeout: s.timeout, node_id: s.node_id }
+function startCall(
+  mesh: SpiderMesh,
+  s: Settings,
+  method: string,
+  args: unknown[],
+  sink: CallSink,
+): () => void {
+  const options =
+    s.node_id === undefined ? { timeout: s.timeout } : { timeout: s.timeout, node_id: s.node_id }
   if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
 
   let attempt = 0
@@ -123,7 +144,10 @@ export const RemoteServiceLinker = {
    */
   link<T>(mesh: SpiderMesh, options: LinkOptions): RemoteService<T> {
     if (!mesh || typeof (mesh as Partial<SpiderMesh>).request !== 'function') {
-      throw new MeshError(ErrorCode.INVALID_OPTION, 'RemoteServiceLinker.link() needs a SpiderMesh as its first argument')
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        'RemoteServiceLinker.link() needs a SpiderMesh as its first argument',
+      )
     }
     const state = { mesh, settings: validate(options ?? {}) }
     const methods = new Map<string, (...args: unknown[]) => RemoteCall<unknown>>()
@@ -139,10 +163,12 @@ export const RemoteServiceLinker = {
         if (typeof prop === 'symbol' || NOT_REMOTE.has(prop)) return undefined
         if (prop === 'nodes') return providersNow(mesh, state.settings)
         if (prop === 'wait' || prop === 'watch' || prop === 'set') return controls[prop]
-        if (prop === 'toString' || prop === 'valueOf') return () => `[RemoteService ${state.settings.service}]`
+        if (prop === 'toString' || prop === 'valueOf')
+          return () => `[RemoteService ${state.settings.service}]`
         let fn = methods.get(prop)
         if (!fn) {
-          fn = (...args: unknown[]) => new RemoteCall((sink) => startCall(mesh, state.settings, prop, args, sink))
+          fn = (...args: unknown[]) =>
+            new RemoteCall((sink) => startCall(mesh, state.settings, prop, args, sink))
           methods.set(prop, fn)
         }
         return fn
@@ -157,7 +183,11 @@ export const RemoteServiceLinker = {
   /** Calls a remote method whose name the proxy reserves (`wait`, `watch`, `nodes`, `set`, `then`). */
   invoke<V = unknown>(proxy: object, method: string, ...args: unknown[]): RemoteCall<V> {
     const state = proxyState.get(proxy)
-    if (!state) throw new MeshError(ErrorCode.INVALID_OPTION, 'invoke() needs a proxy made by RemoteServiceLinker.link()')
+    if (!state)
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        'invoke() needs a proxy made by RemoteServiceLinker.link()',
+      )
     return new RemoteCall<V>((sink) => startCall(state.mesh, state.settings, method, args, sink as CallSink))
   },
 }
@@ -177,7 +207,9 @@ function watchProviders(mesh: SpiderMesh, s: Settings): Observable<NodeRef[]> {
 
 function waitForProvider(mesh: SpiderMesh, s: Settings, options: WaitOptions = {}): Promise<void> {
   if (mesh.closed) {
-    return Promise.reject(new MeshError(ErrorCode.MESH_CLOSED, `Cannot wait for ${s.service}: the mesh is closed`))
+    return Promise.reject(
+      new MeshError(ErrorCode.MESH_CLOSED, `Cannot wait for ${s.service}: the mesh is closed`),
+    )
   }
   const available = watchProviders(mesh, s).pipe(
     filter((nodes) => nodes.length > 0),
@@ -190,16 +222,19 @@ function waitForProvider(mesh: SpiderMesh, s: Settings, options: WaitOptions = {
   )
   const sources: Observable<undefined>[] = [available, closed]
   if (options.timeout !== undefined) {
-    const target = s.node_id === undefined ? `a provider of ${s.service}` : `node ${s.node_id} serving ${s.service}`
+    const target =
+      s.node_id === undefined ? `a provider of ${s.service}` : `node ${s.node_id} serving ${s.service}`
     sources.push(
       timer(options.timeout).pipe(
         take(1),
         map(() => {
-          throw new MeshError(ErrorCode.MICROSERVICE_OFFLINE, `No ${target} appeared within ${options.timeout} ms`)
+          throw new MeshError(
+            ErrorCode.MICROSERVICE_OFFLINE,
+            `No ${target} appeared within ${options.timeout} ms`,
+          )
         }),
       ),
     )
   }
   return firstValueFrom(race(sources)).then(() => undefined)
 }
-

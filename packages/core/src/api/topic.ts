@@ -1,6 +1,6 @@
+import type { Topic } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
-import type { Topic } from '../mesh/spider-mesh.js'
 
 /**
  * Declares a typed pub/sub topic, so `mesh.publish()` and `mesh.listen()` agree on the message type.
@@ -14,7 +14,10 @@ import type { Topic } from '../mesh/spider-mesh.js'
  */
 export function defineTopic<T>(name: string): Topic<T> {
   if (typeof name !== 'string' || name === '') {
-    throw new MeshError(ErrorCode.INVALID_OPTION, `defineTopic() needs a non-empty name, got ${JSON.stringify(name)}`)
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `defineTopic() needs a non-empty name, got ${JSON.stringify(name)}`,
+    )
   }
   return Object.freeze({ name })
 }

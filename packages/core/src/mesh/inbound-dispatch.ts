@@ -34,7 +34,13 @@ export function dispatchRequest(
     const response =
       payload === undefined
         ? { type: 'response' as const, request_id: packet.request_id, kind, reply_to: packet.reply_to }
-        : { type: 'response' as const, request_id: packet.request_id, kind, payload, reply_to: packet.reply_to }
+        : {
+            type: 'response' as const,
+            request_id: packet.request_id,
+            kind,
+            payload,
+            reply_to: packet.reply_to,
+          }
     void link.send(response)
   }
   const fail = (error: WireError) => send(ResponseKind.Error, encodeValue(error))
@@ -83,7 +89,10 @@ export function dispatchRequest(
   try {
     args = decodeValue(packet.payload)
   } catch (err) {
-    fail({ code: ErrorCode.INVALID_ARGUMENTS, message: `Arguments could not be decoded: ${(err as Error).message}` })
+    fail({
+      code: ErrorCode.INVALID_ARGUMENTS,
+      message: `Arguments could not be decoded: ${(err as Error).message}`,
+    })
     return noop
   }
   if (!Array.isArray(args)) {
@@ -126,5 +135,7 @@ export function dispatchRequest(
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+  return (
+    value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+  )
 }

@@ -1,4 +1,12 @@
-import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs'
+import {
+  BehaviorSubject,
+  combineLatest,
+  distinctUntilChanged,
+  map,
+  type Observable,
+  of,
+  switchMap,
+} from 'rxjs'
 import type { NodeRef } from '../protocol/packets.js'
 import type { ServiceDirectory } from '../transport/transporter.js'
 
@@ -20,7 +28,9 @@ export class MergedDirectory implements ServiceDirectory {
   watchService(service: string): Observable<NodeRef[]> {
     return this.#directories.pipe(
       switchMap((dirs) =>
-        dirs.length === 0 ? of([]) : combineLatest(dirs.map((d) => d.watchService(service))).pipe(map(mergeNodes)),
+        dirs.length === 0
+          ? of([])
+          : combineLatest(dirs.map((d) => d.watchService(service))).pipe(map(mergeNodes)),
       ),
       distinctUntilChanged(sameNodes),
     )

@@ -6,6 +6,9 @@ export function randomNodeId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
   if (typeof c?.randomUUID === 'function') return `node-${c.randomUUID()}`
   let id = ''
-  for (let i = 0; i < 4; i++) id += Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0')
+  for (let i = 0; i < 4; i++)
+    id += Math.floor(Math.random() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0')
   return `node-${id}`
 }

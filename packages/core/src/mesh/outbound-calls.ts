@@ -54,7 +54,15 @@ export class OutboundCalls {
     }
     const id = this.#nextId++
     const timeout = options.timeout ?? 0
-    const call: PendingCall = { sink, service, method, cancel: null, timer: undefined, timeout, lastActivity: 0 }
+    const call: PendingCall = {
+      sink,
+      service,
+      method,
+      cancel: null,
+      timer: undefined,
+      timeout,
+      lastActivity: 0,
+    }
     this.#pending.set(id, call)
     if (timeout > 0) {
       call.lastActivity = Date.now()

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
+import { lastValueFrom, take, toArray } from 'rxjs'
 import { Microservice } from '../api/microservice.js'
 import { RemoteServiceLinker } from '../api/remote-service-linker.js'
 import { ErrorCode } from '../protocol/error-codes.js'
@@ -221,14 +221,20 @@ describe('call policies', () => {
       return l
     }
     lonely.registerTransporter(counting)
-    const proxy = RemoteServiceLinker.link<Matrix>(lonely, { service: 'Nobody', retry: { count: 3, delayMs: 5 } })
+    const proxy = RemoteServiceLinker.link<Matrix>(lonely, {
+      service: 'Nobody',
+      retry: { count: 3, delayMs: 5 },
+    })
     const err = await rejectionOf(proxy.syncValue(1))
     expect(err.code).toBe(ErrorCode.MICROSERVICE_OFFLINE)
     expect(attempts).toBe(4)
     await lonely.close()
   })
   test('retry succeeds once a provider appears', async () => {
-    const proxy = RemoteServiceLinker.link<Matrix>(caller, { service: 'Late', retry: { count: 20, delayMs: 10 } })
+    const proxy = RemoteServiceLinker.link<Matrix>(caller, {
+      service: 'Late',
+      retry: { count: 20, delayMs: 10 },
+    })
     const result = proxy.syncValue(5)
     const late = new SpiderMesh({ logger: silentLogger }).registerTransporter(bus)
     @Microservice({ name: 'Late' })
@@ -262,6 +268,6 @@ describe('call policies', () => {
   test('set() changes options for later calls', async () => {
     const proxy = link()
     proxy.set({ fallback: 'fb' })
-    expect(await proxy.syncThrow()).toBe('fb')
+    expect((await proxy.syncThrow()) as unknown).toBe('fb')
   })
 })

@@ -1,9 +1,14 @@
-import { Observable, Subject } from 'rxjs'
+import { type Observable, Subject } from 'rxjs'
 import { encodeValue, findUnserialisable } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 import type { NodeRef, PublishPacket, RpcRequestPacket, RpcResponsePacket } from '../protocol/packets.js'
-import type { ServiceDirectory, Transporter, TransporterHost, TransportLink } from '../transport/transporter.js'
+import type {
+  ServiceDirectory,
+  Transporter,
+  TransporterHost,
+  TransportLink,
+} from '../transport/transporter.js'
 import type { CallOptions, CallSink } from './call-sink.js'
 import { dispatchRequest, type LocalService } from './inbound-dispatch.js'
 import { consoleLogger, type Logger } from './logger.js'
@@ -60,7 +65,10 @@ export class SpiderMesh implements ServiceDirectory {
 
   constructor(options: SpiderMeshOptions = {}) {
     if (options.nodeId !== undefined && (typeof options.nodeId !== 'string' || options.nodeId === '')) {
-      throw new MeshError(ErrorCode.INVALID_OPTION, `nodeId must be a non-empty string, got ${JSON.stringify(options.nodeId)}`)
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `nodeId must be a non-empty string, got ${JSON.stringify(options.nodeId)}`,
+      )
     }
     this.nodeId = options.nodeId ?? randomNodeId()
     this.#logger = options.logger ?? consoleLogger
@@ -71,7 +79,8 @@ export class SpiderMesh implements ServiceDirectory {
       (topic) => {
         for (const link of this.#links) link.unsubscribe?.(topic)
       },
-      (topic, err) => this.#logger.warn(`Dropped a message on topic "${topic}" that could not be decoded`, err),
+      (topic, err) =>
+        this.#logger.warn(`Dropped a message on topic "${topic}" that could not be decoded`, err),
     )
     const nodeId = this.nodeId
     this.#host = {
@@ -106,7 +115,10 @@ export class SpiderMesh implements ServiceDirectory {
   registerTransporter(transporter: Transporter): this {
     this.#assertOpen('registerTransporter')
     if (typeof (transporter as Partial<Transporter>)?.attach !== 'function') {
-      throw new MeshError(ErrorCode.INVALID_OPTION, 'registerTransporter() needs a transporter (an object with attach())')
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        'registerTransporter() needs a transporter (an object with attach())',
+      )
     }
     if (this.#transporters.has(transporter)) {
       throw new MeshError(ErrorCode.ALREADY_REGISTERED, 'This transporter is already registered on this mesh')
@@ -126,7 +138,8 @@ export class SpiderMesh implements ServiceDirectory {
    */
   async provide(instance: object): Promise<void> {
     this.#assertOpen('provide')
-    const definition = instance !== null && typeof instance === 'object' ? serviceDefinitionOf(instance) : undefined
+    const definition =
+      instance !== null && typeof instance === 'object' ? serviceDefinitionOf(instance) : undefined
     if (!definition) {
       throw new MeshError(
         ErrorCode.INVALID_OPTION,
@@ -174,9 +187,17 @@ export class SpiderMesh implements ServiceDirectory {
    * Sends one call and reports its outcome to `sink`; returns the function that cancels it.
    * The typed way to call is `RemoteServiceLinker.link()`; this is the primitive under it.
    */
-  request(service: string, method: string, args: unknown[], options: CallOptions, sink: CallSink): () => void {
+  request(
+    service: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+    sink: CallSink,
+  ): () => void {
     if (this.#closed) {
-      sink.error(new MeshError(ErrorCode.MESH_CLOSED, `Cannot call ${service}.${method}(): the mesh is closed`))
+      sink.error(
+        new MeshError(ErrorCode.MESH_CLOSED, `Cannot call ${service}.${method}(): the mesh is closed`),
+      )
       return noop
     }
     const link = this.#pickLink(service, options.node_id)
@@ -237,7 +258,9 @@ export class SpiderMesh implements ServiceDirectory {
     if (this.#closed) return
     this.#closed = true
     leaveProcessMesh(this)
-    this.#outbound.failAll(new MeshError(ErrorCode.MESH_CLOSED, 'The mesh was closed while the call was pending'))
+    this.#outbound.failAll(
+      new MeshError(ErrorCode.MESH_CLOSED, 'The mesh was closed while the call was pending'),
+    )
     this.#topics.complete()
     this.#closing.next()
     this.#closing.complete()
@@ -279,7 +302,10 @@ const noop = () => {}
 function topicName(topic: Topic<unknown> | string): string {
   const name = typeof topic === 'string' ? topic : topic?.name
   if (typeof name !== 'string' || name === '') {
-    throw new MeshError(ErrorCode.INVALID_OPTION, `A topic must be a non-empty string, got ${describe(topic)}`)
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `A topic must be a non-empty string, got ${describe(topic)}`,
+    )
   }
   return name
 }

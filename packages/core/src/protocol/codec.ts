@@ -33,7 +33,9 @@ extensions.register({
  * private in the typings but stable in @msgpack/msgpack 3.x (clone serves re-entrant encodes,
  * which the Map and Set extensions make).
  */
-const EncoderBase = Encoder as unknown as new (options: object) => {
+const EncoderBase = Encoder as unknown as new (
+  options: object,
+) => {
   doEncode(value: unknown, depth: number): void
   encodeExtension(ext: { type: number; data: Uint8Array }): void
 }

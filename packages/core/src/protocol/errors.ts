@@ -20,7 +20,8 @@ export class MeshError extends Error {
     super(message)
     // Own properties only when present, so `'code' in err` is honest and nothing is `undefined`.
     if (code !== undefined) Object.defineProperty(this, 'code', { value: code, enumerable: true })
-    if (options?.data !== undefined) Object.defineProperty(this, 'data', { value: options.data, enumerable: true })
+    if (options?.data !== undefined)
+      Object.defineProperty(this, 'data', { value: options.data, enumerable: true })
     Object.defineProperty(this, 'name', {
       value: options?.name ?? 'MeshError',
       enumerable: false,
@@ -32,7 +33,7 @@ export class MeshError extends Error {
 
 function describe(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
   } catch {
     return String(value)
   }

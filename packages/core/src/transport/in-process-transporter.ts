@@ -2,7 +2,12 @@ import { BehaviorSubject, distinctUntilChanged, map, type Observable } from 'rxj
 import { encodeValue } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
-import { type NodeRef, ResponseKind, type RpcRequestPacket, type RpcResponsePacket } from '../protocol/packets.js'
+import {
+  type NodeRef,
+  ResponseKind,
+  type RpcRequestPacket,
+  type RpcResponsePacket,
+} from '../protocol/packets.js'
 import type { ServiceDirectory, Transporter, TransporterHost, TransportLink } from './transporter.js'
 
 /** Options of {@link InProcessTransporter}. */
@@ -75,7 +80,8 @@ export class InProcessTransporter implements Transporter {
   /** @internal */
   publishNodes(): void {
     const nodes: NodeRef[] = []
-    for (const endpoint of this.#endpoints.values()) if (endpoint.node.services.length > 0) nodes.push(endpoint.node)
+    for (const endpoint of this.#endpoints.values())
+      if (endpoint.node.services.length > 0) nodes.push(endpoint.node)
     this.#nodes.next(nodes)
   }
 
@@ -126,7 +132,12 @@ export class InProcessTransporter implements Transporter {
   publish(from: Endpoint, topic: string, payload: Uint8Array): void {
     for (const endpoint of this.#endpoints.values()) {
       if (endpoint === from || !endpoint.subscribed(topic)) continue
-      const packet = { type: 'publish' as const, topic, payload: payload.slice(), source_node_id: from.node.node_id }
+      const packet = {
+        type: 'publish' as const,
+        topic,
+        payload: payload.slice(),
+        source_node_id: from.node.node_id,
+      }
       queueMicrotask(() => endpoint.host.handlePublish(packet))
     }
   }
@@ -186,7 +197,11 @@ class Endpoint implements TransportLink {
   send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }> {
     if (!this.#attached) {
       if (packet.type === 'request') {
-        this.deliverError(packet.request_id, ErrorCode.MICROSERVICE_OFFLINE, 'The in-process transporter link is closed')
+        this.deliverError(
+          packet.request_id,
+          ErrorCode.MICROSERVICE_OFFLINE,
+          'The in-process transporter link is closed',
+        )
       }
       return Promise.resolve({ cancel: () => {} })
     }
@@ -234,7 +249,9 @@ class Endpoint implements TransportLink {
 
   deliverError(requestId: number, code: string, message: string): void {
     const payload = encodeValue({ code, message })
-    queueMicrotask(() => this.deliver({ type: 'response', request_id: requestId, kind: ResponseKind.Error, payload }))
+    queueMicrotask(() =>
+      this.deliver({ type: 'response', request_id: requestId, kind: ResponseKind.Error, payload }),
+    )
   }
 
   detach(): void {

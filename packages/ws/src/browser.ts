@@ -1,0 +1,26 @@
+import type { SocketFactory, WebSocketLike } from './transporter/socket.js'
+import { WebsocketTransporterBase, type WebsocketTransporterOptions } from './websocket-transporter.js'
+
+const factory: SocketFactory = (url) => {
+  const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
+  if (!Socket) throw new Error('This environment has no global WebSocket')
+  return new Socket(url)
+}
+
+/**
+ * The WebSocket transporter for browsers, using the global `WebSocket`.
+ *
+ * @example
+ * import { WebsocketTransporter } from '@spider-mesh/ws/browser'
+ *
+ * const transporter = new WebsocketTransporter()
+ * transporter.connect('wss://relay.example.com')
+ */
+export class WebsocketTransporter extends WebsocketTransporterBase {
+  constructor(options: WebsocketTransporterOptions = {}) {
+    super(options, factory)
+  }
+}
+
+export type { ConnectionStatus, DiscoveryEvent } from './transporter/connection-status.js'
+export type { WebsocketTransporterOptions } from './websocket-transporter.js'

@@ -1,0 +1,454 @@
+import {
+  decodeFrame,
+  ErrorCode,
+  encodeFrame,
+  encodeValue,
+  type Frame,
+  FrameType,
+  type NodeRef,
+  PROTOCOL_VERSION,
+  ResponseKind,
+  type RpcRequestPacket,
+  type RpcResponsePacket,
+  type TransporterHost,
+  type TransportLink,
+} from '@spider-mesh/core'
+import type { ConnectionStatus, DiscoveryEvent } from './connection-status.js'
+import { OPEN, type SocketFactory, type WebSocketLike } from './socket.js'
+
+/** What a {@link RelayLink} needs from the transporter that owns it. */
+export interface RelayLinkOwner {
+  readonly host: TransporterHost | undefined
+  /** The TransportLink the mesh answers requests through. */
+  readonly link: TransportLink
+  readonly services: string[]
+  readonly topics: Iterable<string>
+  setStatus(url: string, status: ConnectionStatus): void
+  directoryChanged(): void
+  discovered(event: DiscoveryEvent): void
+  warn(message: string): void
+}
+
+/** Timing options of a {@link RelayLink}. */
+export interface RelayLinkOptions {
+  heartbeatIntervalMs: number
+  reconnectIntervalMs: number
+  maxReconnectIntervalMs: number
+  socketFactory: SocketFactory
+}
+
+/** Close codes after which reconnecting cannot help. */
+const FATAL_CLOSE_CODES = new Set([4426])
+const NOOP = () => {}
+
+/**
+ * One relay connection: opens the socket, says Hello, keeps the directory seen through this relay,
+ * carries requests and responses, heartbeats with a deadline, and reconnects with backoff and
+ * jitter. When the connection is lost, every call it carried ends at once: outbound calls with
+ * `MICROSERVICE_OFFLINE`, inbound calls stopped.
+ */
+export class RelayLink {
+  readonly url: string
+  readonly #owner: RelayLinkOwner
+  readonly #options: RelayLinkOptions
+  #socket: WebSocketLike | undefined
+  #welcomed = false
+  #helloSent = false
+  #closed = false
+  #attempt = 0
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined
+  #lastSeen = 0
+  #rtt: number | undefined
+  /** Mesh request ids sent on this connection that have not ended. */
+  readonly #outbound = new Set<number>()
+  /** Relay request ids of calls this node is serving, with the function that stops each. */
+  readonly #active = new Map<number, () => void>()
+  /** Nodes seen through this relay (never this node). Kept across reconnects to diff the re-sync. */
+  #nodes = new Map<string, string[]>()
+  #byService: Map<string, NodeRef[]> | undefined
+  #closeWaiters: (() => void)[] = []
+
+  constructor(url: string, owner: RelayLinkOwner, options: RelayLinkOptions) {
+    this.url = url
+    this.#owner = owner
+    this.#options = options
+  }
+
+  /** Whether the relay welcomed this node and calls can be sent. */
+  get ready(): boolean {
+    return this.#welcomed
+  }
+
+  /** Last measured round trip to the relay in ms. */
+  get rtt(): number | undefined {
+    return this.#rtt
+  }
+
+  /** Number of calls in flight on this connection, both directions (for tests). */
+  get inFlight(): number {
+    return this.#outbound.size + this.#active.size
+  }
+
+  start(): void {
+    this.#open()
+  }
+
+  /** Providers of `service` seen through this relay (empty while not connected). */
+  providers(service: string): NodeRef[] {
+    if (!this.#welcomed) return []
+    if (!this.#byService) {
+      this.#byService = new Map()
+      for (const [node_id, services] of this.#nodes) {
+        for (const s of services) {
+          let list = this.#byService.get(s)
+          if (!list) {
+            list = []
+            this.#byService.set(s, list)
+          }
+          list.push(
+            this.#rtt === undefined ? { node_id, services } : { node_id, services, rtt_ms: this.#rtt },
+          )
+        }
+      }
+    }
+    return this.#byService.get(service) ?? []
+  }
+
+  /** Whether `nodeId` is reachable through this relay. */
+  hasNode(nodeId: string): boolean {
+    return this.#welcomed && this.#nodes.has(nodeId)
+  }
+
+  /** Sends a request; returns its cancel function. */
+  request(packet: RpcRequestPacket): () => void {
+    const id = packet.request_id
+    this.#outbound.add(id)
+    this.#send([
+      FrameType.Request,
+      id,
+      packet.service,
+      packet.method,
+      packet.destination_node_id ?? null,
+      packet.payload,
+    ])
+    return () => {
+      if (this.#outbound.delete(id)) this.#send([FrameType.Cancel, id])
+    }
+  }
+
+  /** Sends one step of the response to a call this node is serving. */
+  respond(packet: RpcResponsePacket): void {
+    const id = packet.request_id
+    if (packet.kind !== ResponseKind.Next) {
+      // A call that ended (or was cancelled) sends nothing more.
+      if (!this.#active.delete(id)) return
+    } else if (!this.#active.has(id)) {
+      return
+    }
+    this.#send([FrameType.Response, id, packet.kind, packet.payload ?? null])
+  }
+
+  sendServices(services: string[]): void {
+    if (this.#welcomed) this.#send([FrameType.Services, services])
+  }
+
+  sendTopic(topic: string, subscribe: boolean): void {
+    if (this.#welcomed) this.#send([subscribe ? FrameType.Subscribe : FrameType.Unsubscribe, topic])
+  }
+
+  publish(topic: string, payload: Uint8Array): void {
+    this.#send([FrameType.Publish, topic, payload, null])
+  }
+
+  /** Sends Hello if the socket is open and the mesh is known (connect() may precede registration). */
+  helloIfReady(): void {
+    const host = this.#owner.host
+    if (!host || this.#helloSent || this.#socket?.readyState !== OPEN) return
+    this.#helloSent = true
+    this.#send([
+      FrameType.Hello,
+      PROTOCOL_VERSION,
+      host.nodeId,
+      this.#owner.services,
+      [...this.#owner.topics],
+    ])
+  }
+
+  /** Closes for good; resolves once the socket is closed. */
+  close(): Promise<void> {
+    this.#closed = true
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer)
+    const socket = this.#socket
+    if (!socket) {
+      this.#lost('closed by the application')
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      // A socket that never finishes its closing handshake must not hold close() forever.
+      const timer = setTimeout(() => this.#lost('closed by the application'), 1000)
+      this.#closeWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+      try {
+        socket.close(1000, 'closed by the application')
+      } catch {
+        this.#lost('closed by the application')
+      }
+    })
+  }
+
+  #open(): void {
+    this.#owner.setStatus(this.url, 'connecting')
+    let socket: WebSocketLike
+    try {
+      socket = this.#options.socketFactory(this.url)
+    } catch (err) {
+      this.#owner.warn(`Cannot open a WebSocket to ${this.url}: ${(err as Error).message}`)
+      this.#owner.setStatus(this.url, 'error')
+      this.#scheduleReconnect()
+      return
+    }
+    this.#socket = socket
+    socket.binaryType = 'arraybuffer'
+    socket.onopen = () => {
+      this.#lastSeen = Date.now()
+      this.#helloSent = false
+      this.helloIfReady()
+      this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#options.heartbeatIntervalMs)
+    }
+    socket.onmessage = (event) => this.#receive(event.data)
+    socket.onclose = (event) => {
+      if (this.#socket === socket)
+        this.#lost(`closed with code ${event.code}${event.reason ? ` (${event.reason})` : ''}`, event.code)
+    }
+    socket.onerror = () => {
+      // onclose follows with the details; nothing to do twice.
+    }
+  }
+
+  #receive(data: unknown): void {
+    this.#lastSeen = Date.now()
+    if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+      this.#owner.warn(`Relay ${this.url} sent a non-binary message; ignored`)
+      return
+    }
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    let frame: Frame
+    try {
+      frame = decodeFrame(bytes)
+    } catch (err) {
+      this.#owner.warn(`Relay ${this.url} sent a bad frame: ${(err as Error).message}`)
+      return
+    }
+    const host = this.#owner.host
+    switch (frame[0]) {
+      case FrameType.Response: {
+        const id = frame[1]
+        if (!this.#outbound.has(id) || !host) return
+        if (frame[2] !== ResponseKind.Next) this.#outbound.delete(id)
+        const packet: RpcResponsePacket = {
+          type: 'response',
+          request_id: id,
+          kind: frame[2] as RpcResponsePacket['kind'],
+        }
+        if (frame[3] !== null) packet.payload = frame[3]
+        host.handleResponse(packet)
+        return
+      }
+      case FrameType.Request: {
+        const id = frame[1]
+        if (!host) return
+        const packet: RpcRequestPacket = {
+          type: 'request',
+          request_id: id,
+          service: frame[2],
+          method: frame[3],
+          payload: frame[5],
+          reply_to: this,
+        }
+        if (frame[4] !== null) packet.source_node_id = frame[4]
+        // Registered before dispatch: a synchronous answer removes it again in respond().
+        this.#active.set(id, NOOP)
+        const stop = host.handleRequest(packet, this.#owner.link)
+        if (this.#active.has(id)) this.#active.set(id, stop)
+        return
+      }
+      case FrameType.Cancel: {
+        const stop = this.#active.get(frame[1])
+        if (!stop) return
+        this.#active.delete(frame[1])
+        stop()
+        return
+      }
+      case FrameType.Publish:
+        host?.handlePublish({
+          type: 'publish',
+          topic: frame[1],
+          payload: frame[2],
+          source_node_id: frame[3] ?? '',
+        })
+        return
+      case FrameType.Ping:
+        this.#send([FrameType.Pong, frame[1]])
+        return
+      case FrameType.Pong:
+        this.#rtt = Date.now() - frame[1]
+        return
+      case FrameType.Welcome:
+        this.#welcome(frame[3])
+        return
+      case FrameType.Node:
+        this.#nodeChanged(frame[1], frame[2])
+        return
+      case FrameType.Offline:
+        this.#nodeLeft(frame[1])
+        return
+      case FrameType.Error:
+        this.#relayError(frame[1], frame[2], frame[3])
+        return
+      case FrameType.Goodbye:
+        this.#lost(`relay said goodbye (${frame[1]})`)
+        return
+      default:
+        this.#owner.warn(`Relay ${this.url} sent frame type ${frame[0]}, which only nodes send; ignored`)
+    }
+  }
+
+  #welcome(nodes: [string, string[]][]): void {
+    const previous = this.#nodes
+    this.#nodes = new Map(nodes)
+    this.#byService = undefined
+    this.#welcomed = true
+    this.#attempt = 0
+    // A re-sync after reconnect reports only what really changed while we were away.
+    for (const [node_id, services] of this.#nodes) {
+      const before = previous.get(node_id)
+      if (!before) this.#event('discovered', node_id, services)
+      else if (!sameList(before, services)) this.#event('changed', node_id, services)
+    }
+    for (const [node_id, services] of previous)
+      if (!this.#nodes.has(node_id)) this.#event('offline', node_id, services)
+    this.#owner.setStatus(this.url, 'connected')
+    this.#owner.directoryChanged()
+  }
+
+  #nodeChanged(nodeId: string, services: string[]): void {
+    const before = this.#nodes.get(nodeId)
+    if (before && sameList(before, services)) return
+    this.#nodes.set(nodeId, services)
+    this.#byService = undefined
+    this.#event(before ? 'changed' : 'discovered', nodeId, services)
+    this.#owner.directoryChanged()
+  }
+
+  #nodeLeft(nodeId: string): void {
+    const before = this.#nodes.get(nodeId)
+    if (!before) return
+    this.#nodes.delete(nodeId)
+    this.#byService = undefined
+    this.#event('offline', nodeId, before)
+    this.#owner.directoryChanged()
+  }
+
+  #event(type: DiscoveryEvent['type'], node_id: string, services: string[]): void {
+    this.#owner.discovered({ type, node_id, services, url: this.url })
+  }
+
+  #relayError(code: string, message: string, requestId: number | null): void {
+    const host = this.#owner.host
+    if (requestId !== null && this.#outbound.delete(requestId) && host) {
+      host.handleResponse({
+        type: 'response',
+        request_id: requestId,
+        kind: ResponseKind.Error,
+        payload: encodeValue({ code, message }),
+      })
+      return
+    }
+    this.#owner.warn(`Relay ${this.url} reported ${code}: ${message}`)
+  }
+
+  #heartbeat(): void {
+    const silentFor = Date.now() - this.#lastSeen
+    if (silentFor > this.#options.heartbeatIntervalMs * 2.5) {
+      // A dead peer may never deliver a close event; give up on the socket now.
+      const socket = this.#socket
+      this.#lost(`no frame from the relay for ${silentFor} ms (heartbeat deadline)`)
+      try {
+        socket?.close(4408, 'heartbeat timeout')
+      } catch {}
+      return
+    }
+    this.#send([FrameType.Ping, Date.now()])
+  }
+
+  #send(frame: Frame): void {
+    const socket = this.#socket
+    if (socket && socket.readyState === OPEN) socket.send(encodeFrame(frame))
+  }
+
+  /** The connection is gone: end every call it carried, then reconnect unless closed for good. */
+  #lost(why: string, code?: number): void {
+    const socket = this.#socket
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null
+      this.#socket = undefined
+    }
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
+    this.#heartbeatTimer = undefined
+    const wasWelcomed = this.#welcomed
+    this.#welcomed = false
+    this.#helloSent = false
+    const host = this.#owner.host
+    if (this.#outbound.size > 0) {
+      const payload = encodeValue({
+        code: ErrorCode.MICROSERVICE_OFFLINE,
+        message: `Lost the connection to relay ${this.url} during the call: ${why}`,
+      })
+      const ids = [...this.#outbound]
+      this.#outbound.clear()
+      for (const id of ids)
+        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload })
+    }
+    if (this.#active.size > 0) {
+      const stops = [...this.#active.values()]
+      this.#active.clear()
+      for (const stop of stops) stop()
+    }
+    if (wasWelcomed) this.#owner.directoryChanged()
+    for (const resolve of this.#closeWaiters.splice(0)) resolve()
+    if (this.#closed) {
+      this.#owner.setStatus(this.url, 'not_connected')
+      return
+    }
+    this.#owner.setStatus(this.url, 'error')
+    if (code !== undefined && FATAL_CLOSE_CODES.has(code)) {
+      this.#owner.warn(`Relay ${this.url} refused this node for good: ${why}. Not reconnecting.`)
+      return
+    }
+    if (wasWelcomed) this.#owner.warn(`Lost relay ${this.url}: ${why}; reconnecting`)
+    this.#scheduleReconnect()
+  }
+
+  /** Exponential backoff from reconnectIntervalMs, capped, with ±25% jitter so nodes do not stampede. */
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#reconnectTimer) return
+    const { reconnectIntervalMs, maxReconnectIntervalMs } = this.#options
+    const base = Math.min(reconnectIntervalMs * 2 ** Math.min(this.#attempt, 16), maxReconnectIntervalMs)
+    const delay = Math.max(0, Math.round(base * (0.75 + Math.random() * 0.5)))
+    this.#attempt++
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined
+      if (!this.#closed) this.#open()
+    }, delay)
+  }
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i])
+}

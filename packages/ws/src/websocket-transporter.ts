@@ -1,0 +1,302 @@
+import {
+  ErrorCode,
+  encodeValue,
+  MeshError,
+  type NodeRef,
+  ResponseKind,
+  type RpcRequestPacket,
+  type RpcResponsePacket,
+  type ServiceDirectory,
+  type Transporter,
+  type TransporterHost,
+  type TransportLink,
+} from '@spider-mesh/core'
+import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs'
+import type { ConnectionStatus, DiscoveryEvent } from './transporter/connection-status.js'
+import { RelayLink, type RelayLinkOwner } from './transporter/relay-link.js'
+import type { SocketFactory } from './transporter/socket.js'
+
+/** Options of `WebsocketTransporter`; every one is optional. */
+export interface WebsocketTransporterOptions {
+  /** How often to ping each relay, in ms; a relay silent for 2.5× this is considered dead. Default 30000. */
+  heartbeatIntervalMs?: number
+  /** First reconnect delay in ms; doubles per failed attempt (with ±25% jitter). Default 1000. */
+  reconnectIntervalMs?: number
+  /** Upper bound of the reconnect delay in ms. Default 30000. */
+  maxReconnectIntervalMs?: number
+  /** How long a topic subscription outlives its last local listener, in ms. Default 10000. */
+  unsubscribeDelayMs?: number
+  /** Receives warnings (lost relay, bad frames). Default: `console.warn`. */
+  onWarning?: (message: string) => void
+}
+
+const NO_CANCEL = { cancel: () => {} }
+const RESOLVED_NO_CANCEL = Promise.resolve(NO_CANCEL)
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `WebsocketTransporter: ${name} must be a positive number of ms, got ${JSON.stringify(value)}`,
+    )
+  }
+  return value
+}
+
+/**
+ * Connects a node to one or more relays over WebSocket and serves RPC, discovery, pub/sub and a
+ * `ServiceDirectory` to the mesh it is registered on. The runtime entries (`/node`, `/browser`,
+ * `/react-native`) subclass it only to choose the WebSocket implementation.
+ */
+export class WebsocketTransporterBase implements Transporter, TransportLink {
+  /** Connection status per relay URL. */
+  readonly status$ = new BehaviorSubject<Map<string, ConnectionStatus>>(new Map())
+  /** Other nodes joining, changing their services, or leaving; once per real change. */
+  readonly discovery$: Observable<DiscoveryEvent>
+  /** This transporter as the mesh's `ServiceDirectory`. */
+  readonly directory: ServiceDirectory
+
+  readonly #discovery = new Subject<DiscoveryEvent>()
+  readonly #directoryVersion = new BehaviorSubject(0)
+  readonly #links = new Map<string, RelayLink>()
+  readonly #topics = new Set<string>()
+  readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
+  readonly #options: Required<Omit<WebsocketTransporterOptions, 'onWarning'>>
+  readonly #warn: (message: string) => void
+  readonly #factory: SocketFactory
+  readonly #owner: RelayLinkOwner
+  #host: TransporterHost | undefined
+  #services: string[] = []
+
+  constructor(options: WebsocketTransporterOptions, factory: SocketFactory) {
+    this.#options = {
+      heartbeatIntervalMs: positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 30_000),
+      reconnectIntervalMs: positive('reconnectIntervalMs', options.reconnectIntervalMs, 1_000),
+      maxReconnectIntervalMs: positive('maxReconnectIntervalMs', options.maxReconnectIntervalMs, 30_000),
+      unsubscribeDelayMs: options.unsubscribeDelayMs ?? 10_000,
+    }
+    if (!(this.#options.unsubscribeDelayMs >= 0)) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `WebsocketTransporter: unsubscribeDelayMs must be >= 0, got ${options.unsubscribeDelayMs}`,
+      )
+    }
+    this.#warn = options.onWarning ?? ((message) => console.warn(`[spider-mesh] ${message}`))
+    this.#factory = factory
+    this.discovery$ = this.#discovery.asObservable()
+    const self = this
+    this.#owner = {
+      get host() {
+        return self.#host
+      },
+      link: this,
+      get services() {
+        return self.#services
+      },
+      topics: this.#topics,
+      setStatus: (url, status) => this.#setStatus(url, status),
+      directoryChanged: () => this.#directoryVersion.next(this.#directoryVersion.value + 1),
+      discovered: (event) => this.#discovery.next(event),
+      warn: this.#warn,
+    }
+    this.directory = {
+      watchService: (service) =>
+        this.#directoryVersion.pipe(
+          map(() => this.directory.listNodes(service)),
+          distinctUntilChanged(sameNodes),
+        ),
+      listNodes: (service) => this.#listNodes(service),
+    }
+  }
+
+  /**
+   * Connects to a relay and keeps the connection up (reconnecting with backoff). Idempotent per
+   * URL; call it for several relays to be connected to all of them.
+   */
+  connect(url: string): void {
+    if (typeof url !== 'string' || !/^wss?:\/\/./i.test(url)) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `connect() needs a ws:// or wss:// URL, got ${JSON.stringify(url)}`,
+      )
+    }
+    if (this.#links.has(url)) return
+    const link = new RelayLink(url, this.#owner, { ...this.#options, socketFactory: this.#factory })
+    this.#links.set(url, link)
+    link.start()
+  }
+
+  /** Closes the connection to one relay, or to all of them when no URL is given. */
+  async close(url?: string): Promise<void> {
+    const urls = url === undefined ? [...this.#links.keys()] : [url]
+    await Promise.all(
+      urls.map((u) => {
+        const link = this.#links.get(u)
+        if (!link) return undefined
+        this.#links.delete(u)
+        return link.close()
+      }),
+    )
+  }
+
+  /** Last measured round trip to a relay, in ms. */
+  rtt(url: string): number | undefined {
+    return this.#links.get(url)?.rtt
+  }
+
+  /** Links this transporter to a mesh. One transporter serves one mesh. */
+  attach(host: TransporterHost): TransportLink {
+    if (this.#host && this.#host !== host) {
+      throw new MeshError(
+        ErrorCode.ALREADY_REGISTERED,
+        'This WebsocketTransporter is already registered on another mesh; create one transporter per mesh',
+      )
+    }
+    this.#host = host
+    for (const link of this.#links.values()) link.helloIfReady()
+    return this
+  }
+
+  /**
+   * Sends a request to a relay, or a response back to the relay it came from. A request with no
+   * connected relay fails at once with `MICROSERVICE_OFFLINE` (as an error response).
+   */
+  send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }> {
+    if (packet.type === 'response') {
+      const link = packet.reply_to
+      if (link instanceof RelayLink) link.respond(packet)
+      return RESOLVED_NO_CANCEL
+    }
+    const link = this.#pick(packet)
+    if (!link) {
+      this.#offline(packet)
+      return RESOLVED_NO_CANCEL
+    }
+    return Promise.resolve({ cancel: link.request(packet) })
+  }
+
+  announce(services: string[]): void {
+    this.#services = [...services]
+    for (const link of this.#links.values()) link.sendServices(this.#services)
+    this.#directoryVersion.next(this.#directoryVersion.value + 1)
+  }
+
+  /** Publishes on the first connected relay (in connect order), so a message is sent once. */
+  publish(topic: string, payload: Uint8Array): void {
+    for (const link of this.#links.values()) {
+      if (link.ready) {
+        link.publish(topic, payload)
+        return
+      }
+    }
+  }
+
+  subscribe(topic: string): void {
+    const timer = this.#leaving.get(topic)
+    if (timer) {
+      clearTimeout(timer)
+      this.#leaving.delete(topic)
+    }
+    if (this.#topics.has(topic)) return
+    this.#topics.add(topic)
+    for (const link of this.#links.values()) link.sendTopic(topic, true)
+  }
+
+  /** Unsubscribes after `unsubscribeDelayMs`, unless a listener comes back first. */
+  unsubscribe(topic: string): void {
+    if (!this.#topics.has(topic) || this.#leaving.has(topic)) return
+    this.#leaving.set(
+      topic,
+      setTimeout(() => {
+        this.#leaving.delete(topic)
+        this.#topics.delete(topic)
+        for (const link of this.#links.values()) link.sendTopic(topic, false)
+      }, this.#options.unsubscribeDelayMs),
+    )
+  }
+
+  /** Called by `mesh.close()`: closes every relay connection. */
+  async detach(): Promise<void> {
+    for (const timer of this.#leaving.values()) clearTimeout(timer)
+    this.#leaving.clear()
+    await this.close()
+    this.#host = undefined
+  }
+
+  #pick(packet: RpcRequestPacket): RelayLink | undefined {
+    let first: RelayLink | undefined
+    for (const link of this.#links.values()) {
+      if (!link.ready) continue
+      if (this.#links.size === 1) return link
+      first ??= link
+      const dest = packet.destination_node_id
+      if (dest !== undefined ? link.hasNode(dest) : link.providers(packet.service).length > 0) return link
+    }
+    return first
+  }
+
+  #offline(packet: RpcRequestPacket): void {
+    const host = this.#host
+    if (!host) return
+    const urls = [...this.#links.keys()]
+    const payload = encodeValue({
+      code: ErrorCode.MICROSERVICE_OFFLINE,
+      message:
+        urls.length === 0
+          ? `Cannot call ${packet.service}.${packet.method}(): connect() was never called on this transporter`
+          : `Cannot call ${packet.service}.${packet.method}(): not connected to any relay (${urls.join(', ')})`,
+    })
+    queueMicrotask(() =>
+      host.handleResponse({
+        type: 'response',
+        request_id: packet.request_id,
+        kind: ResponseKind.Error,
+        payload,
+      }),
+    )
+  }
+
+  #listNodes(service: string): NodeRef[] {
+    const result: NodeRef[] = []
+    const seen = new Set<string>()
+    let connected = false
+    for (const link of this.#links.values()) {
+      if (!link.ready) continue
+      connected = true
+      for (const node of link.providers(service)) {
+        if (seen.has(node.node_id)) continue
+        seen.add(node.node_id)
+        result.push(node)
+      }
+    }
+    // The relay routes to this node too when it provides the service.
+    const host = this.#host
+    if (connected && host && !seen.has(host.nodeId) && this.#services.includes(service)) {
+      result.push({ node_id: host.nodeId, services: this.#services })
+    }
+    return result
+  }
+
+  #setStatus(url: string, status: ConnectionStatus): void {
+    const current = this.status$.value
+    if (current.get(url) === status) return
+    const next = new Map(current)
+    next.set(url, status)
+    this.status$.next(next)
+  }
+}
+
+function sameNodes(a: NodeRef[], b: NodeRef[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((n, i) => {
+      const o = b[i]!
+      return (
+        n.node_id === o.node_id &&
+        n.services.length === o.services.length &&
+        n.services.every((s, j) => s === o.services[j])
+      )
+    })
+  )
+}
