@@ -67,6 +67,11 @@ export class InProcessTransporter implements Transporter {
     return this.#routes.size
   }
 
+  /** Node ids currently subscribed to `topic` (for diagnostics and tests). */
+  subscribers(topic: string): string[] {
+    return [...this.#endpoints.values()].filter((e) => e.subscribed(topic)).map((e) => e.node.node_id)
+  }
+
   /** @internal */
   directory: ServiceDirectory = {
     watchService: (service: string): Observable<NodeRef[]> =>

@@ -1,0 +1,76 @@
+import { BunAdapter } from './relay/bun-adapter.js'
+import type { RelayAdapter } from './relay/relay-adapter.js'
+import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/relay-options.js'
+import { RelayRouter, type RelayStats } from './relay/relay-router.js'
+import { WsAdapter } from './relay/ws-adapter.js'
+
+/** Close codes the relay sends, with their meaning. */
+export { RelayCloseCode, type RelayCloseCodeValue } from './relay/relay-close-codes.js'
+/** The logger interface the relay writes to. */
+export type { RelayLogger } from './relay/relay-logger.js'
+/** Options of {@link WebsocketRelayServer} and the upgrade request its hook receives. */
+export type { RelayUpgradeRequest, WebsocketRelayServerOptions } from './relay/relay-options.js'
+/** Sizes of the relay's routing tables. */
+export type { RelayStats } from './relay/relay-router.js'
+
+/**
+ * The Spider Mesh relay: accepts WebSocket connections from nodes and routes calls, cancellation,
+ * discovery and pub/sub between them. It never hosts services. Listening starts in the constructor.
+ *
+ * @example
+ * ```ts
+ * import { WebsocketRelayServer } from '@spider-mesh/ws/relay-server'
+ *
+ * const server = new WebsocketRelayServer({ host: '127.0.0.1', port: 8787 })
+ * await server.ready
+ * console.log(`WebSocket relay listening on ws://127.0.0.1:${server.port}`)
+ * // later
+ * await server.close()
+ * ```
+ */
+export class WebsocketRelayServer {
+  readonly #router: RelayRouter
+  readonly #adapter: RelayAdapter
+  #closing: Promise<void> | null = null
+
+  /** Starts listening at once; throws a MeshError `INVALID_OPTION` for a bad option. */
+  constructor(options: WebsocketRelayServerOptions = {}) {
+    const resolved = resolveRelayOptions(options)
+    this.#router = new RelayRouter({
+      heartbeatIntervalMs: resolved.heartbeatIntervalMs,
+      logger: resolved.logger,
+    })
+    const adapterOptions = { ...resolved, router: this.#router }
+    this.#adapter =
+      resolved.adapter === 'bun' ? new BunAdapter(adapterOptions) : new WsAdapter(adapterOptions)
+    // Awaiting `ready` is optional, so a failed listen is also logged rather than lost.
+    this.#adapter.ready.catch((err: Error) => {
+      resolved.logger.error(err.message)
+      this.#router.close()
+    })
+  }
+
+  /** The bound port; `null` until listening (known at once under the `bun` adapter) and after close. */
+  get port(): number | null {
+    return this.#adapter.port
+  }
+
+  /** Resolves when the relay is listening; rejects with a clear error when it cannot (e.g. EADDRINUSE). */
+  get ready(): Promise<void> {
+    return this.#adapter.ready
+  }
+
+  /** Sends Goodbye to every connection, closes them all and stops listening. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#router.close()
+      await this.#adapter.close()
+    })()
+    return this.#closing
+  }
+
+  /** Current sizes of the routing tables (connections, nodes, pending calls, subscriptions). */
+  stats(): RelayStats {
+    return this.#router.stats()
+  }
+}

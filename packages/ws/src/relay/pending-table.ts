@@ -1,0 +1,62 @@
+import type { RelayPeer } from './relay-peer.js'
+
+/** A request the relay forwarded and whose response stream has not ended. */
+export interface PendingRequest {
+  /** The relay's id, unique among pending requests; the provider sees only this one. */
+  readonly relayId: number
+  readonly caller: RelayPeer
+  /** The id the caller chose, unique only on the caller's connection. */
+  readonly callerId: number
+  readonly provider: RelayPeer
+  readonly service: string
+  readonly method: string
+}
+
+// Ids stay in msgpack's uint32 range (5 bytes at most) and wrap; a live id is never reused.
+const MAX_ID = 0xffff_ffff
+
+/**
+ * Requests in flight, indexed three ways: by relay id (responses), by caller and caller id
+ * (cancels) and by provider (provider loss). Each peer holds its own index, so every lookup and
+ * every cleanup is proportional to that peer's calls only.
+ */
+export class PendingTable {
+  readonly #byRelayId = new Map<number, PendingRequest>()
+  #lastId = 0
+
+  get size(): number {
+    return this.#byRelayId.size
+  }
+
+  add(
+    caller: RelayPeer,
+    callerId: number,
+    provider: RelayPeer,
+    service: string,
+    method: string,
+  ): PendingRequest {
+    let relayId = this.#lastId
+    do relayId = relayId >= MAX_ID ? 1 : relayId + 1
+    while (this.#byRelayId.has(relayId))
+    this.#lastId = relayId
+    const request: PendingRequest = { relayId, caller, callerId, provider, service, method }
+    this.#byRelayId.set(relayId, request)
+    caller.outgoing.set(callerId, request)
+    provider.incoming.add(request)
+    return request
+  }
+
+  get(relayId: number): PendingRequest | undefined {
+    return this.#byRelayId.get(relayId)
+  }
+
+  delete(request: PendingRequest): void {
+    this.#byRelayId.delete(request.relayId)
+    request.caller.outgoing.delete(request.callerId)
+    request.provider.incoming.delete(request)
+  }
+
+  clear(): void {
+    for (const request of this.#byRelayId.values()) this.delete(request)
+  }
+}

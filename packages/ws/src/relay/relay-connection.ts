@@ -1,0 +1,10 @@
+/**
+ * What the router needs from one socket. Adapters implement it over their socket library; the
+ * router never sees the library's types, so the routing logic is the same on every runtime.
+ */
+export interface RelayConnection {
+  /** Sends one binary message. Must not throw when the socket is already closing. */
+  send(bytes: Uint8Array): void
+  /** Starts the closing handshake. The adapter still reports the close through `router.closed()`. */
+  close(code: number, reason: string): void
+}

@@ -1,0 +1,124 @@
+import type { IncomingMessage } from 'node:http'
+import { ErrorCode, MeshError } from '@spider-mesh/core'
+import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
+
+/**
+ * The upgrade request `isServerConnection` receives: Node's `IncomingMessage` with the `node`
+ * adapter, the standard `Request` with the `bun` adapter.
+ */
+export type RelayUpgradeRequest = IncomingMessage | Request
+
+/** Options of `WebsocketRelayServer`. */
+export interface WebsocketRelayServerOptions {
+  /** Interface to bind. Default: all interfaces. */
+  host?: string
+  /** Port to listen on; `0` picks a free one (read it from `server.port`). Default `8787`. */
+  port?: number
+  /** Only upgrades on this HTTP path are accepted (e.g. `'/mesh'`). Default: any path. */
+  path?: string
+  /**
+   * Classifies each connection: `true` for mesh nodes (listed in discovery, routed to), `false`
+   * for passive clients (may call, publish and subscribe, are never routed to). This is the
+   * relay's access-control hook; when it throws, the connection is closed (1011). `socket` is the
+   * `ws` WebSocket or Bun's `ServerWebSocket`, depending on the adapter. Default: every connection
+   * is a mesh node.
+   */
+  isServerConnection?: (socket: unknown, request: RelayUpgradeRequest) => boolean
+  /** Ping interval; a connection silent for 2.5 intervals is closed (4408). Default `30000`. */
+  heartbeatIntervalMs?: number
+  /** Largest accepted message; larger ones close that socket with 1009. Default 16 MiB. */
+  maxPayloadBytes?: number
+  /** Socket library: `'bun'` (Bun.serve, Bun only) or `'node'` (`ws`). Default: `'bun'` under Bun. */
+  adapter?: 'bun' | 'node'
+  /** Where to log. Default: warnings and errors to the console; protocol problems go to `debug`. */
+  logger?: RelayLogger
+}
+
+/** Options with defaults applied, after validation. */
+export interface ResolvedRelayOptions {
+  host?: string
+  port: number
+  path?: string
+  isServerConnection?: (socket: unknown, request: unknown) => boolean
+  heartbeatIntervalMs: number
+  maxPayloadBytes: number
+  adapter: 'bun' | 'node'
+  logger: RelayLogger
+}
+
+const isBun = (): boolean => typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
+
+function invalid(name: string, value: unknown, expected: string): MeshError {
+  let shown: string
+  try {
+    shown =
+      typeof value === 'function'
+        ? 'a function'
+        : typeof value === 'number'
+          ? String(value) // JSON would print NaN and Infinity as null
+          : (JSON.stringify(value) ?? String(value))
+  } catch {
+    shown = String(value)
+  }
+  return new MeshError(
+    ErrorCode.INVALID_OPTION,
+    `Invalid WebsocketRelayServer option ${name}: ${shown}. Expected ${expected}.`,
+  )
+}
+
+/** Applies defaults and throws a MeshError `INVALID_OPTION` naming the first bad option. */
+export function resolveRelayOptions(options: WebsocketRelayServerOptions): ResolvedRelayOptions {
+  if (options === null || typeof options !== 'object') {
+    throw invalid('object', options, 'an options object or nothing')
+  }
+  const {
+    host,
+    port = 8787,
+    path,
+    isServerConnection,
+    heartbeatIntervalMs = 30_000,
+    maxPayloadBytes = 16 * 1024 * 1024,
+    adapter = isBun() ? 'bun' : 'node',
+    logger = defaultRelayLogger,
+  } = options
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw invalid('port', port, 'an integer from 0 to 65535 (0 picks a free port)')
+  }
+  if (host !== undefined && (typeof host !== 'string' || host === '')) {
+    throw invalid('host', host, 'a host name or IP address such as "127.0.0.1"')
+  }
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
+    throw invalid('path', path, 'an HTTP path starting with "/", such as "/mesh"')
+  }
+  if (isServerConnection !== undefined && typeof isServerConnection !== 'function') {
+    throw invalid('isServerConnection', isServerConnection, 'a function (socket, request) => boolean')
+  }
+  if (
+    typeof heartbeatIntervalMs !== 'number' ||
+    !Number.isFinite(heartbeatIntervalMs) ||
+    heartbeatIntervalMs < 1
+  ) {
+    throw invalid('heartbeatIntervalMs', heartbeatIntervalMs, 'a number of milliseconds of at least 1')
+  }
+  if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > 0xffff_ffff) {
+    throw invalid('maxPayloadBytes', maxPayloadBytes, 'an integer number of bytes from 1 to 4294967295')
+  }
+  if (adapter !== 'bun' && adapter !== 'node') throw invalid('adapter', adapter, '"bun" or "node"')
+  if (adapter === 'bun' && !isBun()) {
+    throw invalid('adapter', adapter, '"node" outside Bun: the "bun" adapter needs the Bun runtime')
+  }
+  if (
+    logger === null ||
+    typeof logger !== 'object' ||
+    !(['debug', 'info', 'warn', 'error'] as const).every((level) => typeof logger[level] === 'function')
+  ) {
+    throw invalid('logger', logger, 'an object with debug, info, warn and error methods (console fits)')
+  }
+  const resolved: ResolvedRelayOptions = { port, heartbeatIntervalMs, maxPayloadBytes, adapter, logger }
+  if (host !== undefined) resolved.host = host
+  if (path !== undefined) resolved.path = path
+  if (isServerConnection !== undefined) {
+    resolved.isServerConnection = isServerConnection as (socket: unknown, request: unknown) => boolean
+  }
+  return resolved
+}

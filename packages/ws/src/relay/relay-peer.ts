@@ -1,0 +1,52 @@
+import type { PendingRequest } from './pending-table.js'
+import type { RelayConnection } from './relay-connection.js'
+
+/**
+ * The router's state for one connection, created by `router.open()`. Adapters keep the reference
+ * and hand it back with every message, so the hot path needs no lookup by socket.
+ */
+export class RelayPeer {
+  /** Numbers connections for logs before they have a node id. */
+  readonly seq: number
+  readonly connection: RelayConnection
+  /** Server-role connections are listed in discovery and routed to; passive ones never are. */
+  readonly isServer: boolean
+  /** Bound by Hello; null until then. */
+  nodeId: string | null = null
+  /** True while this node is in discovery (announced with a Node frame and routable). */
+  listed = false
+  /** The node sent Goodbye: no new requests go to it, but its calls in flight may finish. */
+  leaving = false
+  closed = false
+  services: string[] = []
+  readonly topics = new Set<string>()
+  /** Requests this connection made that are in flight, by the caller's own id. */
+  readonly outgoing = new Map<number, PendingRequest>()
+  /** Requests routed to this connection as the provider. */
+  readonly incoming = new Set<PendingRequest>()
+  /** When the last frame of any kind arrived (ms since epoch). */
+  lastSeen: number
+  protocolErrors = 0
+
+  constructor(seq: number, connection: RelayConnection, isServer: boolean, now: number) {
+    this.seq = seq
+    this.connection = connection
+    this.isServer = isServer
+    this.lastSeen = now
+  }
+
+  /** How logs and error messages name this connection. */
+  get label(): string {
+    return this.nodeId === null ? `connection #${this.seq} (before Hello)` : `node "${this.nodeId}"`
+  }
+
+  /** Sends without ever throwing: a dying socket must not break routing for everyone else. */
+  send(bytes: Uint8Array): void {
+    if (this.closed) return
+    try {
+      this.connection.send(bytes)
+    } catch {
+      // The adapter reports the close separately; the frame is lost with the socket anyway.
+    }
+  }
+}

@@ -1,0 +1,411 @@
+import {
+  type CancelFrame,
+  decodeFrame,
+  ErrorCode,
+  encodeFrame,
+  encodeValue,
+  type Frame,
+  FrameType,
+  type HelloFrame,
+  PROTOCOL_VERSION,
+  type PublishFrame,
+  type RequestFrame,
+  type ResponseFrame,
+  ResponseKind,
+} from '@spider-mesh/core'
+import { PendingTable } from './pending-table.js'
+import { RelayCloseCode } from './relay-close-codes.js'
+import type { RelayConnection } from './relay-connection.js'
+import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
+import { RelayPeer } from './relay-peer.js'
+import { ServiceTable } from './service-table.js'
+import { TopicTable } from './topic-table.js'
+
+/** Options of {@link RelayRouter}. */
+export interface RelayRouterOptions {
+  /** How often the relay pings each connection; silence for 2.5 intervals closes it. */
+  heartbeatIntervalMs: number
+  logger?: RelayLogger
+}
+
+/** Sizes of the router's tables, to watch load and to prove nothing leaks. */
+export interface RelayStats {
+  /** Open connections, with or without Hello. */
+  connections: number
+  /** Node ids bound to a connection (server-role and passive). */
+  nodes: number
+  /** Requests forwarded whose response stream has not ended. */
+  pending: number
+  /** (topic, connection) subscriptions. */
+  subscriptions: number
+  /** Services with at least one routable provider. */
+  services: number
+}
+
+/** A connection is closed after this many protocol errors: it is broken or hostile. */
+const MAX_PROTOCOL_ERRORS = 20
+/** Silence longer than this many heartbeat intervals means the peer is gone. */
+const HEARTBEAT_GRACE = 2.5
+
+const frameNames: Record<number, string> = Object.fromEntries(
+  Object.entries(FrameType).map(([name, type]) => [type, name]),
+)
+
+/**
+ * The relay's routing state machine, independent of any socket library: adapters call `open`,
+ * `message` and `closed`; the router answers through each {@link RelayConnection}.
+ *
+ * It owns identity (a node id is bound to the socket whose Hello announced it), routes requests
+ * round-robin or to a pinned node, forwards payload bytes without decoding them, and keeps
+ * discovery incremental. No handler throws: a broken connection is answered or closed, and every
+ * other connection keeps working.
+ */
+export class RelayRouter {
+  readonly #heartbeatIntervalMs: number
+  readonly #logger: RelayLogger
+  readonly #peers = new Set<RelayPeer>()
+  readonly #nodes = new Map<string, RelayPeer>()
+  readonly #services = new ServiceTable()
+  readonly #pending = new PendingTable()
+  readonly #topics = new TopicTable()
+  // One timer for all connections: a timer per socket costs more than a loop at this rate.
+  readonly #heartbeat: ReturnType<typeof setInterval>
+  #seq = 0
+  #closed = false
+
+  constructor(options: RelayRouterOptions) {
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs
+    this.#logger = options.logger ?? defaultRelayLogger
+    this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatIntervalMs)
+    // The listener keeps the process alive; the heartbeat alone must not.
+    ;(this.#heartbeat as { unref?: () => void }).unref?.()
+  }
+
+  /** Registers a new connection and returns the state the adapter passes back with each event. */
+  open(connection: RelayConnection, options: { isServer: boolean }): RelayPeer {
+    const peer = new RelayPeer(++this.#seq, connection, options.isServer, Date.now())
+    if (this.#closed) {
+      peer.closed = true
+      connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
+      return peer
+    }
+    this.#peers.add(peer)
+    return peer
+  }
+
+  /** Handles one inbound message. A string is a text message, which the protocol does not allow. */
+  message(peer: RelayPeer, data: Uint8Array | string): void {
+    if (peer.closed) return
+    peer.lastSeen = Date.now()
+    if (typeof data === 'string') {
+      this.#protocolError(peer, 'Text messages are not part of the protocol: send binary msgpack frames')
+      return
+    }
+    let frame: Frame
+    try {
+      frame = decodeFrame(data)
+    } catch (err) {
+      this.#protocolError(peer, (err as Error).message)
+      return
+    }
+    try {
+      this.#dispatch(peer, frame)
+    } catch (err) {
+      // A bug here must cost one frame, never the relay.
+      this.#logger.error(`[relay] failed to handle a frame from ${peer.label}`, err)
+    }
+  }
+
+  /** Forgets a connection the adapter saw close. Idempotent. */
+  closed(peer: RelayPeer): void {
+    if (peer.closed) return
+    peer.closed = true
+    this.#peers.delete(peer)
+    if (peer.nodeId !== null && this.#nodes.get(peer.nodeId) === peer) this.#nodes.delete(peer.nodeId)
+    this.#unlist(peer)
+    this.#topics.removePeer(peer)
+    for (const request of [...peer.outgoing.values()]) {
+      this.#pending.delete(request)
+      request.provider.send(encodeFrame([FrameType.Cancel, request.relayId]))
+    }
+    for (const request of [...peer.incoming]) {
+      this.#pending.delete(request)
+      this.#replyOffline(
+        request.caller,
+        request.callerId,
+        `Provider node "${peer.nodeId}" disconnected during the call to "${request.service}.${request.method}"`,
+      )
+    }
+    this.#logger.debug(`[relay] ${peer.label} disconnected`)
+  }
+
+  /** Shuts down: sends Goodbye to every connection, closes them all (1001) and stops the heartbeat. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#heartbeat)
+    const goodbye = encodeFrame([FrameType.Goodbye, 'relay shutting down'])
+    for (const peer of this.#peers) {
+      peer.send(goodbye)
+      peer.closed = true
+      try {
+        peer.connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
+      } catch (err) {
+        this.#logger.debug(`[relay] closing ${peer.label} failed`, err)
+      }
+    }
+    // Every connection goes at once, so nobody is left to notify: just empty the tables.
+    this.#pending.clear()
+    this.#topics.clear()
+    for (const peer of this.#peers) this.#unlist(peer, false)
+    this.#peers.clear()
+    this.#nodes.clear()
+  }
+
+  /** Current table sizes. */
+  stats(): RelayStats {
+    return {
+      connections: this.#peers.size,
+      nodes: this.#nodes.size,
+      pending: this.#pending.size,
+      subscriptions: this.#topics.size,
+      services: this.#services.size,
+    }
+  }
+
+  #dispatch(peer: RelayPeer, frame: Frame): void {
+    switch (frame[0]) {
+      case FrameType.Ping:
+        peer.send(encodeFrame([FrameType.Pong, frame[1]]))
+        return
+      case FrameType.Pong:
+        return
+      case FrameType.Hello:
+        if (peer.nodeId !== null) this.#protocolError(peer, 'Hello was already received on this connection')
+        else this.#hello(peer, frame)
+        return
+      case FrameType.Welcome:
+      case FrameType.Node:
+      case FrameType.Offline:
+        this.#protocolError(peer, `${frameNames[frame[0]]} frames are sent by the relay only`)
+        return
+    }
+    if (peer.nodeId === null) {
+      this.#protocolError(peer, `Got a ${frameNames[frame[0]]} frame before Hello: send Hello first`)
+      return
+    }
+    switch (frame[0]) {
+      case FrameType.Request:
+        this.#request(peer, frame)
+        return
+      case FrameType.Response:
+        this.#response(peer, frame)
+        return
+      case FrameType.Cancel:
+        this.#cancel(peer, frame)
+        return
+      case FrameType.Publish:
+        this.#publish(peer, frame)
+        return
+      case FrameType.Subscribe:
+        this.#topics.subscribe(peer, frame[1])
+        return
+      case FrameType.Unsubscribe:
+        this.#topics.unsubscribe(peer, frame[1])
+        return
+      case FrameType.Services:
+        this.#changeServices(peer, frame[1])
+        return
+      case FrameType.Goodbye:
+        this.#logger.debug(`[relay] ${peer.label} said goodbye: ${frame[1]}`)
+        peer.leaving = true
+        this.#unlist(peer)
+        return
+      case FrameType.Error:
+        // Never answered: two sides replying to each other's errors would loop.
+        this.#logger.debug(`[relay] ${peer.label} reported ${frame[1]}: ${frame[2]}`)
+        return
+    }
+  }
+
+  #hello(peer: RelayPeer, [, version, nodeId, services, topics]: HelloFrame): void {
+    if (version !== PROTOCOL_VERSION) {
+      this.#reject(
+        peer,
+        ErrorCode.PROTOCOL_VERSION_MISMATCH,
+        `Protocol version mismatch: the node speaks version ${version}, the relay speaks version ${PROTOCOL_VERSION}. ` +
+          'Run matching versions of @spider-mesh/ws on nodes and relay.',
+        RelayCloseCode.VersionMismatch,
+      )
+      return
+    }
+    if (nodeId === '') {
+      this.#protocolError(peer, 'Hello must carry a non-empty node id')
+      return
+    }
+    const owner = this.#nodes.get(nodeId)
+    if (owner && owner !== peer) {
+      this.#reject(
+        peer,
+        ErrorCode.NODE_ID_CONFLICT,
+        `Node id "${nodeId}" is already connected on another socket. Give every node a unique id, ` +
+          'or wait until the old connection has closed.',
+        RelayCloseCode.NodeIdConflict,
+      )
+      return
+    }
+    peer.nodeId = nodeId
+    this.#nodes.set(nodeId, peer)
+    for (const topic of topics) this.#topics.subscribe(peer, topic)
+    const others: [string, string[]][] = []
+    for (const node of this.#nodes.values()) if (node.listed) others.push([node.nodeId!, node.services])
+    peer.send(encodeFrame([FrameType.Welcome, PROTOCOL_VERSION, nodeId, others, this.#heartbeatIntervalMs]))
+    this.#logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
+    if (!peer.isServer) return
+    peer.services = unique(services)
+    for (const service of peer.services) this.#services.add(service, peer)
+    peer.listed = true
+    this.#broadcast(peer, encodeFrame([FrameType.Node, nodeId, peer.services]))
+  }
+
+  #changeServices(peer: RelayPeer, services: string[]): void {
+    // Passive and leaving nodes are never routed to, so what they offer does not matter.
+    if (!peer.listed) return
+    const next = unique(services)
+    const before = new Set(peer.services)
+    if (next.length === before.size && next.every((service) => before.has(service))) return
+    const after = new Set(next)
+    for (const service of peer.services) if (!after.has(service)) this.#services.remove(service, peer)
+    for (const service of next) if (!before.has(service)) this.#services.add(service, peer)
+    peer.services = next
+    this.#broadcast(peer, encodeFrame([FrameType.Node, peer.nodeId!, next]))
+  }
+
+  #request(caller: RelayPeer, [, id, service, method, destination, payload]: RequestFrame): void {
+    if (caller.outgoing.has(id)) {
+      this.#protocolError(
+        caller,
+        `Request id ${id} is already pending on this connection: use a fresh id`,
+        id,
+      )
+      return
+    }
+    let provider: RelayPeer | undefined
+    if (destination === null) {
+      provider = this.#services.next(service)
+      if (!provider) {
+        this.#replyOffline(caller, id, `No provider for service "${service}"`)
+        return
+      }
+    } else {
+      provider = this.#nodes.get(destination)
+      if (!provider?.listed) {
+        this.#replyOffline(
+          caller,
+          id,
+          `Node "${destination}" is not connected to the relay (call to "${service}.${method}")`,
+        )
+        return
+      }
+    }
+    const request = this.#pending.add(caller, id, provider, service, method)
+    provider.send(encodeFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload]))
+  }
+
+  #response(peer: RelayPeer, [, relayId, kind, payload]: ResponseFrame): void {
+    const request = this.#pending.get(relayId)
+    if (!request) {
+      // The caller cancelled or left while this response was on its way: a normal race.
+      return
+    }
+    if (request.provider !== peer) {
+      this.#protocolError(peer, `Response for request ${relayId}, which was not routed to this node`, relayId)
+      return
+    }
+    if (kind !== ResponseKind.Next) this.#pending.delete(request)
+    request.caller.send(encodeFrame([FrameType.Response, request.callerId, kind, payload]))
+  }
+
+  #cancel(caller: RelayPeer, [, id]: CancelFrame): void {
+    // Unknown ids are normal: the response may have ended the call while the cancel was in flight.
+    const request = caller.outgoing.get(id)
+    if (!request) return
+    this.#pending.delete(request)
+    request.provider.send(encodeFrame([FrameType.Cancel, request.relayId]))
+  }
+
+  #publish(sender: RelayPeer, [, topic, payload]: PublishFrame): void {
+    const subscribers = this.#topics.subscribers(topic)
+    if (!subscribers) return
+    let bytes: Uint8Array | undefined
+    for (const subscriber of subscribers) {
+      if (subscriber === sender) continue
+      // The relay stamps the sender; whatever source the node wrote is ignored.
+      bytes ??= encodeFrame([FrameType.Publish, topic, payload, sender.nodeId])
+      subscriber.send(bytes)
+    }
+  }
+
+  /** Takes a node out of discovery and routing, telling the others when it was announced. */
+  #unlist(peer: RelayPeer, notify = true): void {
+    if (!peer.listed) return
+    peer.listed = false
+    for (const service of peer.services) this.#services.remove(service, peer)
+    if (notify) this.#broadcast(peer, encodeFrame([FrameType.Offline, peer.nodeId!]))
+  }
+
+  /** Sends to every connection that has said Hello, except `source`. */
+  #broadcast(source: RelayPeer, bytes: Uint8Array): void {
+    for (const peer of this.#peers) if (peer !== source && peer.nodeId !== null) peer.send(bytes)
+  }
+
+  #replyOffline(caller: RelayPeer, id: number, message: string): void {
+    const error = encodeValue({ code: ErrorCode.MICROSERVICE_OFFLINE, message })
+    caller.send(encodeFrame([FrameType.Response, id, ResponseKind.Error, error]))
+  }
+
+  #protocolError(peer: RelayPeer, message: string, requestId: number | null = null): void {
+    peer.protocolErrors++
+    this.#logger.debug(`[relay] protocol error from ${peer.label}: ${message}`)
+    peer.send(encodeFrame([FrameType.Error, ErrorCode.PROTOCOL_ERROR, message, requestId]))
+    if (peer.protocolErrors >= MAX_PROTOCOL_ERRORS) {
+      this.#drop(peer, RelayCloseCode.TooManyProtocolErrors, 'too many protocol errors')
+    }
+  }
+
+  /** Sends an Error frame, then closes: for Hellos the relay cannot accept. */
+  #reject(peer: RelayPeer, code: string, message: string, closeCode: number): void {
+    this.#logger.debug(`[relay] rejected ${peer.label}: ${message}`)
+    peer.send(encodeFrame([FrameType.Error, code, message, null]))
+    this.#drop(peer, closeCode, code)
+  }
+
+  /** Closes a connection and forgets it at once, without waiting for the closing handshake. */
+  #drop(peer: RelayPeer, code: number, reason: string): void {
+    try {
+      peer.connection.close(code, reason)
+    } catch (err) {
+      this.#logger.debug(`[relay] closing ${peer.label} failed`, err)
+    }
+    this.closed(peer)
+  }
+
+  #beat(): void {
+    const now = Date.now()
+    const deadline = now - HEARTBEAT_GRACE * this.#heartbeatIntervalMs
+    const ping = encodeFrame([FrameType.Ping, now])
+    for (const peer of this.#peers) {
+      if (peer.lastSeen < deadline) {
+        this.#logger.debug(`[relay] ${peer.label} timed out`)
+        this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'heartbeat timeout')
+      } else {
+        peer.send(ping)
+      }
+    }
+  }
+}
+
+/** Removes duplicates, keeping the announced order. */
+function unique(list: string[]): string[] {
+  return list.length < 2 ? list : [...new Set(list)]
+}

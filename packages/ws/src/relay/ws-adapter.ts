@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocket, WebSocketServer } from 'ws'
+import {
+  acceptsPath,
+  CLOSE_GRACE_MS,
+  classifyConnection,
+  listenError,
+  type RelayAdapter,
+  type RelayAdapterOptions,
+} from './relay-adapter.js'
+import { RelayCloseCode } from './relay-close-codes.js'
+
+/**
+ * The relay on Node's http server and the `ws` package (also runs under Bun). `isServerConnection`
+ * receives the `ws` WebSocket and the upgrade's `IncomingMessage`.
+ */
+export class WsAdapter implements RelayAdapter {
+  readonly ready: Promise<void>
+  readonly #options: RelayAdapterOptions
+  readonly #http: Server
+  readonly #wss: WebSocketServer
+  #port: number | null = null
+
+  constructor(options: RelayAdapterOptions) {
+    this.#options = options
+    this.#http = createServer((_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' })
+      response.end('Spider Mesh relay: connect with a WebSocket client')
+    })
+    // maxPayload makes `ws` close oversized messages with 1009 before buffering them whole.
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayloadBytes,
+      perMessageDeflate: false,
+    })
+    this.#http.on('upgrade', (request: IncomingMessage, socket, head) => {
+      socket.on('error', () => {})
+      if (!acceptsPath(options.path, request.url)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        return
+      }
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request))
+    })
+    this.ready = new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(listenError(err, options.host, options.port))
+      this.#http.once('error', onError)
+      this.#http.listen(options.port, options.host, () => {
+        this.#http.off('error', onError)
+        this.#port = (this.#http.address() as AddressInfo).port
+        resolve()
+      })
+    })
+  }
+
+  get port(): number | null {
+    return this.#port
+  }
+
+  async close(): Promise<void> {
+    await this.ready.catch(() => {})
+    // The router already sent close frames; give clients a moment to answer, then cut them off.
+    const open = [...this.#wss.clients].filter((ws) => ws.readyState !== WebSocket.CLOSED)
+    await Promise.race([
+      Promise.all(open.map((ws) => new Promise((resolve) => ws.once('close', resolve)))),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref()),
+    ])
+    for (const ws of this.#wss.clients) ws.terminate()
+    this.#wss.close()
+    this.#port = null
+    if (!this.#http.listening) return
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve())
+      this.#http.closeAllConnections()
+    })
+  }
+
+  #accept(ws: WebSocket, request: IncomingMessage): void {
+    const { router, logger } = this.#options
+    const isServer = classifyConnection(this.#options, ws, request)
+    if (isServer === null) {
+      ws.close(RelayCloseCode.InternalError, 'connection could not be classified')
+      return
+    }
+    const peer = router.open(
+      { send: (bytes) => ws.send(bytes), close: (code, reason) => ws.close(code, reason) },
+      { isServer },
+    )
+    ws.on('message', (data, isBinary) => {
+      // With the default binaryType every binary message is a single Buffer.
+      router.message(peer, isBinary ? (data as Buffer) : String(data))
+    })
+    ws.on('close', () => router.closed(peer))
+    // Oversized messages and broken frames land here; `ws` closes the socket itself (e.g. 1009).
+    ws.on('error', (err) => logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`))
+  }
+}
