@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import {
+  ErrorCode,
+  type MeshError,
+  Microservice,
+  RemoteServiceLinker,
+  SpiderMesh,
+  silentLogger,
+} from '@spider-mesh/core'
+import { filter, firstValueFrom, interval, take, toArray } from 'rxjs'
+import { WebsocketTransporter } from './node.js'
+import { FrameClient } from './relay/frame-client.test-helper.js'
+import { WebsocketRelayServer } from './relay-server.js'
+import type { ConnectionStatus, DiscoveryEvent } from './transporter/connection-status.js'
+
+const cleanups: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function relay(port = 0): Promise<{ server: WebsocketRelayServer; url: string }> {
+  const server = new WebsocketRelayServer({ host: '127.0.0.1', port, logger: silentLogger })
+  await server.ready
+  cleanups.push(() => server.close())
+  return { server, url: `ws://127.0.0.1:${server.port}` }
+}
+
+function node(
+  url: string | string[],
+  nodeId: string,
+  options: ConstructorParameters<typeof WebsocketTransporter>[0] = {},
+) {
+  const transporter = new WebsocketTransporter({ reconnectIntervalMs: 50, onWarning: () => {}, ...options })
+  for (const u of [url].flat()) transporter.connect(u)
+  const mesh = new SpiderMesh({ nodeId, logger: silentLogger }).registerTransporter(transporter)
+  cleanups.push(() => mesh.close())
+  return { transporter, mesh }
+}
+
+const connected = (t: WebsocketTransporter, url: string) =>
+  firstValueFrom(t.status$.pipe(filter((s) => s.get(url) === 'connected')))
+
+@Microservice({ name: 'Echo' })
+class Echo {
+  echo(value: unknown) {
+    return value
+  }
+  ticks() {
+    return interval(5)
+  }
+}
+
+async function codeOf(promise: PromiseLike<unknown>): Promise<string | undefined> {
+  try {
+    await promise
+  } catch (err) {
+    return (err as MeshError).code
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('WebsocketTransporter', () => {
+  test('calls fail fast with MICROSERVICE_OFFLINE while no relay is connected', async () => {
+    const { mesh } = node('ws://127.0.0.1:1', 'lonely')
+    const proxy = RemoteServiceLinker.link<Echo>(mesh, { service: 'Echo', timeout: 10_000 })
+    const started = Date.now()
+    expect(await codeOf(proxy.echo(1))).toBe(ErrorCode.MICROSERVICE_OFFLINE)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  test('status$ goes connecting → connected → error → connecting → connected across a relay restart', async () => {
+    const first = await relay()
+    const port = first.server.port!
+    const { transporter } = node(first.url, 'watcher')
+    const seen: ConnectionStatus[] = []
+    transporter.status$.subscribe((s) => {
+      const status = s.get(first.url)
+      if (status && seen.at(-1) !== status) seen.push(status)
+    })
+    await connected(transporter, first.url)
+    await first.server.close()
+    await firstValueFrom(transporter.status$.pipe(filter((s) => s.get(first.url) === 'error')))
+    await relay(port)
+    await connected(transporter, first.url)
+    expect(seen.slice(0, 3)).toEqual(['connecting', 'connected', 'error'])
+    expect(seen.at(-1)).toBe('connected')
+    expect(seen).toContain('connecting')
+    await transporter.close(first.url)
+    expect(transporter.status$.value.get(first.url)).toBe('not_connected')
+  })
+
+  test('connect() is idempotent per URL and rejects a non-ws URL', async () => {
+    const { url } = await relay()
+    const { transporter } = node(url, 'idem')
+    transporter.connect(url)
+    await connected(transporter, url)
+    expect([...transporter.status$.value.keys()]).toEqual([url])
+    expect(() => transporter.connect('http://x')).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTION }),
+    )
+  })
+
+  test('one transporter serves one mesh', async () => {
+    const { transporter } = node('ws://127.0.0.1:1', 'one')
+    expect(() => new SpiderMesh({ logger: silentLogger }).registerTransporter(transporter)).toThrow(
+      expect.objectContaining({ code: ErrorCode.ALREADY_REGISTERED }),
+    )
+  })
+
+  test('bad options get INVALID_OPTION', () => {
+    expect(() => new WebsocketTransporter({ heartbeatIntervalMs: 0 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTION }),
+    )
+    expect(() => new WebsocketTransporter({ unsubscribeDelayMs: -1 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTION }),
+    )
+  })
+
+  test('discovery events fire once per real change, never for self, not on relay re-sync', async () => {
+    const first = await relay()
+    const port = first.server.port!
+    const watcher = node(first.url, 'watcher')
+    const events: DiscoveryEvent[] = []
+    watcher.transporter.discovery$.subscribe((e) => events.push(e))
+    await watcher.mesh.provide(new Echo())
+    const provider = node(first.url, 'provider')
+    await provider.mesh.provide(new Echo())
+    const proxy = RemoteServiceLinker.link<Echo>(watcher.mesh, { service: 'Echo', node_id: 'provider' })
+    await proxy.wait({ timeout: 2000 })
+    for (let i = 0; i < 5; i++) await proxy.echo(i)
+    expect(events.map((e) => `${e.type}:${e.node_id}`)).toEqual(['discovered:provider'])
+    // Relay restarts: both nodes reconnect, the re-sync shows nothing new.
+    const lost = (t: WebsocketTransporter) =>
+      firstValueFrom(t.status$.pipe(filter((s) => s.get(first.url) === 'error')))
+    const bothLost = Promise.all([lost(watcher.transporter), lost(provider.transporter)])
+    await first.server.close()
+    await bothLost
+    await relay(port)
+    await connected(watcher.transporter, first.url)
+    await connected(provider.transporter, first.url)
+    await proxy.wait({ timeout: 2000 })
+    expect(await proxy.echo('after restart')).toBe('after restart')
+    // The provider may re-join after the watcher's re-sync (an honest offline + discovered pair
+    // is possible only if the watcher's Welcome came before the provider's Hello); never more.
+    const after = events.slice(1).map((e) => `${e.type}:${e.node_id}`)
+    expect(after.length === 0 || (after.length === 2 && after[0] === 'offline:provider')).toBe(true)
+    const offline = firstValueFrom(watcher.transporter.discovery$.pipe(filter((e) => e.type === 'offline')))
+    await provider.mesh.close()
+    expect((await offline).node_id).toBe('provider')
+  })
+
+  test('the round trip to the relay is measured', async () => {
+    const { url } = await relay()
+    const { transporter } = node(url, 'rtt', { heartbeatIntervalMs: 20 })
+    await connected(transporter, url)
+    const deadline = Date.now() + 2000
+    while (transporter.rtt(url) === undefined && Date.now() < deadline) await Bun.sleep(10)
+    expect(transporter.rtt(url)).toBeGreaterThanOrEqual(0)
+  })
+
+  test('a relay that stops answering is declared dead by the heartbeat deadline', async () => {
+    // A raw server that accepts the socket and never speaks: only our heartbeat can notice.
+    const silent = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response('no', { status: 400 })),
+      websocket: { message() {} },
+    })
+    cleanups.push(() => silent.stop(true))
+    const url = `ws://127.0.0.1:${silent.port}`
+    const { transporter } = node(url, 'hb', { heartbeatIntervalMs: 30, reconnectIntervalMs: 5000 })
+    await firstValueFrom(transporter.status$.pipe(filter((s) => s.get(url) === 'error')))
+  })
+
+  test('with two relays, calls go to the relay that lists the provider', async () => {
+    const a = await relay()
+    const b = await relay()
+    const provider = node(b.url, 'provider-b')
+    await provider.mesh.provide(new Echo())
+    const caller = node([a.url, b.url], 'caller')
+    const proxy = RemoteServiceLinker.link<Echo>(caller.mesh, { service: 'Echo' })
+    await proxy.wait({ timeout: 2000 })
+    expect(await proxy.echo('via b')).toBe('via b')
+  })
+
+  test('losing the relay mid-stream ends the call with MICROSERVICE_OFFLINE at once', async () => {
+    const { server, url } = await relay()
+    const provider = node(url, 'provider')
+    await provider.mesh.provide(new Echo())
+    const caller = node(url, 'caller')
+    const proxy = RemoteServiceLinker.link<Echo>(caller.mesh, { service: 'Echo' })
+    await proxy.wait({ timeout: 2000 })
+    const ended = new Promise<string | undefined>((resolve) =>
+      proxy
+        .ticks()
+        .subscribe({ error: (e) => resolve((e as MeshError).code), complete: () => resolve('completed') }),
+    )
+    await firstValueFrom(proxy.ticks().pipe(take(2), toArray()))
+    const started = Date.now()
+    await server.close()
+    expect(await ended).toBe(ErrorCode.MICROSERVICE_OFFLINE)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  test('a topic subscription is kept unsubscribeDelayMs after the last listener leaves', async () => {
+    const { server, url } = await relay()
+    const listener = node(url, 'listener', { unsubscribeDelayMs: 100 })
+    await connected(listener.transporter, url)
+    listener.mesh.listen('news').subscribe().unsubscribe()
+    const deadline = Date.now() + 1000
+    while (server.stats().subscriptions === 0 && Date.now() < deadline) await Bun.sleep(5)
+    expect(server.stats().subscriptions).toBe(1)
+    while (server.stats().subscriptions === 1 && Date.now() < deadline + 1000) await Bun.sleep(10)
+    expect(server.stats().subscriptions).toBe(0)
+  })
+
+  test('a node id held by a live socket is refused, and the transporter keeps retrying', async () => {
+    const { url } = await relay()
+    const squatter = await FrameClient.join(url, 'taken')
+    cleanups.push(() => squatter.socket.close())
+    const { transporter } = node(url, 'taken')
+    await firstValueFrom(transporter.status$.pipe(filter((s) => s.get(url) === 'error')))
+    squatter.socket.close()
+    await connected(transporter, url)
+  })
+})
