@@ -39,9 +39,11 @@ export { fromWireError, MeshError, toWireError, type WireError } from './protoco
 export {
   type CancelFrame,
   decodeFrame,
+  decodeFrames,
   type ErrorFrame,
   encodeFrame,
   type Frame,
+  FrameBatch,
   FrameType,
   type GoodbyeFrame,
   type HelloFrame,

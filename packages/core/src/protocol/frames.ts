@@ -117,32 +117,99 @@ const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
   [FrameType.Goodbye]: [2, (f) => isStr(f[1])],
 }
 
+function invalid(value: unknown): MeshError | undefined {
+  if (!Array.isArray(value) || value.length === 0) {
+    return new MeshError(ErrorCode.PROTOCOL_ERROR, 'Frame must be a non-empty msgpack array')
+  }
+  const shape = shapes[value[0] as number]
+  if (!shape) return new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
+  if (value.length !== shape[0] || !shape[1](value)) {
+    return new MeshError(
+      ErrorCode.PROTOCOL_ERROR,
+      `Malformed frame of type ${value[0]}: expected ${shape[0]} fields of the documented types`,
+    )
+  }
+  return undefined
+}
+
+function notMsgpack(bytes: Uint8Array, err: unknown): MeshError {
+  return new MeshError(
+    ErrorCode.PROTOCOL_ERROR,
+    `Message is not valid msgpack (${bytes.byteLength} bytes): ${(err as Error).message}`,
+  )
+}
+
 /**
- * Decodes and validates one frame. Throws a {@link MeshError} with code `PROTOCOL_ERROR` that
- * says what was wrong for garbage, truncated input, unknown types and wrong field types.
+ * Decodes and validates a message holding exactly one frame. Throws a {@link MeshError} with code
+ * `PROTOCOL_ERROR` that says what was wrong for garbage, truncated input, unknown types and wrong
+ * field types.
  */
 export function decodeFrame(bytes: Uint8Array): Frame {
   let value: unknown
   try {
     value = decoder.decode(bytes)
   } catch (err) {
-    throw new MeshError(
-      ErrorCode.PROTOCOL_ERROR,
-      `Frame is not valid msgpack (${bytes.byteLength} bytes): ${(err as Error).message}`,
-    )
+    throw notMsgpack(bytes, err)
   }
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new MeshError(ErrorCode.PROTOCOL_ERROR, 'Frame must be a non-empty msgpack array')
-  }
-  const shape = shapes[value[0] as number]
-  if (!shape) {
-    throw new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
-  }
-  if (value.length !== shape[0] || !shape[1](value)) {
-    throw new MeshError(
-      ErrorCode.PROTOCOL_ERROR,
-      `Malformed frame of type ${value[0]}: expected ${shape[0]} fields of the documented types`,
-    )
-  }
+  const error = invalid(value)
+  if (error) throw error
   return value as Frame
+}
+
+/**
+ * Decodes every frame of one message, handing each to `onFrame` (which must not throw). Senders
+ * coalesce the frames that are ready in the same tick into one WebSocket message, so a message
+ * carries one or more frames back to back. Frames before a malformed one are delivered; then a
+ * `PROTOCOL_ERROR` {@link MeshError} is thrown and the rest of the message is dropped.
+ */
+export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void): void {
+  try {
+    for (const value of decoder.decodeMulti(bytes)) {
+      const error = invalid(value)
+      if (error) throw error
+      onFrame(value as Frame)
+    }
+  } catch (err) {
+    throw err instanceof MeshError ? err : notMsgpack(bytes, err)
+  }
+}
+
+/**
+ * Frames waiting to go out on one socket, encoded back to back into one growing buffer.
+ * `take()` hands the whole batch over as one message, so N frames cost one socket write.
+ */
+export class FrameBatch {
+  #buffer = new Uint8Array(4096)
+  #length = 0
+
+  /** Whether nothing is waiting. */
+  get empty(): boolean {
+    return this.#length === 0
+  }
+
+  /** Appends one frame. */
+  add(frame: Frame): void {
+    this.addBytes(encoder.encodeSharedRef(frame))
+  }
+
+  /** Appends one already-encoded frame. */
+  addBytes(bytes: Uint8Array): void {
+    const needed = this.#length + bytes.byteLength
+    if (needed > this.#buffer.byteLength) {
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2))
+      grown.set(this.#buffer.subarray(0, this.#length))
+      this.#buffer = grown
+    }
+    this.#buffer.set(bytes, this.#length)
+    this.#length = needed
+  }
+
+  /** Returns the waiting frames as one message (a copy: sockets may queue it) and empties the batch. */
+  take(): Uint8Array {
+    const out = this.#buffer.slice(0, this.#length)
+    this.#length = 0
+    // Do not keep a buffer grown by one huge payload for the life of the connection.
+    if (this.#buffer.byteLength > 1 << 20) this.#buffer = new Uint8Array(4096)
+    return out
+  }
 }

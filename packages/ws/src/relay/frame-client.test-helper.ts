@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame, type Frame, FrameType, PROTOCOL_VERSION } from '@spider-mesh/core'
+import { decodeFrames, encodeFrame, type Frame, FrameType, PROTOCOL_VERSION } from '@spider-mesh/core'
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
 
 /** How long a test waits for an expected event before failing. */
@@ -33,14 +33,16 @@ export class FrameClient {
       socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason }))
     })
     socket.addEventListener('message', (event) => {
-      const frame = decodeFrame(new Uint8Array(event.data as ArrayBuffer))
-      if (frame[0] === FrameType.Ping && this.answerPings) {
-        this.send([FrameType.Pong, frame[1]])
-        return
-      }
-      const index = this.#waiters.findIndex((waiter) => waiter.match(frame))
-      if (index === -1) this.inbox.push(frame)
-      else this.#waiters.splice(index, 1)[0]!.resolve(frame)
+      // The relay coalesces frames: one message may carry several.
+      decodeFrames(new Uint8Array(event.data as ArrayBuffer), (frame) => {
+        if (frame[0] === FrameType.Ping && this.answerPings) {
+          this.send([FrameType.Pong, frame[1]])
+          return
+        }
+        const index = this.#waiters.findIndex((waiter) => waiter.match(frame))
+        if (index === -1) this.inbox.push(frame)
+        else this.#waiters.splice(index, 1)[0]!.resolve(frame)
+      })
     })
   }
 

@@ -1,6 +1,6 @@
 import {
   type CancelFrame,
-  decodeFrame,
+  decodeFrames,
   ErrorCode,
   encodeFrame,
   encodeValue,
@@ -101,13 +101,20 @@ export class RelayRouter {
       this.#protocolError(peer, 'Text messages are not part of the protocol: send binary msgpack frames')
       return
     }
-    let frame: Frame
+    this.#current = peer
     try {
-      frame = decodeFrame(data)
+      decodeFrames(data, this.#onFrame)
     } catch (err) {
       this.#protocolError(peer, (err as Error).message)
-      return
     }
+  }
+
+  /** The connection whose message is being decoded (decodeFrames takes one callback for all). */
+  #current: RelayPeer | undefined
+
+  readonly #onFrame = (frame: Frame): void => {
+    const peer = this.#current!
+    if (peer.closed) return
     try {
       this.#dispatch(peer, frame)
     } catch (err) {
@@ -126,7 +133,7 @@ export class RelayRouter {
     this.#topics.removePeer(peer)
     for (const request of [...peer.outgoing.values()]) {
       this.#pending.delete(request)
-      request.provider.send(encodeFrame([FrameType.Cancel, request.relayId]))
+      request.provider.sendFrame([FrameType.Cancel, request.relayId])
     }
     for (const request of [...peer.incoming]) {
       this.#pending.delete(request)
@@ -147,6 +154,7 @@ export class RelayRouter {
     const goodbye = encodeFrame([FrameType.Goodbye, 'relay shutting down'])
     for (const peer of this.#peers) {
       peer.send(goodbye)
+      peer.flush()
       peer.closed = true
       try {
         peer.connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
@@ -176,7 +184,7 @@ export class RelayRouter {
   #dispatch(peer: RelayPeer, frame: Frame): void {
     switch (frame[0]) {
       case FrameType.Ping:
-        peer.send(encodeFrame([FrameType.Pong, frame[1]]))
+        peer.sendFrame([FrameType.Pong, frame[1]])
         return
       case FrameType.Pong:
         return
@@ -309,7 +317,7 @@ export class RelayRouter {
       }
     }
     const request = this.#pending.add(caller, id, provider, service, method)
-    provider.send(encodeFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload]))
+    provider.sendFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload])
   }
 
   #response(peer: RelayPeer, [, relayId, kind, payload]: ResponseFrame): void {
@@ -323,7 +331,7 @@ export class RelayRouter {
       return
     }
     if (kind !== ResponseKind.Next) this.#pending.delete(request)
-    request.caller.send(encodeFrame([FrameType.Response, request.callerId, kind, payload]))
+    request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
   }
 
   #cancel(caller: RelayPeer, [, id]: CancelFrame): void {
@@ -331,7 +339,7 @@ export class RelayRouter {
     const request = caller.outgoing.get(id)
     if (!request) return
     this.#pending.delete(request)
-    request.provider.send(encodeFrame([FrameType.Cancel, request.relayId]))
+    request.provider.sendFrame([FrameType.Cancel, request.relayId])
   }
 
   #publish(sender: RelayPeer, [, topic, payload]: PublishFrame): void {
@@ -361,7 +369,7 @@ export class RelayRouter {
 
   #replyOffline(caller: RelayPeer, id: number, message: string): void {
     const error = encodeValue({ code: ErrorCode.MICROSERVICE_OFFLINE, message })
-    caller.send(encodeFrame([FrameType.Response, id, ResponseKind.Error, error]))
+    caller.sendFrame([FrameType.Response, id, ResponseKind.Error, error])
   }
 
   #protocolError(peer: RelayPeer, message: string, requestId: number | null = null): void {
@@ -382,6 +390,8 @@ export class RelayRouter {
 
   /** Closes a connection and forgets it at once, without waiting for the closing handshake. */
   #drop(peer: RelayPeer, code: number, reason: string): void {
+    // What was queued (the Error frame explaining the close) must leave before the close frame.
+    peer.flush()
     try {
       peer.connection.close(code, reason)
     } catch (err) {
