@@ -17,7 +17,7 @@ for (const [name, args] of suites) {
   console.log(`\n=== ${name} tests: bun ${args.join(' ')}`)
   const child = Bun.spawn([process.execPath, ...args], { stdout: 'pipe', stderr: 'pipe', env: process.env })
   let tail = ''
-  const pump = async (stream: ReadableStream<Uint8Array>, out: typeof process.stdout) => {
+  const pump = async (stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) => {
     const reader = stream.getReader()
     for (;;) {
       const { done, value } = await reader.read()

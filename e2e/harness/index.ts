@@ -1,0 +1,16 @@
+export { releaseSuite, track, useCleanup } from './cleanup.js'
+export { type ClientOptions, startClient, type TestClient } from './client.js'
+export { firstMatching, rejectionOf, until, within } from './deadline.js'
+export { ManagedProcess, type OutputLine } from './managed-process.js'
+export {
+  ADAPTERS,
+  type Adapter,
+  type RelayProcess,
+  relayFromProcess,
+  spawn,
+  spawnFixture,
+  startCaller,
+  startProvider,
+  startRelay,
+} from './processes.js'
+export { RawSocket } from './raw-socket.js'
