@@ -30,7 +30,6 @@ export { LIFECYCLE_HOOKS } from './mesh/service-definition.js'
 export { SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
 /** The value codec (msgpack with Date, Map, Set, undefined and BigInt preserved). */
 export { decodeValue, encodeValue } from './protocol/codec.js'
-// Protocol
 /** Error codes Spider Mesh produces. */
 export { ErrorCode, type ErrorCodeValue } from './protocol/error-codes.js'
 /** The error type of every Spider Mesh API, and the converters to and from the wire form. */
@@ -48,6 +47,7 @@ export {
   type GoodbyeFrame,
   type HelloFrame,
   type NodeFrame,
+  type NodeMeta,
   type OfflineFrame,
   type PingFrame,
   type PongFrame,
@@ -79,3 +79,6 @@ export type {
   TransporterHost,
   TransportLink,
 } from './transport/transporter.js'
+// Protocol
+/** The @spider-mesh/core version (sent to relays in Hello). */
+export { VERSION } from './version.js'

@@ -25,7 +25,7 @@ const factory: SocketFactory = (url) => new Socket(url)
  */
 export class WebsocketTransporter extends WebsocketTransporterBase {
   constructor(options: WebsocketTransporterOptions = {}) {
-    super(options, factory)
+    super(options, factory, (globalThis as { Bun?: unknown }).Bun ? 'bun' : 'node')
   }
 }
 

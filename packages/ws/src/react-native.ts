@@ -18,7 +18,7 @@ const factory: SocketFactory = (url) => {
  */
 export class WebsocketTransporter extends WebsocketTransporterBase {
   constructor(options: WebsocketTransporterOptions = {}) {
-    super(options, factory)
+    super(options, factory, 'react-native')
   }
 }
 

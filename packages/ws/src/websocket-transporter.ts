@@ -2,6 +2,7 @@ import {
   ErrorCode,
   encodeValue,
   MeshError,
+  type NodeMeta,
   type NodeRef,
   ResponseKind,
   type RpcRequestPacket,
@@ -10,6 +11,7 @@ import {
   type Transporter,
   type TransporterHost,
   type TransportLink,
+  VERSION,
 } from '@spider-mesh/core'
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs'
 import type { ConnectionStatus, DiscoveryEvent } from './transporter/connection-status.js'
@@ -28,6 +30,8 @@ export interface WebsocketTransporterOptions {
   unsubscribeDelayMs?: number
   /** Receives warnings (lost relay, bad frames). Default: `console.warn`. */
   onWarning?: (message: string) => void
+  /** Labels sent to relays in Hello (shown by `spider-mesh ls` and `/directory`); `version` and `runtime` are filled in. */
+  meta?: Record<string, string>
 }
 
 const NO_CANCEL = { cancel: () => {} }
@@ -62,14 +66,14 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
   readonly #links = new Map<string, RelayLink>()
   readonly #topics = new Set<string>()
   readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
-  readonly #options: Required<Omit<WebsocketTransporterOptions, 'onWarning'>>
+  readonly #options: Required<Omit<WebsocketTransporterOptions, 'onWarning' | 'meta'>>
   readonly #warn: (message: string) => void
   readonly #factory: SocketFactory
   readonly #owner: RelayLinkOwner
   #host: TransporterHost | undefined
   #services: string[] = []
 
-  constructor(options: WebsocketTransporterOptions, factory: SocketFactory) {
+  constructor(options: WebsocketTransporterOptions, factory: SocketFactory, runtime: string) {
     this.#options = {
       heartbeatIntervalMs: positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 30_000),
       reconnectIntervalMs: positive('reconnectIntervalMs', options.reconnectIntervalMs, 1_000),
@@ -84,6 +88,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     }
     this.#warn = options.onWarning ?? ((message) => console.warn(`[spider-mesh] ${message}`))
     this.#factory = factory
+    const meta: NodeMeta = { ...options.meta, version: VERSION, runtime }
     this.discovery$ = this.#discovery.asObservable()
     const self = this
     this.#owner = {
@@ -95,6 +100,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
         return self.#services
       },
       topics: this.#topics,
+      meta,
       setStatus: (url, status) => this.#setStatus(url, status),
       directoryChanged: () => this.#directoryVersion.next(this.#directoryVersion.value + 1),
       discovered: (event) => this.#discovery.next(event),

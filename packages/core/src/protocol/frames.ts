@@ -28,8 +28,22 @@ export const FrameType = {
   Goodbye: 15,
 } as const
 
-/** `[Hello, version, nodeId, services, topics]` — node → relay, first frame on a connection. */
-export type HelloFrame = [typeof FrameType.Hello, number, string, string[], string[]]
+/** What a node tells about itself in Hello (shown by `spider-mesh ls` and the relay's /directory). */
+export interface NodeMeta {
+  /** The @spider-mesh/core version the node runs. */
+  version?: string
+  /** `bun`, `node`, `browser`, `react-native`, … */
+  runtime?: string
+  [key: string]: string | undefined
+}
+
+/**
+ * `[Hello, version, nodeId, services, topics, meta?]` — node → relay, first frame on a connection.
+ * `meta` is optional so minimal clients can omit it.
+ */
+export type HelloFrame =
+  | [typeof FrameType.Hello, number, string, string[], string[]]
+  | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta]
 /** `[Welcome, version, nodeId, nodes, heartbeatMs]` — relay → node; `nodes` excludes the receiver. */
 export type WelcomeFrame = [typeof FrameType.Welcome, number, string, [string, string[]][], number]
 /** `[Node, nodeId, services]` — relay → node: a node joined or changed its services. */
@@ -95,9 +109,20 @@ const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isS
 const isNodeList = (v: unknown): boolean =>
   Array.isArray(v) && v.every((n) => Array.isArray(n) && n.length === 2 && isStr(n[0]) && isStrList(n[1]))
 
+const isMeta = (v: unknown): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  !ArrayBuffer.isView(v) &&
+  Object.values(v).every((x) => typeof x === 'string' && x.length <= 256)
+
 /** Per frame type: expected length and a validator over the decoded array. */
 const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
-  [FrameType.Hello]: [5, (f) => isInt(f[1]) && isStr(f[2]) && isStrList(f[3]) && isStrList(f[4])],
+  [FrameType.Hello]: [
+    5,
+    (f) =>
+      isInt(f[1]) && isStr(f[2]) && isStrList(f[3]) && isStrList(f[4]) && (f.length === 5 || isMeta(f[5])),
+  ],
   [FrameType.Welcome]: [5, (f) => isInt(f[1]) && isStr(f[2]) && isNodeList(f[3]) && isInt(f[4])],
   [FrameType.Node]: [3, (f) => isStr(f[1]) && isStrList(f[2])],
   [FrameType.Offline]: [2, (f) => isStr(f[1])],
@@ -123,7 +148,9 @@ function invalid(value: unknown): MeshError | undefined {
   }
   const shape = shapes[value[0] as number]
   if (!shape) return new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
-  if (value.length !== shape[0] || !shape[1](value)) {
+  // Hello may carry one optional trailing field (meta); every other frame has a fixed length.
+  const lengthOk = value.length === shape[0] || (value[0] === FrameType.Hello && value.length === 6)
+  if (!lengthOk || !shape[1](value)) {
     return new MeshError(
       ErrorCode.PROTOCOL_ERROR,
       `Malformed frame of type ${value[0]}: expected ${shape[0]} fields of the documented types`,

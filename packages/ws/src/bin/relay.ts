@@ -2,7 +2,8 @@
 /**
  * The runnable relay: `bun run relay`, or `spider-mesh-relay` from the built package under Node.
  * Environment: PORT (default 8787, 0 picks a free port), HOST (default 127.0.0.1), RELAY_PATH,
- * HEARTBEAT_MS, RELAY_ADAPTER ('bun' or 'node'; default 'bun' under Bun).
+ * HEARTBEAT_MS, RELAY_ADAPTER ('bun' or 'node'; default 'bun' under Bun), DASHBOARD=1 (serve the
+ * live dashboard at http://HOST:PORT/).
  */
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
 
@@ -34,6 +35,7 @@ const options: WebsocketRelayServerOptions = {
 }
 if (env.RELAY_PATH) options.path = env.RELAY_PATH
 if (heartbeatIntervalMs !== undefined) options.heartbeatIntervalMs = heartbeatIntervalMs
+if (env.DASHBOARD === '1' || env.DASHBOARD === 'true') options.dashboard = true
 if (env.RELAY_ADAPTER) options.adapter = env.RELAY_ADAPTER as 'bun' | 'node'
 
 let server: WebsocketRelayServer
@@ -48,6 +50,7 @@ await server.ready.catch(() => process.exit(1))
 
 // Tests and scripts wait for this exact prefix to learn the port.
 console.log(`Spider Mesh relay listening on ws://${host}:${server.port}${options.path ?? ''}`)
+if (options.dashboard) console.log(`Dashboard: http://${host}:${server.port}/`)
 
 let stopping = false
 const stop = async (signal: string): Promise<void> => {

@@ -1,4 +1,5 @@
 import type { Server, ServerWebSocket } from 'bun'
+import { answerHttp } from './http-endpoints.js'
 import {
   acceptsPath,
   CLOSE_GRACE_MS,
@@ -35,6 +36,13 @@ export class BunAdapter implements RelayAdapter {
         ...(options.host === undefined ? {} : { hostname: options.host }),
         port: options.port,
         fetch: (request, server) => {
+          if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+            const answer = answerHttp(router, options, request.method, request.url)
+            if (answer) {
+              const body = request.method === 'HEAD' ? null : answer.body
+              return new Response(body, { status: answer.status, headers: answer.headers })
+            }
+          }
           if (!acceptsPath(options.path, request.url)) return new Response('Not found', { status: 404 })
           if (server.upgrade(request, { data: { request, peer: null } })) return undefined
           return new Response('Spider Mesh relay: connect with a WebSocket client', { status: 426 })

@@ -1,3 +1,4 @@
+import type { MethodStats } from './relay-metrics.js'
 import type { RelayPeer } from './relay-peer.js'
 
 /** A request the relay forwarded and whose response stream has not ended. */
@@ -10,6 +11,9 @@ export interface PendingRequest {
   readonly provider: RelayPeer
   readonly service: string
   readonly method: string
+  /** Counters of this call's method, and when it was forwarded (performance.now()). */
+  readonly stats: MethodStats
+  readonly startedAt: number
 }
 
 // Ids stay in msgpack's uint32 range (5 bytes at most) and wrap; a live id is never reused.
@@ -34,12 +38,23 @@ export class PendingTable {
     provider: RelayPeer,
     service: string,
     method: string,
+    stats: MethodStats,
   ): PendingRequest {
     let relayId = this.#lastId
     do relayId = relayId >= MAX_ID ? 1 : relayId + 1
     while (this.#byRelayId.has(relayId))
     this.#lastId = relayId
-    const request: PendingRequest = { relayId, caller, callerId, provider, service, method }
+    const request: PendingRequest = {
+      relayId,
+      caller,
+      callerId,
+      provider,
+      service,
+      method,
+      stats,
+      startedAt: performance.now(),
+    }
+    stats.inFlight++
     this.#byRelayId.set(relayId, request)
     caller.outgoing.set(callerId, request)
     provider.incoming.add(request)

@@ -10,6 +10,8 @@ export interface RelayAdapterOptions {
   port: number
   path?: string
   maxPayloadBytes: number
+  /** Serve the live dashboard at `GET /`. */
+  dashboard: boolean
   router: RelayRouter
   isServerConnection?: ConnectionClassifier
   logger: RelayLogger

@@ -28,6 +28,8 @@ export interface WebsocketRelayServerOptions {
   heartbeatIntervalMs?: number
   /** Largest accepted message; larger ones close that socket with 1009. Default 16 MiB. */
   maxPayloadBytes?: number
+  /** Serve the live dashboard page at `GET /` (the JSON and metrics endpoints are always on). Default `false`. */
+  dashboard?: boolean
   /** Socket library: `'bun'` (Bun.serve, Bun only) or `'node'` (`ws`). Default: `'bun'` under Bun. */
   adapter?: 'bun' | 'node'
   /** Where to log. Default: warnings and errors to the console; protocol problems go to `debug`. */
@@ -42,6 +44,7 @@ export interface ResolvedRelayOptions {
   isServerConnection?: (socket: unknown, request: unknown) => boolean
   heartbeatIntervalMs: number
   maxPayloadBytes: number
+  dashboard: boolean
   adapter: 'bun' | 'node'
   logger: RelayLogger
 }
@@ -78,6 +81,7 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     isServerConnection,
     heartbeatIntervalMs = 30_000,
     maxPayloadBytes = 16 * 1024 * 1024,
+    dashboard = false,
     adapter = isBun() ? 'bun' : 'node',
     logger = defaultRelayLogger,
   } = options
@@ -103,6 +107,7 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
   if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > 0xffff_ffff) {
     throw invalid('maxPayloadBytes', maxPayloadBytes, 'an integer number of bytes from 1 to 4294967295')
   }
+  if (typeof dashboard !== 'boolean') throw invalid('dashboard', dashboard, 'true or false')
   if (adapter !== 'bun' && adapter !== 'node') throw invalid('adapter', adapter, '"bun" or "node"')
   if (adapter === 'bun' && !isBun()) {
     throw invalid('adapter', adapter, '"node" outside Bun: the "bun" adapter needs the Bun runtime')
@@ -114,7 +119,14 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
   ) {
     throw invalid('logger', logger, 'an object with debug, info, warn and error methods (console fits)')
   }
-  const resolved: ResolvedRelayOptions = { port, heartbeatIntervalMs, maxPayloadBytes, adapter, logger }
+  const resolved: ResolvedRelayOptions = {
+    port,
+    heartbeatIntervalMs,
+    maxPayloadBytes,
+    dashboard,
+    adapter,
+    logger,
+  }
   if (host !== undefined) resolved.host = host
   if (path !== undefined) resolved.path = path
   if (isServerConnection !== undefined) {

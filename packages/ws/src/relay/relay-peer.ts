@@ -1,4 +1,4 @@
-import { type Frame, FrameBatch } from '@spider-mesh/core'
+import { type Frame, FrameBatch, type NodeMeta } from '@spider-mesh/core'
 import type { PendingRequest } from './pending-table.js'
 import type { RelayConnection } from './relay-connection.js'
 
@@ -28,6 +28,13 @@ export class RelayPeer {
   /** When the last frame of any kind arrived (ms since epoch). */
   lastSeen: number
   protocolErrors = 0
+  /** What the node said about itself in Hello. */
+  meta: NodeMeta = {}
+  /** Round trip of the relay's last ping, in ms. */
+  rttMs: number | undefined
+  readonly connectedAt = Date.now()
+  /** Bytes written to this connection; the router sums them into its metrics. */
+  bytesOut = 0
 
   constructor(seq: number, connection: RelayConnection, isServer: boolean, now: number) {
     this.seq = seq
@@ -65,6 +72,7 @@ export class RelayPeer {
   readonly flush = (): void => {
     if (this.#batch.empty) return
     const bytes = this.#batch.take()
+    this.bytesOut += bytes.byteLength
     try {
       this.connection.send(bytes)
     } catch {

@@ -13,10 +13,11 @@ import {
   type ResponseFrame,
   ResponseKind,
 } from '@spider-mesh/core'
-import { PendingTable } from './pending-table.js'
+import { type PendingRequest, PendingTable } from './pending-table.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
 import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
+import { type CallOutcome, RelayMetrics } from './relay-metrics.js'
 import { RelayPeer } from './relay-peer.js'
 import { ServiceTable } from './service-table.js'
 import { TopicTable } from './topic-table.js'
@@ -68,6 +69,8 @@ export class RelayRouter {
   readonly #services = new ServiceTable()
   readonly #pending = new PendingTable()
   readonly #topics = new TopicTable()
+  /** Counters behind /metrics, /stats and the dashboard. */
+  readonly metrics = new RelayMetrics()
   // One timer for all connections: a timer per socket costs more than a loop at this rate.
   readonly #heartbeat: ReturnType<typeof setInterval>
   #seq = 0
@@ -97,6 +100,7 @@ export class RelayRouter {
   message(peer: RelayPeer, data: Uint8Array | string): void {
     if (peer.closed) return
     peer.lastSeen = Date.now()
+    this.metrics.bytesIn += typeof data === 'string' ? data.length : data.byteLength
     if (typeof data === 'string') {
       this.#protocolError(peer, 'Text messages are not part of the protocol: send binary msgpack frames')
       return
@@ -115,6 +119,7 @@ export class RelayRouter {
   readonly #onFrame = (frame: Frame): void => {
     const peer = this.#current!
     if (peer.closed) return
+    this.metrics.framesIn++
     try {
       this.#dispatch(peer, frame)
     } catch (err) {
@@ -131,12 +136,13 @@ export class RelayRouter {
     if (peer.nodeId !== null && this.#nodes.get(peer.nodeId) === peer) this.#nodes.delete(peer.nodeId)
     this.#unlist(peer)
     this.#topics.removePeer(peer)
+    this.metrics.bytesOut += peer.bytesOut
     for (const request of [...peer.outgoing.values()]) {
-      this.#pending.delete(request)
+      this.#end(request, 'cancelled')
       request.provider.sendFrame([FrameType.Cancel, request.relayId])
     }
     for (const request of [...peer.incoming]) {
-      this.#pending.delete(request)
+      this.#end(request, 'offline')
       this.#replyOffline(
         request.caller,
         request.callerId,
@@ -170,6 +176,11 @@ export class RelayRouter {
     this.#nodes.clear()
   }
 
+  /** Every open connection (for /directory and the dashboard; not for the hot path). */
+  peers(): Iterable<RelayPeer> {
+    return this.#peers.values()
+  }
+
   /** Current table sizes. */
   stats(): RelayStats {
     return {
@@ -186,8 +197,12 @@ export class RelayRouter {
       case FrameType.Ping:
         peer.sendFrame([FrameType.Pong, frame[1]])
         return
-      case FrameType.Pong:
+      case FrameType.Pong: {
+        // Only the relay's own pings carry its clock; a node's stray Pong must not skew the figure.
+        const rtt = Date.now() - frame[1]
+        if (rtt >= 0 && rtt < 600_000) peer.rttMs = rtt
         return
+      }
       case FrameType.Hello:
         if (peer.nodeId !== null) this.#protocolError(peer, 'Hello was already received on this connection')
         else this.#hello(peer, frame)
@@ -236,7 +251,8 @@ export class RelayRouter {
     }
   }
 
-  #hello(peer: RelayPeer, [, version, nodeId, services, topics]: HelloFrame): void {
+  #hello(peer: RelayPeer, frame: HelloFrame): void {
+    const [, version, nodeId, services, topics] = frame
     if (version !== PROTOCOL_VERSION) {
       this.#reject(
         peer,
@@ -263,6 +279,7 @@ export class RelayRouter {
       return
     }
     peer.nodeId = nodeId
+    peer.meta = frame.length === 6 ? frame[5] : {}
     this.#nodes.set(nodeId, peer)
     for (const topic of topics) this.#topics.subscribe(peer, topic)
     const others: [string, string[]][] = []
@@ -302,12 +319,14 @@ export class RelayRouter {
     if (destination === null) {
       provider = this.#services.next(service)
       if (!provider) {
+        this.#countOffline(service, method)
         this.#replyOffline(caller, id, `No provider for service "${service}"`)
         return
       }
     } else {
       provider = this.#nodes.get(destination)
       if (!provider?.listed) {
+        this.#countOffline(service, method)
         this.#replyOffline(
           caller,
           id,
@@ -316,7 +335,14 @@ export class RelayRouter {
         return
       }
     }
-    const request = this.#pending.add(caller, id, provider, service, method)
+    const request = this.#pending.add(
+      caller,
+      id,
+      provider,
+      service,
+      method,
+      this.metrics.method(service, method),
+    )
     provider.sendFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload])
   }
 
@@ -330,7 +356,7 @@ export class RelayRouter {
       this.#protocolError(peer, `Response for request ${relayId}, which was not routed to this node`, relayId)
       return
     }
-    if (kind !== ResponseKind.Next) this.#pending.delete(request)
+    if (kind !== ResponseKind.Next) this.#end(request, kind === ResponseKind.Error ? 'error' : 'ok')
     request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
   }
 
@@ -338,11 +364,12 @@ export class RelayRouter {
     // Unknown ids are normal: the response may have ended the call while the cancel was in flight.
     const request = caller.outgoing.get(id)
     if (!request) return
-    this.#pending.delete(request)
+    this.#end(request, 'cancelled')
     request.provider.sendFrame([FrameType.Cancel, request.relayId])
   }
 
   #publish(sender: RelayPeer, [, topic, payload]: PublishFrame): void {
+    this.metrics.publications++
     const subscribers = this.#topics.subscribers(topic)
     if (!subscribers) return
     let bytes: Uint8Array | undefined
@@ -351,6 +378,7 @@ export class RelayRouter {
       // The relay stamps the sender; whatever source the node wrote is ignored.
       bytes ??= encodeFrame([FrameType.Publish, topic, payload, sender.nodeId])
       subscriber.send(bytes)
+      this.metrics.deliveries++
     }
   }
 
@@ -367,6 +395,19 @@ export class RelayRouter {
     for (const peer of this.#peers) if (peer !== source && peer.nodeId !== null) peer.send(bytes)
   }
 
+  /** Forgets a finished call and counts how it ended. */
+  #end(request: PendingRequest, outcome: CallOutcome): void {
+    this.#pending.delete(request)
+    request.stats.end(outcome, request.startedAt, performance.now())
+  }
+
+  #countOffline(service: string, method: string): void {
+    const stats = this.metrics.method(service, method)
+    stats.inFlight++
+    const now = performance.now()
+    stats.end('offline', now, now)
+  }
+
   #replyOffline(caller: RelayPeer, id: number, message: string): void {
     const error = encodeValue({ code: ErrorCode.MICROSERVICE_OFFLINE, message })
     caller.sendFrame([FrameType.Response, id, ResponseKind.Error, error])
@@ -374,6 +415,7 @@ export class RelayRouter {
 
   #protocolError(peer: RelayPeer, message: string, requestId: number | null = null): void {
     peer.protocolErrors++
+    this.metrics.framesRejected++
     this.#logger.debug(`[relay] protocol error from ${peer.label}: ${message}`)
     peer.send(encodeFrame([FrameType.Error, ErrorCode.PROTOCOL_ERROR, message, requestId]))
     if (peer.protocolErrors >= MAX_PROTOCOL_ERRORS) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
+import { answerHttp } from './http-endpoints.js'
 import {
   acceptsPath,
   CLOSE_GRACE_MS,
@@ -24,7 +25,13 @@ export class WsAdapter implements RelayAdapter {
 
   constructor(options: RelayAdapterOptions) {
     this.#options = options
-    this.#http = createServer((_request, response) => {
+    this.#http = createServer((request, response) => {
+      const answer = answerHttp(options.router, options, request.method ?? 'GET', request.url)
+      if (answer) {
+        response.writeHead(answer.status, answer.headers)
+        response.end(request.method === 'HEAD' ? undefined : answer.body)
+        return
+      }
       response.writeHead(426, { 'content-type': 'text/plain' })
       response.end('Spider Mesh relay: connect with a WebSocket client')
     })

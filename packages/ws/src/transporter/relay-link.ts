@@ -5,6 +5,7 @@ import {
   type Frame,
   FrameBatch,
   FrameType,
+  type NodeMeta,
   type NodeRef,
   PROTOCOL_VERSION,
   ResponseKind,
@@ -23,6 +24,7 @@ export interface RelayLinkOwner {
   readonly link: TransportLink
   readonly services: string[]
   readonly topics: Iterable<string>
+  readonly meta: NodeMeta
   setStatus(url: string, status: ConnectionStatus): void
   directoryChanged(): void
   discovered(event: DiscoveryEvent): void
@@ -173,6 +175,7 @@ export class RelayLink {
       host.nodeId,
       this.#owner.services,
       [...this.#owner.topics],
+      this.#owner.meta,
     ])
   }
 

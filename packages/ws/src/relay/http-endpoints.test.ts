@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { Microservice, RemoteServiceLinker, SpiderMesh, silentLogger } from '@spider-mesh/core'
+import { WebsocketTransporter } from '../node.js'
+import { WebsocketRelayServer } from '../relay-server.js'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+@Microservice({ name: 'Metered' })
+class Metered {
+  ok(n: number) {
+    return n
+  }
+  fail(): never {
+    throw new Error('no')
+  }
+}
+
+async function setup(adapter: 'bun' | 'node', dashboard = false) {
+  const server = new WebsocketRelayServer({
+    host: '127.0.0.1',
+    port: 0,
+    adapter,
+    dashboard,
+    logger: silentLogger,
+  })
+  await server.ready
+  cleanups.push(() => server.close())
+  const ws = `ws://127.0.0.1:${server.port}`
+  const meshes = ['provider', 'caller'].map((nodeId) => {
+    const t = new WebsocketTransporter({ meta: { team: 'billing' }, onWarning: () => {} })
+    t.connect(ws)
+    const mesh = new SpiderMesh({ nodeId, logger: silentLogger }).registerTransporter(t)
+    cleanups.push(() => mesh.close())
+    return mesh
+  })
+  await meshes[0]!.provide(new Metered())
+  const proxy = RemoteServiceLinker.link<Metered>(meshes[1]!, { service: 'Metered' })
+  await proxy.wait({ timeout: 2000 })
+  return { http: `http://127.0.0.1:${server.port}`, proxy }
+}
+
+for (const adapter of ['bun', 'node'] as const) {
+  describe(`relay HTTP endpoints (${adapter} adapter)`, () => {
+    test('GET /health answers ok with table sizes', async () => {
+      const { http } = await setup(adapter)
+      const res = await fetch(`${http}/health`)
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as Record<string, unknown>
+      expect(body).toMatchObject({ status: 'ok', connections: 2, nodes: 2 })
+    })
+
+    test('GET /directory lists nodes with role, services, version and runtime', async () => {
+      const { http } = await setup(adapter)
+      const body = (await (await fetch(`${http}/directory`)).json()) as {
+        nodes: { node_id: string; role: string; services: string[]; meta: Record<string, string> }[]
+        services: Record<string, string[]>
+      }
+      const provider = body.nodes.find((n) => n.node_id === 'provider')!
+      expect(provider.role).toBe('server')
+      expect(provider.services).toEqual(['Metered'])
+      expect(provider.meta).toMatchObject({ team: 'billing', version: '0.1.0', runtime: 'bun' })
+      expect(body.services).toEqual({ Metered: ['provider'] })
+    })
+
+    test('GET /metrics counts calls by outcome in the Prometheus text format', async () => {
+      const { http, proxy } = await setup(adapter)
+      await proxy.ok(1)
+      await proxy.ok(2)
+      await Promise.resolve(proxy.fail()).catch(() => {})
+      const res = await fetch(`${http}/metrics`)
+      expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4')
+      const text = await res.text()
+      expect(text).toContain('spider_mesh_relay_calls_total{service="Metered",method="ok",outcome="ok"} 2')
+      expect(text).toContain(
+        'spider_mesh_relay_calls_total{service="Metered",method="fail",outcome="error"} 1',
+      )
+      expect(text).toContain('spider_mesh_relay_call_duration_seconds_count{service="Metered",method="ok"} 2')
+      expect(text).toContain('spider_mesh_relay_connections{role="server"} 2')
+      expect(text).toMatch(/spider_mesh_relay_received_bytes_total [1-9]\d*/)
+      // Every sample line is `name{labels} number` or `name number`.
+      for (const line of text.trim().split('\n')) {
+        if (!line.startsWith('#')) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+]+$/)
+      }
+    })
+
+    test('GET /stats has per-method counts and latency percentiles', async () => {
+      const { http, proxy } = await setup(adapter)
+      await proxy.ok(1)
+      const stats = (await (await fetch(`${http}/stats`)).json()) as {
+        calls: { service: string; method: string; ok: number; latency_ms: { p50: number } | null }[]
+      }
+      const ok = stats.calls.find((c) => c.method === 'ok')!
+      expect(ok.ok).toBe(1)
+      expect(ok.latency_ms!.p50).toBeGreaterThanOrEqual(0)
+    })
+
+    test('GET / serves the dashboard only when enabled', async () => {
+      const off = await setup(adapter)
+      expect((await fetch(`${off.http}/`)).status).toBe(426)
+      const on = await setup(adapter, true)
+      const res = await fetch(`${on.http}/`)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('<title>Spider Mesh relay</title>')
+    })
+  })
+}

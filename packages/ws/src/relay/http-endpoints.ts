@@ -1,0 +1,120 @@
+import { renderDashboardPage } from './dashboard-page.js'
+import { renderPrometheus } from './prometheus-text.js'
+import type { RelayRouter } from './relay-router.js'
+
+/** An HTTP answer, independent of the server library. */
+export interface HttpAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** One node as `/directory` lists it. */
+export interface DirectoryEntry {
+  node_id: string
+  role: 'server' | 'passive'
+  /** False while the node is draining (sent Goodbye) or passive. */
+  routable: boolean
+  services: string[]
+  topics: string[]
+  meta: Record<string, string | undefined>
+  rtt_ms: number | null
+  connected_at: string
+  calls_in_flight: number
+}
+
+const json = (status: number, value: unknown): HttpAnswer => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(value),
+})
+
+/** The nodes the relay knows (connections that said Hello). */
+export function directory(router: RelayRouter): {
+  nodes: DirectoryEntry[]
+  services: Record<string, string[]>
+} {
+  const nodes: DirectoryEntry[] = []
+  const services: Record<string, string[]> = {}
+  for (const peer of router.peers()) {
+    if (peer.nodeId === null) continue
+    nodes.push({
+      node_id: peer.nodeId,
+      role: peer.isServer ? 'server' : 'passive',
+      routable: peer.listed,
+      services: peer.services,
+      topics: [...peer.topics],
+      meta: peer.meta,
+      rtt_ms: peer.rttMs ?? null,
+      connected_at: new Date(peer.connectedAt).toISOString(),
+      calls_in_flight: peer.incoming.size,
+    })
+    if (peer.listed) for (const service of peer.services) (services[service] ??= []).push(peer.nodeId)
+  }
+  return { nodes, services }
+}
+
+/** Live figures for the dashboard: table sizes and per-method call counts and latencies. */
+export function liveStats(router: RelayRouter) {
+  const m = router.metrics
+  return {
+    uptime_s: Math.round((Date.now() - m.startedAt) / 1000),
+    ...router.stats(),
+    bytes_in: m.bytesIn,
+    frames_in: m.framesIn,
+    frames_rejected: m.framesRejected,
+    publications: m.publications,
+    deliveries: m.deliveries,
+    calls: m.methods().map((s) => ({
+      service: s.service,
+      method: s.method,
+      in_flight: s.inFlight,
+      ...s.outcomes,
+      latency_ms: s.percentiles() ?? null,
+    })),
+  }
+}
+
+/**
+ * Answers the relay's HTTP endpoints: `GET /health`, `/metrics` (Prometheus text), `/directory`,
+ * `/stats` (JSON), and `/` (the live dashboard, when enabled). Returns undefined for anything
+ * else, which the adapter answers as before (404 / 426).
+ */
+export function answerHttp(
+  router: RelayRouter,
+  options: { dashboard: boolean },
+  method: string,
+  url: string | undefined,
+): HttpAnswer | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined
+  const pathname = new URL(url ?? '/', 'http://relay').pathname
+  switch (pathname) {
+    case '/health': {
+      const stats = router.stats()
+      return json(200, {
+        status: 'ok',
+        uptime_s: Math.round((Date.now() - router.metrics.startedAt) / 1000),
+        ...stats,
+      })
+    }
+    case '/metrics':
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' },
+        body: renderPrometheus(router),
+      }
+    case '/directory':
+      return json(200, directory(router))
+    case '/stats':
+      return json(200, liveStats(router))
+    case '/':
+      if (!options.dashboard) return undefined
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+        body: renderDashboardPage(),
+      }
+    default:
+      return undefined
+  }
+}
