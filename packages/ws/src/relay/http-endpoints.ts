@@ -49,7 +49,12 @@ export function directory(router: RelayRouter): {
       connected_at: new Date(peer.connectedAt).toISOString(),
       calls_in_flight: peer.incoming.size,
     })
-    if (peer.listed) for (const service of peer.services) (services[service] ??= []).push(peer.nodeId)
+    if (!peer.listed) continue
+    for (const service of peer.services) {
+      const list = services[service] ?? []
+      list.push(peer.nodeId)
+      services[service] = list
+    }
   }
   return { nodes, services }
 }
