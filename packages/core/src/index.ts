@@ -53,6 +53,7 @@ export {
   type PongFrame,
   PROTOCOL_VERSION,
   type PublishFrame,
+  type RelayLimits,
   type RequestFrame,
   type ResponseFrame,
   type ServicesFrame,

@@ -36,10 +36,7 @@ export class WebsocketRelayServer {
   /** Starts listening at once; throws a MeshError `INVALID_OPTION` for a bad option. */
   constructor(options: WebsocketRelayServerOptions = {}) {
     const resolved = resolveRelayOptions(options)
-    this.#router = new RelayRouter({
-      heartbeatIntervalMs: resolved.heartbeatIntervalMs,
-      logger: resolved.logger,
-    })
+    this.#router = new RelayRouter(resolved)
     const adapterOptions = { ...resolved, router: this.#router }
     this.#adapter =
       resolved.adapter === 'bun' ? new BunAdapter(adapterOptions) : new WsAdapter(adapterOptions)

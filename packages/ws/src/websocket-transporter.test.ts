@@ -224,3 +224,64 @@ describe('WebsocketTransporter', () => {
     await connected(transporter, url)
   })
 })
+
+describe('relay limits, as the transporter sees them', () => {
+  @Microservice({ name: 'Big' })
+  class Big {
+    blob(size: number) {
+      return new Uint8Array(size)
+    }
+    take(bytes: Uint8Array) {
+      return bytes.byteLength
+    }
+  }
+
+  async function limited(options: ConstructorParameters<typeof WebsocketRelayServer>[0]) {
+    const server = new WebsocketRelayServer({ host: '127.0.0.1', port: 0, logger: silentLogger, ...options })
+    await server.ready
+    cleanups.push(() => server.close())
+    const url = `ws://127.0.0.1:${server.port}`
+    const provider = node(url, 'big-provider')
+    await provider.mesh.provide(new Big())
+    const caller = node(url, 'big-caller')
+    const proxy = RemoteServiceLinker.link<Big>(caller.mesh, { service: 'Big' })
+    await proxy.wait({ timeout: 2000 })
+    return { server, proxy, caller }
+  }
+
+  test('arguments over the relay maxPayloadBytes fail with PAYLOAD_TOO_LARGE; the connection survives', async () => {
+    const { proxy } = await limited({ maxPayloadBytes: 64 * 1024 })
+    expect(await codeOf(proxy.take(new Uint8Array(100 * 1024)))).toBe(ErrorCode.PAYLOAD_TOO_LARGE)
+    expect(await proxy.take(new Uint8Array(1024))).toBe(1024)
+  })
+
+  test('a result over the limit fails that call with PAYLOAD_TOO_LARGE, not the provider connection', async () => {
+    const { proxy } = await limited({ maxPayloadBytes: 64 * 1024 })
+    expect(await codeOf(proxy.blob(100 * 1024))).toBe(ErrorCode.PAYLOAD_TOO_LARGE)
+    expect((await proxy.blob(10)).byteLength).toBe(10)
+  })
+
+  test('many results that fit alone are never coalesced into a message over the limit', async () => {
+    const { proxy } = await limited({ maxPayloadBytes: 64 * 1024 })
+    const sizes = await Promise.all(Array.from({ length: 20 }, () => proxy.blob(40 * 1024)))
+    expect(sizes.map((b) => b.byteLength)).toEqual(Array(20).fill(40 * 1024))
+  })
+
+  test('past maxInFlightPerConnection a call gets OVERLOADED at once', async () => {
+    const { proxy } = await limited({ maxInFlightPerConnection: 2 })
+    const slow = RemoteServiceLinker.invoke(proxy, 'never')
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => Promise.resolve(proxy.take(new Uint8Array(1)))),
+    )
+    void slow
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as MeshError).code : 'ok'))
+    expect(codes.filter((c) => c === ErrorCode.OVERLOADED).length).toBeGreaterThanOrEqual(2)
+  })
+
+  test('publishing a message over the limit throws PAYLOAD_TOO_LARGE', async () => {
+    const { caller } = await limited({ maxPayloadBytes: 64 * 1024 })
+    expect(() => caller.mesh.publish('t', new Uint8Array(100 * 1024))).toThrow(
+      expect.objectContaining({ code: ErrorCode.PAYLOAD_TOO_LARGE }),
+    )
+  })
+})

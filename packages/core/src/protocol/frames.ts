@@ -44,8 +44,21 @@ export interface NodeMeta {
 export type HelloFrame =
   | [typeof FrameType.Hello, number, string, string[], string[]]
   | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta]
-/** `[Welcome, version, nodeId, nodes, heartbeatMs]` — relay → node; `nodes` excludes the receiver. */
-export type WelcomeFrame = [typeof FrameType.Welcome, number, string, [string, string[]][], number]
+/** Limits a relay announces in Welcome, so nodes can refuse what the relay would refuse anyway. */
+export interface RelayLimits {
+  /** Largest message the relay accepts, in bytes. */
+  maxPayloadBytes?: number
+  /** Calls one connection may have in flight through the relay. */
+  maxInFlight?: number
+}
+
+/**
+ * `[Welcome, version, nodeId, nodes, heartbeatMs, limits?]` — relay → node; `nodes` excludes the
+ * receiver.
+ */
+export type WelcomeFrame =
+  | [typeof FrameType.Welcome, number, string, [string, string[]][], number]
+  | [typeof FrameType.Welcome, number, string, [string, string[]][], number, RelayLimits]
 /** `[Node, nodeId, services]` — relay → node: a node joined or changed its services. */
 export type NodeFrame = [typeof FrameType.Node, string, string[]]
 /** `[Offline, nodeId]` — relay → node: a node left. */
@@ -116,6 +129,9 @@ const isMeta = (v: unknown): boolean =>
   !ArrayBuffer.isView(v) &&
   Object.values(v).every((x) => typeof x === 'string' && x.length <= 256)
 
+const isLimits = (v: unknown): boolean =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isInt)
+
 /** Per frame type: expected length and a validator over the decoded array. */
 const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
   [FrameType.Hello]: [
@@ -123,7 +139,11 @@ const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
     (f) =>
       isInt(f[1]) && isStr(f[2]) && isStrList(f[3]) && isStrList(f[4]) && (f.length === 5 || isMeta(f[5])),
   ],
-  [FrameType.Welcome]: [5, (f) => isInt(f[1]) && isStr(f[2]) && isNodeList(f[3]) && isInt(f[4])],
+  [FrameType.Welcome]: [
+    5,
+    (f) =>
+      isInt(f[1]) && isStr(f[2]) && isNodeList(f[3]) && isInt(f[4]) && (f.length === 5 || isLimits(f[5])),
+  ],
   [FrameType.Node]: [3, (f) => isStr(f[1]) && isStrList(f[2])],
   [FrameType.Offline]: [2, (f) => isStr(f[1])],
   [FrameType.Services]: [2, (f) => isStrList(f[1])],
@@ -148,8 +168,10 @@ function invalid(value: unknown): MeshError | undefined {
   }
   const shape = shapes[value[0] as number]
   if (!shape) return new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
-  // Hello may carry one optional trailing field (meta); every other frame has a fixed length.
-  const lengthOk = value.length === shape[0] || (value[0] === FrameType.Hello && value.length === 6)
+  // Hello and Welcome may carry one optional trailing field; every other frame has a fixed length.
+  const lengthOk =
+    value.length === shape[0] ||
+    ((value[0] === FrameType.Hello || value[0] === FrameType.Welcome) && value.length === 6)
   if (!lengthOk || !shape[1](value)) {
     return new MeshError(
       ErrorCode.PROTOCOL_ERROR,
@@ -201,26 +223,52 @@ export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void)
   }
 }
 
+/** Options of {@link FrameBatch}. */
+export interface FrameBatchOptions {
+  /**
+   * A batch is written as soon as it holds this many bytes, and a frame that would push it past
+   * this goes out in the next message: several frames never add up to more than this, so
+   * coalescing cannot turn frames the peer accepts into a message it refuses. Default 256 KiB.
+   */
+  flushAtBytes?: number
+}
+
 /**
- * Frames waiting to go out on one socket, encoded back to back into one growing buffer.
- * `take()` hands the whole batch over as one message, so N frames cost one socket write.
+ * Frames waiting to go out on one socket, encoded back to back into one growing buffer. The first
+ * frame queued schedules a write when the microtask queue drains, so every frame produced in the
+ * same tick leaves in one WebSocket message: N frames cost one socket write.
  */
 export class FrameBatch {
+  readonly #write: (message: Uint8Array) => void
+  #flushAt: number
   #buffer = new Uint8Array(4096)
   #length = 0
+  #scheduled = false
+
+  /** `write` receives each message (a fresh copy: sockets may queue it). */
+  constructor(write: (message: Uint8Array) => void, options: FrameBatchOptions = {}) {
+    this.#write = write
+    this.#flushAt = options.flushAtBytes ?? 256 * 1024
+  }
 
   /** Whether nothing is waiting. */
   get empty(): boolean {
     return this.#length === 0
   }
 
-  /** Appends one frame. */
+  /** Lowers (or raises) the coalescing bound, e.g. to a peer's announced message limit. */
+  set flushAtBytes(bytes: number) {
+    this.#flushAt = bytes
+  }
+
+  /** Queues one frame. */
   add(frame: Frame): void {
     this.addBytes(encoder.encodeSharedRef(frame))
   }
 
-  /** Appends one already-encoded frame. */
+  /** Queues one already-encoded frame. */
   addBytes(bytes: Uint8Array): void {
+    if (this.#length > 0 && this.#length + bytes.byteLength > this.#flushAt) this.flush()
     const needed = this.#length + bytes.byteLength
     if (needed > this.#buffer.byteLength) {
       const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2))
@@ -229,14 +277,30 @@ export class FrameBatch {
     }
     this.#buffer.set(bytes, this.#length)
     this.#length = needed
+    if (this.#length >= this.#flushAt) this.flush()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
+      queueMicrotask(this.#onMicrotask)
+    }
   }
 
-  /** Returns the waiting frames as one message (a copy: sockets may queue it) and empties the batch. */
-  take(): Uint8Array {
-    const out = this.#buffer.slice(0, this.#length)
+  /** Writes what is waiting now, as one message. */
+  flush(): void {
+    if (this.#length === 0) return
+    const message = this.#buffer.slice(0, this.#length)
     this.#length = 0
     // Do not keep a buffer grown by one huge payload for the life of the connection.
     if (this.#buffer.byteLength > 1 << 20) this.#buffer = new Uint8Array(4096)
-    return out
+    this.#write(message)
+  }
+
+  /** Drops what is waiting (the socket it was meant for is gone). */
+  clear(): void {
+    this.#length = 0
+  }
+
+  readonly #onMicrotask = (): void => {
+    this.#scheduled = false
+    this.flush()
   }
 }

@@ -66,7 +66,11 @@ export class BunAdapter implements RelayAdapter {
               return
             }
             ws.data.peer = router.open(
-              { send: (bytes) => void ws.send(bytes), close: (code, reason) => ws.close(code, reason) },
+              {
+                send: (bytes) => void ws.send(bytes),
+                close: (code, reason) => ws.close(code, reason),
+                bufferedAmount: () => ws.getBufferedAmount(),
+              },
               { isServer },
             )
           },

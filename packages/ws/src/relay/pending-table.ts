@@ -14,6 +14,8 @@ export interface PendingRequest {
   /** Counters of this call's method, and when it was forwarded (performance.now()). */
   readonly stats: MethodStats
   readonly startedAt: number
+  /** Date.now() of the request or its latest response step; the TTL sweep reads it. */
+  lastActivity: number
 }
 
 // Ids stay in msgpack's uint32 range (5 bytes at most) and wrap; a live id is never reused.
@@ -53,6 +55,7 @@ export class PendingTable {
       method,
       stats,
       startedAt: performance.now(),
+      lastActivity: caller.lastSeen,
     }
     stats.inFlight++
     this.#byRelayId.set(relayId, request)
@@ -69,6 +72,10 @@ export class PendingTable {
     this.#byRelayId.delete(request.relayId)
     request.caller.outgoing.delete(request.callerId)
     request.provider.incoming.delete(request)
+  }
+
+  values(): IterableIterator<PendingRequest> {
+    return this.#byRelayId.values()
   }
 
   clear(): void {

@@ -7,4 +7,6 @@ export interface RelayConnection {
   send(bytes: Uint8Array): void
   /** Starts the closing handshake. The adapter still reports the close through `router.closed()`. */
   close(code: number, reason: string): void
+  /** Bytes queued in the socket that the peer has not taken yet (the slow-consumer guard reads it). */
+  bufferedAmount(): number
 }

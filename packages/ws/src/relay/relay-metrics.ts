@@ -2,7 +2,7 @@
 export const MAX_SERIES = 1000
 
 /** Call outcomes as the relay sees them (it never decodes payloads, so an error is just an error). */
-export type CallOutcome = 'ok' | 'error' | 'offline' | 'cancelled'
+export type CallOutcome = 'ok' | 'error' | 'offline' | 'cancelled' | 'overloaded' | 'expired'
 
 /** Upper bounds of the call-duration histogram, in seconds. */
 export const DURATION_BUCKETS = [
@@ -13,7 +13,14 @@ export const DURATION_BUCKETS = [
 export class MethodStats {
   readonly service: string
   readonly method: string
-  readonly outcomes: Record<CallOutcome, number> = { ok: 0, error: 0, offline: 0, cancelled: 0 }
+  readonly outcomes: Record<CallOutcome, number> = {
+    ok: 0,
+    error: 0,
+    offline: 0,
+    cancelled: 0,
+    overloaded: 0,
+    expired: 0,
+  }
   inFlight = 0
   /** Cumulative-on-render histogram: counts per bucket (last slot = +Inf). */
   readonly buckets = new Array<number>(DURATION_BUCKETS.length + 1).fill(0)

@@ -28,6 +28,27 @@ export interface WebsocketRelayServerOptions {
   heartbeatIntervalMs?: number
   /** Largest accepted message; larger ones close that socket with 1009. Default 16 MiB. */
   maxPayloadBytes?: number
+  /** Calls one connection may have in flight; more get `OVERLOADED` at once. Default `10000`. */
+  maxInFlightPerConnection?: number
+  /**
+   * Frames per second one connection may send; past it, requests get `OVERLOADED` and
+   * publications are dropped (with an Error frame); at 10× the limit the socket is closed (4429).
+   * Default `200000`.
+   */
+  maxFramesPerSecond?: number
+  /**
+   * Slow-consumer guard: when more than this many bytes wait in one socket's send buffer, that
+   * socket is closed (4503) instead of growing the relay's memory. Default: 16 MiB or
+   * 2 × `maxPayloadBytes`, whichever is larger.
+   */
+  maxBufferedBytes?: number
+  /**
+   * A forwarded call with no response for this long is dropped: the caller gets
+   * `MICROSERVICE_RPC_TIMEOUT` from the relay, the provider a cancel. Default `900000` (15 min).
+   */
+  pendingTtlMs?: number
+  /** A connection that has not sent Hello after this long is closed (4408). Default `10000`. */
+  helloTimeoutMs?: number
   /** Serve the live dashboard page at `GET /` (the JSON and metrics endpoints are always on). Default `false`. */
   dashboard?: boolean
   /** Socket library: `'bun'` (Bun.serve, Bun only) or `'node'` (`ws`). Default: `'bun'` under Bun. */
@@ -44,6 +65,11 @@ export interface ResolvedRelayOptions {
   isServerConnection?: (socket: unknown, request: unknown) => boolean
   heartbeatIntervalMs: number
   maxPayloadBytes: number
+  maxInFlightPerConnection: number
+  maxFramesPerSecond: number
+  maxBufferedBytes: number
+  pendingTtlMs: number
+  helloTimeoutMs: number
   dashboard: boolean
   adapter: 'bun' | 'node'
   logger: RelayLogger
@@ -81,6 +107,11 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     isServerConnection,
     heartbeatIntervalMs = 30_000,
     maxPayloadBytes = 16 * 1024 * 1024,
+    maxInFlightPerConnection = 10_000,
+    maxFramesPerSecond = 200_000,
+    maxBufferedBytes,
+    pendingTtlMs = 900_000,
+    helloTimeoutMs = 10_000,
     dashboard = false,
     adapter = isBun() ? 'bun' : 'node',
     logger = defaultRelayLogger,
@@ -107,6 +138,14 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
   if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > 0xffff_ffff) {
     throw invalid('maxPayloadBytes', maxPayloadBytes, 'an integer number of bytes from 1 to 4294967295')
   }
+  const limits = { maxInFlightPerConnection, maxFramesPerSecond, pendingTtlMs, helloTimeoutMs }
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) throw invalid(name, value, 'a positive integer')
+  }
+  const buffered = maxBufferedBytes ?? Math.max(16 * 1024 * 1024, 2 * maxPayloadBytes)
+  if (!Number.isInteger(buffered) || buffered < 1) {
+    throw invalid('maxBufferedBytes', maxBufferedBytes, 'a positive integer number of bytes')
+  }
   if (typeof dashboard !== 'boolean') throw invalid('dashboard', dashboard, 'true or false')
   if (adapter !== 'bun' && adapter !== 'node') throw invalid('adapter', adapter, '"bun" or "node"')
   if (adapter === 'bun' && !isBun()) {
@@ -123,6 +162,8 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     port,
     heartbeatIntervalMs,
     maxPayloadBytes,
+    ...limits,
+    maxBufferedBytes: buffered,
     dashboard,
     adapter,
     logger,

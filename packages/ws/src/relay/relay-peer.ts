@@ -35,6 +35,14 @@ export class RelayPeer {
   readonly connectedAt = Date.now()
   /** Bytes written to this connection; the router sums them into its metrics. */
   bytesOut = 0
+  /** Rate limiting: frames received in the current one-second window, and when it ends. */
+  framesInWindow = 0
+  windowEndsAt = 0
+  /** Whether this window's OVERLOADED notice was sent (one per window, not one per frame). */
+  throttleNoticeSent = false
+  /** Called after a write when too much waits in the socket (slow-consumer guard). */
+  onBackpressure: ((peer: RelayPeer, buffered: number) => void) | null = null
+  maxBufferedBytes = Number.POSITIVE_INFINITY
 
   constructor(seq: number, connection: RelayConnection, isServer: boolean, now: number) {
     this.seq = seq
@@ -48,35 +56,44 @@ export class RelayPeer {
     return this.nodeId === null ? `connection #${this.seq} (before Hello)` : `node "${this.nodeId}"`
   }
 
-  readonly #batch = new FrameBatch()
-
   /**
-   * Queues an encoded frame. Everything queued for this connection while one inbound message is
-   * handled leaves as one WebSocket message when the microtask queue drains: a batch of 64
-   * requests in gives one batch out per provider, not 64 writes.
+   * Everything queued for this connection while one inbound message is handled leaves as one
+   * WebSocket message when the microtask queue drains: a batch of 64 requests in gives one batch
+   * out per provider, not 64 writes.
    */
+  readonly #batch = new FrameBatch((bytes) => this.#write(bytes))
+
+  /** Queues an encoded frame. */
   send(bytes: Uint8Array): void {
-    if (this.closed) return
-    if (this.#batch.empty) queueMicrotask(this.flush)
-    this.#batch.addBytes(bytes)
+    if (!this.closed) this.#batch.addBytes(bytes)
   }
 
   /** Queues a frame (encoded straight into the batch). */
   sendFrame(frame: Frame): void {
-    if (this.closed) return
-    if (this.#batch.empty) queueMicrotask(this.flush)
-    this.#batch.add(frame)
+    if (!this.closed) this.#batch.add(frame)
   }
 
-  /** Writes what is queued, without ever throwing: a dying socket must not break routing for everyone else. */
-  readonly flush = (): void => {
-    if (this.#batch.empty) return
-    const bytes = this.#batch.take()
+  /** Bounds how many bytes of frames one coalesced message may hold. */
+  coalesceBytes(bytes: number): void {
+    this.#batch.flushAtBytes = bytes
+  }
+
+  /** Writes what is queued now (before a close frame, for instance). */
+  flush(): void {
+    this.#batch.flush()
+  }
+
+  /** Writes one message, without ever throwing: a dying socket must not break routing for everyone else. */
+  #write(bytes: Uint8Array): void {
+    if (this.closed) return
     this.bytesOut += bytes.byteLength
     try {
       this.connection.send(bytes)
     } catch {
       // The adapter reports the close separately; the frames are lost with the socket anyway.
+      return
     }
+    const buffered = this.connection.bufferedAmount()
+    if (buffered > this.maxBufferedBytes) this.onBackpressure?.(this, buffered)
   }
 }

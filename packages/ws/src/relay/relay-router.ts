@@ -22,11 +22,18 @@ import { RelayPeer } from './relay-peer.js'
 import { ServiceTable } from './service-table.js'
 import { TopicTable } from './topic-table.js'
 
-/** Options of {@link RelayRouter}. */
+/** Options of {@link RelayRouter} (the relay server's options, resolved). */
 export interface RelayRouterOptions {
   /** How often the relay pings each connection; silence for 2.5 intervals closes it. */
   heartbeatIntervalMs: number
   logger?: RelayLogger
+  /** Announced in Welcome so nodes refuse oversize messages themselves. Default 16 MiB. */
+  maxPayloadBytes?: number
+  maxInFlightPerConnection?: number
+  maxFramesPerSecond?: number
+  maxBufferedBytes?: number
+  pendingTtlMs?: number
+  helloTimeoutMs?: number
 }
 
 /** Sizes of the router's tables, to watch load and to prove nothing leaks. */
@@ -71,15 +78,30 @@ export class RelayRouter {
   readonly #topics = new TopicTable()
   /** Counters behind /metrics, /stats and the dashboard. */
   readonly metrics = new RelayMetrics()
+  readonly #maxPayloadBytes: number
+  readonly #maxInFlight: number
+  readonly #maxFrames: number
+  readonly #maxBuffered: number
+  readonly #pendingTtlMs: number
+  readonly #helloTimeoutMs: number
   // One timer for all connections: a timer per socket costs more than a loop at this rate.
   readonly #heartbeat: ReturnType<typeof setInterval>
+  #nextPingAt = 0
   #seq = 0
   #closed = false
 
   constructor(options: RelayRouterOptions) {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs
     this.#logger = options.logger ?? defaultRelayLogger
-    this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatIntervalMs)
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? 16 * 1024 * 1024
+    this.#maxInFlight = options.maxInFlightPerConnection ?? 10_000
+    this.#maxFrames = options.maxFramesPerSecond ?? 200_000
+    this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, 2 * this.#maxPayloadBytes)
+    this.#pendingTtlMs = options.pendingTtlMs ?? 900_000
+    this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
+    this.#nextPingAt = Date.now() + this.#heartbeatIntervalMs
+    // Deadlines (Hello, TTL) are checked at least every second; pings go out per heartbeat interval.
+    this.#heartbeat = setInterval(() => this.#beat(), Math.min(this.#heartbeatIntervalMs, 1000))
     // The listener keeps the process alive; the heartbeat alone must not.
     ;(this.#heartbeat as { unref?: () => void }).unref?.()
   }
@@ -87,6 +109,9 @@ export class RelayRouter {
   /** Registers a new connection and returns the state the adapter passes back with each event. */
   open(connection: RelayConnection, options: { isServer: boolean }): RelayPeer {
     const peer = new RelayPeer(++this.#seq, connection, options.isServer, Date.now())
+    peer.maxBufferedBytes = this.#maxBuffered
+    peer.coalesceBytes(Math.min(256 * 1024, this.#maxPayloadBytes))
+    peer.onBackpressure = this.#slowConsumer
     if (this.#closed) {
       peer.closed = true
       connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
@@ -99,7 +124,13 @@ export class RelayRouter {
   /** Handles one inbound message. A string is a text message, which the protocol does not allow. */
   message(peer: RelayPeer, data: Uint8Array | string): void {
     if (peer.closed) return
-    peer.lastSeen = Date.now()
+    const now = Date.now()
+    peer.lastSeen = now
+    if (now >= peer.windowEndsAt) {
+      peer.windowEndsAt = now + 1000
+      peer.framesInWindow = 0
+      peer.throttleNoticeSent = false
+    }
     this.metrics.bytesIn += typeof data === 'string' ? data.length : data.byteLength
     if (typeof data === 'string') {
       this.#protocolError(peer, 'Text messages are not part of the protocol: send binary msgpack frames')
@@ -120,6 +151,7 @@ export class RelayRouter {
     const peer = this.#current!
     if (peer.closed) return
     this.metrics.framesIn++
+    if (++peer.framesInWindow > this.#maxFrames && this.#throttled(peer, frame)) return
     try {
       this.#dispatch(peer, frame)
     } catch (err) {
@@ -284,7 +316,14 @@ export class RelayRouter {
     for (const topic of topics) this.#topics.subscribe(peer, topic)
     const others: [string, string[]][] = []
     for (const node of this.#nodes.values()) if (node.listed) others.push([node.nodeId!, node.services])
-    peer.send(encodeFrame([FrameType.Welcome, PROTOCOL_VERSION, nodeId, others, this.#heartbeatIntervalMs]))
+    peer.sendFrame([
+      FrameType.Welcome,
+      PROTOCOL_VERSION,
+      nodeId,
+      others,
+      this.#heartbeatIntervalMs,
+      { maxPayloadBytes: this.#maxPayloadBytes, maxInFlight: this.#maxInFlight },
+    ])
     this.#logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
     if (!peer.isServer) return
     peer.services = unique(services)
@@ -312,6 +351,17 @@ export class RelayRouter {
         caller,
         `Request id ${id} is already pending on this connection: use a fresh id`,
         id,
+      )
+      return
+    }
+    if (caller.outgoing.size >= this.#maxInFlight) {
+      this.#countOutcome(service, method, 'overloaded')
+      this.#replyError(
+        caller,
+        id,
+        ErrorCode.OVERLOADED,
+        `This connection already has ${caller.outgoing.size} calls in flight (the relay's maxInFlightPerConnection); ` +
+          'wait for some to finish',
       )
       return
     }
@@ -357,6 +407,7 @@ export class RelayRouter {
       return
     }
     if (kind !== ResponseKind.Next) this.#end(request, kind === ResponseKind.Error ? 'error' : 'ok')
+    else request.lastActivity = peer.lastSeen
     request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
   }
 
@@ -402,15 +453,66 @@ export class RelayRouter {
   }
 
   #countOffline(service: string, method: string): void {
+    this.#countOutcome(service, method, 'offline')
+  }
+
+  /** Counts a call the relay answered itself, without forwarding it. */
+  #countOutcome(service: string, method: string, outcome: CallOutcome): void {
     const stats = this.metrics.method(service, method)
     stats.inFlight++
     const now = performance.now()
-    stats.end('offline', now, now)
+    stats.end(outcome, now, now)
   }
 
   #replyOffline(caller: RelayPeer, id: number, message: string): void {
-    const error = encodeValue({ code: ErrorCode.MICROSERVICE_OFFLINE, message })
-    caller.sendFrame([FrameType.Response, id, ResponseKind.Error, error])
+    this.#replyError(caller, id, ErrorCode.MICROSERVICE_OFFLINE, message)
+  }
+
+  /** Ends a caller's call with an error the relay produced (a relay-made payload, never a forwarded one). */
+  #replyError(caller: RelayPeer, id: number, code: string, message: string): void {
+    caller.sendFrame([FrameType.Response, id, ResponseKind.Error, encodeValue({ code, message })])
+  }
+
+  /**
+   * Past `maxFramesPerSecond`: requests get OVERLOADED, publications and subscriptions are
+   * dropped with one Error frame per window; answers (responses, cancels, pongs) still pass so
+   * calls already running are not broken. At 10× the limit the connection is a flood and is closed.
+   * Returns true when the frame was consumed here.
+   */
+  #throttled(peer: RelayPeer, frame: Frame): boolean {
+    if (peer.framesInWindow > 10 * this.#maxFrames) {
+      this.#logger.warn(
+        `[relay] ${peer.label} flooded the relay (> ${10 * this.#maxFrames} frames/s); closing`,
+      )
+      this.#drop(peer, RelayCloseCode.Flood, 'flood: too many frames per second')
+      return true
+    }
+    const type = frame[0]
+    if (type === FrameType.Response || type === FrameType.Cancel || type === FrameType.Pong) return false
+    const message = `Rate limit: more than ${this.#maxFrames} frames per second on this connection (the relay's maxFramesPerSecond)`
+    if (type === FrameType.Request && peer.nodeId !== null) {
+      this.#countOutcome(frame[2], frame[3], 'overloaded')
+      this.#replyError(peer, frame[1], ErrorCode.OVERLOADED, message)
+      return true
+    }
+    if (!peer.throttleNoticeSent) {
+      peer.throttleNoticeSent = true
+      peer.sendFrame([FrameType.Error, ErrorCode.OVERLOADED, `${message}; frames are being dropped`, null])
+    }
+    return true
+  }
+
+  /** Slow-consumer guard: a socket that does not read its data is closed before it costs the relay memory. */
+  readonly #slowConsumer = (peer: RelayPeer, buffered: number): void => {
+    if (peer.closed) return
+    this.#logger.warn(
+      `[relay] ${peer.label} is not reading: ${buffered} bytes wait in its send buffer (limit ${this.#maxBuffered}); closing`,
+    )
+    // Flushing first would only add to the pile; close straight away.
+    try {
+      peer.connection.close(RelayCloseCode.SlowConsumer, 'slow consumer: send buffer over the limit')
+    } catch {}
+    this.closed(peer)
   }
 
   #protocolError(peer: RelayPeer, message: string, requestId: number | null = null): void {
@@ -442,17 +544,42 @@ export class RelayRouter {
     this.closed(peer)
   }
 
+  /** Runs every second (or every heartbeat, if shorter): liveness, Hello deadline, pending TTL, pings. */
   #beat(): void {
     const now = Date.now()
     const deadline = now - HEARTBEAT_GRACE * this.#heartbeatIntervalMs
-    const ping = encodeFrame([FrameType.Ping, now])
+    const helloDeadline = now - this.#helloTimeoutMs
+    const pingDue = now >= this.#nextPingAt
+    if (pingDue) this.#nextPingAt = now + this.#heartbeatIntervalMs
+    const ping = pingDue ? encodeFrame([FrameType.Ping, now]) : undefined
     for (const peer of this.#peers) {
       if (peer.lastSeen < deadline) {
         this.#logger.debug(`[relay] ${peer.label} timed out`)
         this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'heartbeat timeout')
-      } else {
+      } else if (peer.nodeId === null && peer.connectedAt < helloDeadline) {
+        this.#logger.debug(`[relay] ${peer.label} sent no Hello within ${this.#helloTimeoutMs} ms`)
+        this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'no Hello in time')
+      } else if (ping) {
         peer.send(ping)
       }
+    }
+    this.#expirePending(now)
+  }
+
+  /** Drops forwarded calls that saw no response step for `pendingTtlMs`, so the table cannot only grow. */
+  #expirePending(now: number): void {
+    const cutoff = now - this.#pendingTtlMs
+    const expired: PendingRequest[] = []
+    for (const request of this.#pending.values()) if (request.lastActivity < cutoff) expired.push(request)
+    for (const request of expired) {
+      this.#end(request, 'expired')
+      request.provider.sendFrame([FrameType.Cancel, request.relayId])
+      this.#replyError(
+        request.caller,
+        request.callerId,
+        ErrorCode.MICROSERVICE_RPC_TIMEOUT,
+        `The relay dropped ${request.service}.${request.method}: no response for ${this.#pendingTtlMs} ms (pendingTtlMs)`,
+      )
     }
   }
 }

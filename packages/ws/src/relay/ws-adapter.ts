@@ -90,7 +90,11 @@ export class WsAdapter implements RelayAdapter {
       return
     }
     const peer = router.open(
-      { send: (bytes) => ws.send(bytes), close: (code, reason) => ws.close(code, reason) },
+      {
+        send: (bytes) => ws.send(bytes),
+        close: (code, reason) => ws.close(code, reason),
+        bufferedAmount: () => ws.bufferedAmount,
+      },
       { isServer },
     )
     ws.on('message', (data, isBinary) => {

@@ -5,9 +5,11 @@ import {
   type Frame,
   FrameBatch,
   FrameType,
+  MeshError,
   type NodeMeta,
   type NodeRef,
   PROTOCOL_VERSION,
+  type RelayLimits,
   ResponseKind,
   type RpcRequestPacket,
   type RpcResponsePacket,
@@ -42,6 +44,8 @@ export interface RelayLinkOptions {
 /** Close codes after which reconnecting cannot help. */
 const FATAL_CLOSE_CODES = new Set([4426])
 const NOOP = () => {}
+/** Coalesced messages stay under this (or the relay's limit, if lower). */
+const COALESCE_BYTES = 256 * 1024
 
 /**
  * One relay connection: opens the socket, says Hello, keeps the directory seen through this relay,
@@ -70,7 +74,13 @@ export class RelayLink {
   #nodes = new Map<string, string[]>()
   #byService: Map<string, NodeRef[]> | undefined
   #closeWaiters: (() => void)[] = []
-  readonly #batch = new FrameBatch()
+  /** What the relay announced it accepts. */
+  #limits: RelayLimits = {}
+  /** Frames queued in the same tick leave in one message (64 calls started together: one write). */
+  readonly #batch = new FrameBatch((bytes) => {
+    const socket = this.#socket
+    if (socket && socket.readyState === OPEN) socket.send(bytes)
+  })
 
   constructor(url: string, owner: RelayLinkOwner, options: RelayLinkOptions) {
     this.url = url
@@ -126,6 +136,18 @@ export class RelayLink {
   /** Sends a request; returns its cancel function. */
   request(packet: RpcRequestPacket): () => void {
     const id = packet.request_id
+    const tooLarge = this.#tooLarge(packet.payload, packet.service.length + packet.method.length)
+    if (tooLarge) {
+      const host = this.#owner.host
+      const payload = encodeValue({
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        message: `The arguments of ${packet.service}.${packet.method}() ${tooLarge}`,
+      })
+      queueMicrotask(() =>
+        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload }),
+      )
+      return NOOP
+    }
     this.#outbound.add(id)
     this.#send([
       FrameType.Request,
@@ -149,6 +171,19 @@ export class RelayLink {
     } else if (!this.#active.has(id)) {
       return
     }
+    const tooLarge = packet.payload && this.#tooLarge(packet.payload, 0)
+    if (tooLarge) {
+      // The relay would close this socket for it; end just this call with a clear error instead.
+      const stop = this.#active.get(id)
+      this.#active.delete(id)
+      stop?.()
+      const error = encodeValue({
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        message: `The provider's result ${tooLarge}`,
+      })
+      this.#send([FrameType.Response, id, ResponseKind.Error, error])
+      return
+    }
     this.#send([FrameType.Response, id, packet.kind, packet.payload ?? null])
   }
 
@@ -160,8 +195,21 @@ export class RelayLink {
     if (this.#welcomed) this.#send([subscribe ? FrameType.Subscribe : FrameType.Unsubscribe, topic])
   }
 
+  /** Publishes; throws PAYLOAD_TOO_LARGE when the relay would refuse the message. */
   publish(topic: string, payload: Uint8Array): void {
+    const tooLarge = this.#tooLarge(payload, topic.length)
+    if (tooLarge) throw new MeshError(ErrorCode.PAYLOAD_TOO_LARGE, `The message on "${topic}" ${tooLarge}`)
     this.#send([FrameType.Publish, topic, payload, null])
+  }
+
+  /**
+   * Why a payload cannot go to this relay (it announced maxPayloadBytes in Welcome), or undefined.
+   * Frame headers are small; 3 bytes per UTF-16 unit of the names covers any UTF-8 and 64 the rest.
+   */
+  #tooLarge(payload: Uint8Array, nameLength: number): string | undefined {
+    const limit = this.#limits.maxPayloadBytes
+    if (limit === undefined || payload.byteLength + 3 * nameLength + 64 <= limit) return undefined
+    return `take ${payload.byteLength} bytes; relay ${this.url} accepts messages up to ${limit} bytes (maxPayloadBytes)`
   }
 
   /** Sends Hello if the socket is open and the mesh is known (connect() may precede registration). */
@@ -305,6 +353,8 @@ export class RelayLink {
         this.#rtt = Date.now() - frame[1]
         return
       case FrameType.Welcome:
+        this.#limits = frame.length === 6 ? frame[5] : {}
+        this.#batch.flushAtBytes = Math.min(COALESCE_BYTES, this.#limits.maxPayloadBytes ?? COALESCE_BYTES)
         this.#welcome(frame[3])
         return
       case FrameType.Node:
@@ -392,21 +442,8 @@ export class RelayLink {
     this.#send([FrameType.Ping, Date.now()])
   }
 
-  /**
-   * Queues a frame; every frame queued in the same tick leaves in one message when the microtask
-   * queue drains (64 calls started together cost one socket write, not 64).
-   */
   #send(frame: Frame): void {
-    if (this.#socket?.readyState !== OPEN) return
-    if (this.#batch.empty) queueMicrotask(this.#flush)
-    this.#batch.add(frame)
-  }
-
-  readonly #flush = (): void => {
-    if (this.#batch.empty) return
-    const bytes = this.#batch.take()
-    const socket = this.#socket
-    if (socket && socket.readyState === OPEN) socket.send(bytes)
+    if (this.#socket?.readyState === OPEN) this.#batch.add(frame)
   }
 
   /** The connection is gone: end every call it carried, then reconnect unless closed for good. */
@@ -417,7 +454,7 @@ export class RelayLink {
       this.#socket = undefined
     }
     // Frames queued for the lost socket must not leak into the next connection.
-    if (!this.#batch.empty) this.#batch.take()
+    this.#batch.clear()
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
     this.#heartbeatTimer = undefined
     const wasWelcomed = this.#welcomed
