@@ -27,7 +27,7 @@ export { consoleLogger, type Logger, silentLogger } from './mesh/logger.js'
 export { LIFECYCLE_HOOKS } from './mesh/service-definition.js'
 // Mesh
 /** One node of the mesh. */
-export { SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
+export { type CloseOptions, SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
 /** The value codec (msgpack with Date, Map, Set, undefined and BigInt preserved). */
 export { decodeValue, encodeValue } from './protocol/codec.js'
 /** Error codes Spider Mesh produces. */

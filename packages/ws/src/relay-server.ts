@@ -1,3 +1,4 @@
+import { ErrorCode, MeshError } from '@spider-mesh/core'
 import { BunAdapter } from './relay/bun-adapter.js'
 import type { RelayAdapter } from './relay/relay-adapter.js'
 import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/relay-options.js'
@@ -57,9 +58,24 @@ export class WebsocketRelayServer {
     return this.#adapter.ready
   }
 
-  /** Sends Goodbye to every connection, closes them all and stops listening. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Shuts down gracefully: sends Goodbye to every connection (nodes send new calls to their other
+   * relays at once), keeps routing the calls already in flight for up to `drainTimeoutMs`
+   * (default 2000; 0 = close at once), then closes every client socket and stops listening.
+   * Idempotent.
+   */
+  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    const drainTimeoutMs = options.drainTimeoutMs ?? 2000
+    if (typeof drainTimeoutMs !== 'number' || !(drainTimeoutMs >= 0)) {
+      return Promise.reject(
+        new MeshError(
+          ErrorCode.INVALID_OPTION,
+          `drainTimeoutMs must be a number of ms >= 0, got ${drainTimeoutMs}`,
+        ),
+      )
+    }
     this.#closing ??= (async () => {
+      if (drainTimeoutMs > 0) await this.#router.drain(drainTimeoutMs)
       this.#router.close()
       await this.#adapter.close()
     })()

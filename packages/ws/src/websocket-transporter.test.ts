@@ -197,7 +197,7 @@ describe('WebsocketTransporter', () => {
     )
     await firstValueFrom(proxy.ticks().pipe(take(2), toArray()))
     const started = Date.now()
-    await server.close()
+    await server.close({ drainTimeoutMs: 0 })
     expect(await ended).toBe(ErrorCode.MICROSERVICE_OFFLINE)
     expect(Date.now() - started).toBeLessThan(1000)
   })
@@ -283,5 +283,76 @@ describe('relay limits, as the transporter sees them', () => {
     expect(() => caller.mesh.publish('t', new Uint8Array(100 * 1024))).toThrow(
       expect.objectContaining({ code: ErrorCode.PAYLOAD_TOO_LARGE }),
     )
+  })
+})
+
+describe('graceful drain', () => {
+  @Microservice({ name: 'Worker' })
+  class Worker {
+    constructor(readonly id: string) {}
+    async work(ms: number) {
+      await Bun.sleep(ms)
+      return this.id
+    }
+    forever() {
+      return interval(10)
+    }
+  }
+
+  test('mesh.close() stops new calls reaching the node, lets in-flight calls finish, then leaves', async () => {
+    const { url } = await relay()
+    const draining = node(url, 'draining')
+    await draining.mesh.provide(new Worker('draining'))
+    const other = node(url, 'other')
+    await other.mesh.provide(new Worker('other'))
+    const caller = node(url, 'caller')
+    const pinned = RemoteServiceLinker.link<Worker>(caller.mesh, { service: 'Worker', node_id: 'draining' })
+    const any = RemoteServiceLinker.link<Worker>(caller.mesh, { service: 'Worker' })
+    await pinned.wait({ timeout: 2000 })
+    await any.wait({ timeout: 2000 })
+    const inFlight = pinned.work(300).then((id) => id)
+    await Bun.sleep(50)
+    const closing = draining.mesh.close({ drainTimeoutMs: 5000 })
+    await firstValueFrom(caller.transporter.discovery$.pipe(filter((e) => e.type === 'offline')))
+    // While it drains, new calls go elsewhere; the call it was serving completes normally.
+    const during = await Promise.all(Array.from({ length: 4 }, () => any.work(1)))
+    expect(during).toEqual(['other', 'other', 'other', 'other'])
+    expect(await inFlight).toBe('draining')
+    await closing
+  })
+
+  test('the drain is bounded: a call that never ends is stopped after drainTimeoutMs', async () => {
+    const { url } = await relay()
+    const provider = node(url, 'stuck')
+    await provider.mesh.provide(new Worker('stuck'))
+    const caller = node(url, 'caller')
+    const proxy = RemoteServiceLinker.link<Worker>(caller.mesh, { service: 'Worker' })
+    await proxy.wait({ timeout: 2000 })
+    const ended = new Promise<string | undefined>((resolve) =>
+      proxy.forever().subscribe({ error: (e) => resolve((e as MeshError).code) }),
+    )
+    await Bun.sleep(30)
+    const started = Date.now()
+    await provider.mesh.close({ drainTimeoutMs: 200 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+    expect(await ended).toBe(ErrorCode.MICROSERVICE_OFFLINE)
+  })
+
+  test('a relay shutting down sends Goodbye: callers connected to two relays fail over at once', async () => {
+    const a = await relay()
+    const b = await relay()
+    const provider = node([a.url, b.url], 'provider')
+    await provider.mesh.provide(new Worker('p'))
+    const caller = node([a.url, b.url], 'caller')
+    const seenThroughB = firstValueFrom(caller.transporter.discovery$.pipe(filter((e) => e.url === b.url)))
+    const proxy = RemoteServiceLinker.link<Worker>(caller.mesh, { service: 'Worker' })
+    await proxy.wait({ timeout: 2000 })
+    await seenThroughB
+    expect(await proxy.work(1)).toBe('p')
+    await a.server.close()
+    const started = Date.now()
+    const results = await Promise.all(Array.from({ length: 5 }, () => proxy.work(1)))
+    expect(results).toEqual(['p', 'p', 'p', 'p', 'p'])
+    expect(Date.now() - started).toBeLessThan(1000)
   })
 })

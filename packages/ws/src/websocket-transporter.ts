@@ -222,6 +222,14 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     )
   }
 
+  /**
+   * Called by `mesh.close()` before detaching: every relay stops routing new calls to this node,
+   * and this resolves when the calls it is serving have ended (or after `timeoutMs`).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.#links.values()].map((link) => link.drain(timeoutMs)))
+  }
+
   /** Called by `mesh.close()`: closes every relay connection. */
   async detach(): Promise<void> {
     for (const timer of this.#leaving.values()) clearTimeout(timer)

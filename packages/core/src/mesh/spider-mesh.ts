@@ -27,6 +27,12 @@ export interface SpiderMeshOptions {
   logger?: Logger
 }
 
+/** Options of `mesh.close()`. */
+export interface CloseOptions {
+  /** How long calls this node is serving may take to finish before they are stopped, in ms. Default 10000; 0 = stop at once. */
+  drainTimeoutMs?: number
+}
+
 /** A pub/sub topic carrying messages of type `T`; create with `defineTopic`. */
 export interface Topic<T> {
   readonly name: string
@@ -251,13 +257,25 @@ export class SpiderMesh implements ServiceDirectory {
   }
 
   /**
-   * Leaves the mesh: pending calls end with `MESH_CLOSED`, listeners complete, every transporter
-   * link is detached (which stops the work of calls this node was serving).
+   * Leaves the mesh gracefully: transporters stop routing new calls to this node, the calls it is
+   * serving get up to `drainTimeoutMs` to finish, then pending outbound calls end with
+   * `MESH_CLOSED`, listeners complete, and every transporter link is detached (which stops any
+   * served call still running). New calls from this node fail with `MESH_CLOSED` at once.
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return
+    const drainTimeoutMs = options.drainTimeoutMs ?? 10_000
+    if (typeof drainTimeoutMs !== 'number' || !(drainTimeoutMs >= 0)) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `drainTimeoutMs must be a number of ms >= 0, got ${JSON.stringify(drainTimeoutMs)}`,
+      )
+    }
     this.#closed = true
     leaveProcessMesh(this)
+    if (drainTimeoutMs > 0 && this.#services.size > 0) {
+      await Promise.all(this.#links.map((link) => link.drain?.(drainTimeoutMs)))
+    }
     this.#outbound.failAll(
       new MeshError(ErrorCode.MESH_CLOSED, 'The mesh was closed while the call was pending'),
     )

@@ -45,6 +45,11 @@ export interface TransportLink {
   unsubscribe?(topic: string): void
   /** Discovery: the providers this transporter can reach. */
   directory?: ServiceDirectory
+  /**
+   * Graceful leave, called by `mesh.close()` before `detach()`: stop receiving new calls, and
+   * resolve when the calls being served have ended or after `timeoutMs`.
+   */
+  drain?(timeoutMs: number): Promise<void>
   /** Called once by `mesh.close()`; the link releases everything it holds for this mesh. */
   detach(): void | Promise<void>
 }

@@ -160,7 +160,7 @@ export class RelayHarness {
 
   async teardown(): Promise<void> {
     for (const client of this.#clients) client.close()
-    await Promise.all(this.#servers.map((server) => server.close()))
+    await Promise.all(this.#servers.map((server) => server.close({ drainTimeoutMs: 0 })))
     this.#clients.length = 0
     this.#servers.length = 0
   }

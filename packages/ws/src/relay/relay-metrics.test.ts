@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { DURATION_BUCKETS, MAX_SERIES, RelayMetrics } from './relay-metrics.js'
+import { DURATION_BUCKETS, MAX_NAME_LENGTH, MAX_SERIES, RelayMetrics } from './relay-metrics.js'
 
 describe('RelayMetrics', () => {
   test('counts outcomes and fills the histogram bucket of each duration', () => {
@@ -21,5 +21,10 @@ describe('RelayMetrics', () => {
     expect(other.service).toBe('(other)')
     expect(metrics.methods().length).toBe(MAX_SERIES + 1)
     expect(metrics.method('S', 'm1').method).toBe('m1')
+  })
+  test('names longer than MAX_NAME_LENGTH are counted as (other), never kept', () => {
+    const metrics = new RelayMetrics()
+    expect(metrics.method('S'.repeat(MAX_NAME_LENGTH + 1), 'm').service).toBe('(other)')
+    expect(metrics.methods().length).toBe(0)
   })
 })

@@ -1,6 +1,9 @@
 /** Distinct service/method pairs tracked one by one; the rest are counted as `(other)`. */
 export const MAX_SERIES = 1000
 
+/** Longer service + method names are counted as `(other)`: a name is kept for the relay's lifetime. */
+export const MAX_NAME_LENGTH = 256
+
 /** Call outcomes as the relay sees them (it never decodes payloads, so an error is just an error). */
 export type CallOutcome = 'ok' | 'error' | 'offline' | 'cancelled' | 'overloaded' | 'expired'
 
@@ -78,7 +81,7 @@ export class RelayMetrics {
     let byMethod = this.#methods.get(service)
     let stats = byMethod?.get(method)
     if (stats) return stats
-    if (this.#series >= MAX_SERIES) return this.#other
+    if (this.#series >= MAX_SERIES || service.length + method.length > MAX_NAME_LENGTH) return this.#other
     if (!byMethod) {
       byMethod = new Map()
       this.#methods.set(service, byMethod)

@@ -19,6 +19,8 @@ export class RelayPeer {
   /** The node sent Goodbye: no new requests go to it, but its calls in flight may finish. */
   leaving = false
   closed = false
+  /** Acknowledged the relay's Goodbye during a drain: nothing new will come from it. */
+  drainAcked = false
   services: string[] = []
   readonly topics = new Set<string>()
   /** Requests this connection made that are in flight, by the caller's own id. */

@@ -89,6 +89,9 @@ export class RelayRouter {
   #nextPingAt = 0
   #seq = 0
   #closed = false
+  /** Goodbye was sent: calls in flight may finish, new connections are turned away. */
+  #draining = false
+  #idleWaiters: (() => void)[] = []
 
   constructor(options: RelayRouterOptions) {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs
@@ -112,7 +115,7 @@ export class RelayRouter {
     peer.maxBufferedBytes = this.#maxBuffered
     peer.coalesceBytes(Math.min(256 * 1024, this.#maxPayloadBytes))
     peer.onBackpressure = this.#slowConsumer
-    if (this.#closed) {
+    if (this.#closed || this.#draining) {
       peer.closed = true
       connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
       return peer
@@ -182,16 +185,48 @@ export class RelayRouter {
       )
     }
     this.#logger.debug(`[relay] ${peer.label} disconnected`)
+    this.#checkDrained()
   }
 
-  /** Shuts down: sends Goodbye to every connection, closes them all (1001) and stops the heartbeat. */
+  /**
+   * First step of a graceful shutdown: tells every node the relay is going away (Goodbye), so they
+   * send new calls to their other relays, while calls already in flight keep being routed.
+   * Resolves when no call is pending any more, or after `timeoutMs`.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    if (!this.#closed && !this.#draining) {
+      this.#draining = true
+      const goodbye = encodeFrame([FrameType.Goodbye, 'relay shutting down'])
+      for (const peer of this.#peers) peer.send(goodbye)
+    }
+    if (this.#closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#idleWaiters.push(done)
+      this.#checkDrained()
+    })
+  }
+
+  /** The drain is over when every node acknowledged the Goodbye and no call is pending. */
+  #checkDrained(): void {
+    if (!this.#draining || this.#idleWaiters.length === 0 || this.#pending.size > 0) return
+    for (const peer of this.#peers) if (peer.nodeId !== null && !peer.drainAcked) return
+    for (const waiter of this.#idleWaiters.splice(0)) waiter()
+  }
+
+  /** Shuts down: sends Goodbye (unless drain() did), closes every connection (1001), stops the heartbeat. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#heartbeat)
-    const goodbye = encodeFrame([FrameType.Goodbye, 'relay shutting down'])
+    const goodbye = this.#draining ? undefined : encodeFrame([FrameType.Goodbye, 'relay shutting down'])
+    for (const waiter of this.#idleWaiters.splice(0)) waiter()
     for (const peer of this.#peers) {
-      peer.send(goodbye)
+      if (goodbye) peer.send(goodbye)
       peer.flush()
       peer.closed = true
       try {
@@ -272,6 +307,12 @@ export class RelayRouter {
         this.#changeServices(peer, frame[1])
         return
       case FrameType.Goodbye:
+        if (this.#draining) {
+          // While the relay drains, a node's Goodbye acknowledges ours: it sends nothing new.
+          peer.drainAcked = true
+          this.#checkDrained()
+          return
+        }
         this.#logger.debug(`[relay] ${peer.label} said goodbye: ${frame[1]}`)
         peer.leaving = true
         this.#unlist(peer)
@@ -450,6 +491,7 @@ export class RelayRouter {
   #end(request: PendingRequest, outcome: CallOutcome): void {
     this.#pending.delete(request)
     request.stats.end(outcome, request.startedAt, performance.now())
+    if (this.#draining) this.#checkDrained()
   }
 
   #countOffline(service: string, method: string): void {

@@ -74,6 +74,8 @@ export class RelayLink {
   #nodes = new Map<string, string[]>()
   #byService: Map<string, NodeRef[]> | undefined
   #closeWaiters: (() => void)[] = []
+  /** drain() callers waiting for the served calls to end. */
+  #idleWaiters: (() => void)[] = []
   /** What the relay announced it accepts. */
   #limits: RelayLimits = {}
   /** Frames queued in the same tick leave in one message (64 calls started together: one write). */
@@ -168,6 +170,7 @@ export class RelayLink {
     if (packet.kind !== ResponseKind.Next) {
       // A call that ended (or was cancelled) sends nothing more.
       if (!this.#active.delete(id)) return
+      if (this.#active.size === 0) this.#idle()
     } else if (!this.#active.has(id)) {
       return
     }
@@ -177,6 +180,7 @@ export class RelayLink {
       const stop = this.#active.get(id)
       this.#active.delete(id)
       stop?.()
+      if (this.#active.size === 0) this.#idle()
       const error = encodeValue({
         code: ErrorCode.PAYLOAD_TOO_LARGE,
         message: `The provider's result ${tooLarge}`,
@@ -225,6 +229,27 @@ export class RelayLink {
       [...this.#owner.topics],
       this.#owner.meta,
     ])
+  }
+
+  /**
+   * Graceful leave: tells the relay to stop routing new calls here (Goodbye), then resolves once
+   * every call this node is serving through this relay has ended, or after `timeoutMs`.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.#welcomed) this.#send([FrameType.Goodbye, 'node draining'])
+    if (this.#active.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, timeoutMs)
+      function finish() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#idleWaiters.push(finish)
+    })
+  }
+
+  #idle(): void {
+    for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }
 
   /** Closes for good; resolves once the socket is closed. */
@@ -336,6 +361,7 @@ export class RelayLink {
         if (!stop) return
         this.#active.delete(frame[1])
         stop()
+        if (this.#active.size === 0) this.#idle()
         return
       }
       case FrameType.Publish:
@@ -367,7 +393,14 @@ export class RelayLink {
         this.#relayError(frame[1], frame[2], frame[3])
         return
       case FrameType.Goodbye:
-        this.#lost(`relay said goodbye (${frame[1]})`)
+        // The relay is draining: send it nothing new (calls go to other relays at once), but keep
+        // the socket so the calls already on it can finish; the relay closes it when done.
+        if (!this.#welcomed) return
+        // The acknowledgement promises the relay nothing new will come from this node, so it can
+        // close as soon as the calls in flight are done.
+        this.#send([FrameType.Goodbye, 'ack'])
+        this.#welcomed = false
+        this.#owner.directoryChanged()
         return
       default:
         this.#owner.warn(`Relay ${this.url} sent frame type ${frame[0]}, which only nodes send; ignored`)
@@ -474,6 +507,7 @@ export class RelayLink {
     if (this.#active.size > 0) {
       const stops = [...this.#active.values()]
       this.#active.clear()
+      this.#idle()
       for (const stop of stops) stop()
     }
     if (wasWelcomed) this.#owner.directoryChanged()
