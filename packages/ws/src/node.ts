@@ -2,15 +2,36 @@ import WebSocket from 'isomorphic-ws'
 import type { SocketFactory, WebSocketLike } from './transporter/socket.js'
 import { WebsocketTransporterBase, type WebsocketTransporterOptions } from './websocket-transporter.js'
 
+type SocketClass = new (url: string, options?: object) => WebSocketLike
+
 // Bun ships a fast native WebSocket client; Node (before 22) has none, so `ws` via isomorphic-ws.
-const native = (globalThis as { Bun?: unknown; WebSocket?: new (url: string) => WebSocketLike }).WebSocket
-const Socket =
-  (globalThis as { Bun?: unknown }).Bun && native
-    ? native
-    : (WebSocket as unknown as new (
-        url: string,
-      ) => WebSocketLike)
-const factory: SocketFactory = (url) => new Socket(url)
+const isBun = Boolean((globalThis as { Bun?: unknown }).Bun)
+const native = (globalThis as { WebSocket?: SocketClass }).WebSocket
+const Socket: SocketClass = isBun && native ? native : (WebSocket as unknown as SocketClass)
+
+/** TLS settings for `wss://` relays (Node and Bun). */
+export interface TransporterTlsOptions {
+  /** Certificate authorities to trust besides the system's, in PEM (e.g. a private or self-signed CA). */
+  ca?: string | string[]
+  /** Set false only for tests: accepts any certificate. Default true. */
+  rejectUnauthorized?: boolean
+}
+
+/** Options of the Node/Bun `WebsocketTransporter`. */
+export interface NodeWebsocketTransporterOptions extends WebsocketTransporterOptions {
+  /** TLS settings for `wss://` URLs. */
+  tls?: TransporterTlsOptions
+}
+
+function factoryFor(tls: TransporterTlsOptions | undefined): SocketFactory {
+  return (url, init) => {
+    const headers = init.token === undefined ? undefined : { authorization: `Bearer ${init.token}` }
+    if (!headers && !tls) return new Socket(url)
+    // Bun's WebSocket takes `tls` like its fetch does; `ws` takes the TLS options at the top level.
+    const options = isBun && native ? { headers, tls } : { headers, ...tls }
+    return new Socket(url, options)
+  }
+}
 
 /**
  * The WebSocket transporter for Node and Bun.
@@ -24,8 +45,8 @@ const factory: SocketFactory = (url) => new Socket(url)
  * new SpiderMesh().registerTransporter(transporter)
  */
 export class WebsocketTransporter extends WebsocketTransporterBase {
-  constructor(options: WebsocketTransporterOptions = {}) {
-    super(options, factory, (globalThis as { Bun?: unknown }).Bun ? 'bun' : 'node')
+  constructor(options: NodeWebsocketTransporterOptions = {}) {
+    super(options, factoryFor(options.tls), (globalThis as { Bun?: unknown }).Bun ? 'bun' : 'node')
   }
 }
 

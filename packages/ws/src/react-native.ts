@@ -1,10 +1,11 @@
-import type { SocketFactory, WebSocketLike } from './transporter/socket.js'
+import { type SocketFactory, type WebSocketLike, withTokenParam } from './transporter/socket.js'
 import { WebsocketTransporterBase, type WebsocketTransporterOptions } from './websocket-transporter.js'
 
-const factory: SocketFactory = (url) => {
+// A browser's (and React Native's) WebSocket cannot send headers: the token goes in the URL.
+const factory: SocketFactory = (url, init) => {
   const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
   if (!Socket) throw new Error('This environment has no global WebSocket')
-  return new Socket(url)
+  return new Socket(withTokenParam(url, init.token))
 }
 
 /**

@@ -5,6 +5,10 @@ import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/r
 import { RelayRouter, type RelayStats } from './relay/relay-router.js'
 import { WsAdapter } from './relay/ws-adapter.js'
 
+/** Access rules and the policy type of the relay's `access` option. */
+export type { AccessPolicy, AccessRules } from './relay/access-rules.js'
+/** The request `authenticate` receives, and the hook's type. */
+export type { Authenticate, AuthRequest } from './relay/authentication.js'
 /** Close codes the relay sends, with their meaning. */
 export { RelayCloseCode, type RelayCloseCodeValue } from './relay/relay-close-codes.js'
 /** The logger interface the relay writes to. */

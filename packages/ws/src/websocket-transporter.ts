@@ -30,6 +30,13 @@ export interface WebsocketTransporterOptions {
   unsubscribeDelayMs?: number
   /** Receives warnings (lost relay, bad frames). Default: `console.warn`. */
   onWarning?: (message: string) => void
+  /**
+   * Bearer token for a relay with `authenticate`: a string, or a function (may be async) asked
+   * again before every connection attempt, so a refreshed token is used after a reconnect. The
+   * Node/Bun entry sends it as `Authorization: Bearer`, browsers and React Native as the
+   * `access_token` query parameter.
+   */
+  token?: string | (() => string | Promise<string>)
   /** Labels sent to relays in Hello (shown by `spider-mesh ls` and `/directory`); `version` and `runtime` are filled in. */
   meta?: Record<string, string>
 }
@@ -66,7 +73,9 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
   readonly #links = new Map<string, RelayLink>()
   readonly #topics = new Set<string>()
   readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
-  readonly #options: Required<Omit<WebsocketTransporterOptions, 'onWarning' | 'meta'>>
+  readonly #options: Required<Omit<WebsocketTransporterOptions, 'onWarning' | 'meta' | 'token'>> & {
+    token?: WebsocketTransporterOptions['token']
+  }
   readonly #warn: (message: string) => void
   readonly #factory: SocketFactory
   readonly #owner: RelayLinkOwner
@@ -79,6 +88,15 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       reconnectIntervalMs: positive('reconnectIntervalMs', options.reconnectIntervalMs, 1_000),
       maxReconnectIntervalMs: positive('maxReconnectIntervalMs', options.maxReconnectIntervalMs, 30_000),
       unsubscribeDelayMs: options.unsubscribeDelayMs ?? 10_000,
+    }
+    if (options.token !== undefined) {
+      if (typeof options.token !== 'string' && typeof options.token !== 'function') {
+        throw new MeshError(
+          ErrorCode.INVALID_OPTION,
+          'WebsocketTransporter: token must be a string or a function returning one',
+        )
+      }
+      this.#options.token = options.token
     }
     if (!(this.#options.unsubscribeDelayMs >= 0)) {
       throw new MeshError(

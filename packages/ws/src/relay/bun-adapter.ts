@@ -1,4 +1,5 @@
 import type { Server, ServerWebSocket } from 'bun'
+import { authenticateUpgrade, authRequest } from './authentication.js'
 import { answerHttp } from './http-endpoints.js'
 import {
   acceptsPath,
@@ -15,6 +16,13 @@ interface SocketData {
   /** The upgrade request, kept only until `isServerConnection` has seen it. */
   request: Request | null
   peer: RelayPeer | null
+  /** What `authenticate` returned. */
+  principal: unknown
+}
+
+/** The 401 answer to an upgrade `authenticate` refused. */
+export function unauthorized(reason: string): Response {
+  return new Response(`Unauthorized: ${reason}`, { status: 401, headers: { 'www-authenticate': 'Bearer' } })
 }
 
 /**
@@ -34,6 +42,7 @@ export class BunAdapter implements RelayAdapter {
     try {
       this.#server = Bun.serve<SocketData>({
         ...(options.host === undefined ? {} : { hostname: options.host }),
+        ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
         port: options.port,
         fetch: (request, server) => {
           if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
@@ -44,8 +53,22 @@ export class BunAdapter implements RelayAdapter {
             }
           }
           if (!acceptsPath(options.path, request.url)) return new Response('Not found', { status: 404 })
-          if (server.upgrade(request, { data: { request, peer: null } })) return undefined
-          return new Response('Spider Mesh relay: connect with a WebSocket client', { status: 426 })
+          const upgrade = (principal: unknown) =>
+            server.upgrade(request, { data: { request, peer: null, principal } })
+              ? undefined
+              : new Response('Spider Mesh relay: connect with a WebSocket client', { status: 426 })
+          if (!options.authenticate) return upgrade(undefined)
+          const url = new URL(request.url)
+          const headers: Record<string, string> = {}
+          request.headers.forEach((value, name) => {
+            headers[name] = value
+          })
+          const who = authRequest(url.pathname + url.search, headers, server.requestIP(request)?.address)
+          return authenticateUpgrade(options.authenticate, who).then((verdict) => {
+            if (verdict.ok) return upgrade(verdict.principal)
+            logger.debug(`[relay] refused an upgrade: ${verdict.reason}`)
+            return unauthorized(verdict.reason)
+          })
         },
         websocket: {
           maxPayloadLength: options.maxPayloadBytes,
@@ -71,7 +94,7 @@ export class BunAdapter implements RelayAdapter {
                 close: (code, reason) => ws.close(code, reason),
                 bufferedAmount: () => ws.getBufferedAmount(),
               },
-              { isServer },
+              { isServer, principal: ws.data.principal },
             )
           },
           message: (ws, message) => {

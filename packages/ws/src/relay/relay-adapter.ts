@@ -1,3 +1,4 @@
+import type { Authenticate } from './authentication.js'
 import type { RelayLogger } from './relay-logger.js'
 import type { RelayRouter } from './relay-router.js'
 
@@ -14,6 +15,9 @@ export interface RelayAdapterOptions {
   dashboard: boolean
   router: RelayRouter
   isServerConnection?: ConnectionClassifier
+  authenticate?: Authenticate
+  /** `{ cert, key }` in PEM: serve wss:// and https://. */
+  tls?: { cert: string; key: string }
   logger: RelayLogger
 }
 

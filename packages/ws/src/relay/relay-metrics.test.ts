@@ -8,7 +8,15 @@ describe('RelayMetrics', () => {
     stats.inFlight += 2
     stats.end('ok', 0, 0.3) // 0.3 ms -> first bucket (0.5 ms)
     stats.end('error', 0, 20_000) // 20 s -> +Inf
-    expect(stats.outcomes).toEqual({ ok: 1, error: 1, offline: 0, cancelled: 0, overloaded: 0, expired: 0 })
+    expect(stats.outcomes).toEqual({
+      ok: 1,
+      error: 1,
+      offline: 0,
+      cancelled: 0,
+      overloaded: 0,
+      expired: 0,
+      denied: 0,
+    })
     expect(stats.inFlight).toBe(0)
     expect(stats.buckets[0]).toBe(1)
     expect(stats.buckets[DURATION_BUCKETS.length]).toBe(1)

@@ -5,7 +5,7 @@ export const MAX_SERIES = 1000
 export const MAX_NAME_LENGTH = 256
 
 /** Call outcomes as the relay sees them (it never decodes payloads, so an error is just an error). */
-export type CallOutcome = 'ok' | 'error' | 'offline' | 'cancelled' | 'overloaded' | 'expired'
+export type CallOutcome = 'ok' | 'error' | 'offline' | 'cancelled' | 'overloaded' | 'expired' | 'denied'
 
 /** Upper bounds of the call-duration histogram, in seconds. */
 export const DURATION_BUCKETS = [
@@ -23,6 +23,7 @@ export class MethodStats {
     cancelled: 0,
     overloaded: 0,
     expired: 0,
+    denied: 0,
   }
   inFlight = 0
   /** Cumulative-on-render histogram: counts per bucket (last slot = +Inf). */

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { ErrorCode, MeshError } from '@spider-mesh/core'
+import type { AccessPolicy } from './access-rules.js'
+import type { Authenticate } from './authentication.js'
 import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
 
 /**
@@ -24,6 +26,24 @@ export interface WebsocketRelayServerOptions {
    * is a mesh node.
    */
   isServerConnection?: (socket: unknown, request: RelayUpgradeRequest) => boolean
+  /**
+   * Authenticates each upgrade before it becomes a WebSocket: receives the request (with the
+   * `token` the node sent, from `Authorization: Bearer` or the `access_token` query parameter)
+   * and returns a principal, or null/false — or throws — to refuse it with HTTP 401. The
+   * principal feeds `access`. `isServerConnection` still classifies accepted connections.
+   * Default: no authentication.
+   */
+  authenticate?: Authenticate
+  /**
+   * Access rules per connection, from its principal: which services it may provide and call,
+   * which topics it may publish and subscribe to (exact names and `*` patterns). A denied call
+   * gets `ACCESS_DENIED` at once; a denied provide or subscribe is reported to the node with an
+   * Error frame. With a policy set, anything not allowed is denied — passive connections call
+   * nothing unless allowed. Default: no policy, everything allowed.
+   */
+  access?: AccessPolicy
+  /** PEM certificate and key: the relay serves `wss://` (and `https://` for its HTTP endpoints). */
+  tls?: { cert: string; key: string }
   /** Ping interval; a connection silent for 2.5 intervals is closed (4408). Default `30000`. */
   heartbeatIntervalMs?: number
   /** Largest accepted message; larger ones close that socket with 1009. Default 16 MiB. */
@@ -65,6 +85,9 @@ export interface ResolvedRelayOptions {
   isServerConnection?: (socket: unknown, request: unknown) => boolean
   heartbeatIntervalMs: number
   maxPayloadBytes: number
+  authenticate?: Authenticate
+  access?: AccessPolicy
+  tls?: { cert: string; key: string }
   maxInFlightPerConnection: number
   maxFramesPerSecond: number
   maxBufferedBytes: number
@@ -105,6 +128,9 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     port = 8787,
     path,
     isServerConnection,
+    authenticate,
+    access,
+    tls,
     heartbeatIntervalMs = 30_000,
     maxPayloadBytes = 16 * 1024 * 1024,
     maxInFlightPerConnection = 10_000,
@@ -170,6 +196,28 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
   }
   if (host !== undefined) resolved.host = host
   if (path !== undefined) resolved.path = path
+  if (authenticate !== undefined) {
+    if (typeof authenticate !== 'function') {
+      throw invalid('authenticate', authenticate, 'a function (request) => principal | null')
+    }
+    resolved.authenticate = authenticate
+  }
+  if (access !== undefined) {
+    if (typeof access !== 'function')
+      throw invalid('access', access, 'a function (principal, { isServer }) => rules')
+    resolved.access = access
+  }
+  if (tls !== undefined) {
+    if (
+      tls === null ||
+      typeof tls !== 'object' ||
+      typeof tls.cert !== 'string' ||
+      typeof tls.key !== 'string'
+    ) {
+      throw invalid('tls', tls === null ? null : '{…}', 'an object { cert, key } with PEM strings')
+    }
+    resolved.tls = { cert: tls.cert, key: tls.key }
+  }
   if (isServerConnection !== undefined) {
     resolved.isServerConnection = isServerConnection as (socket: unknown, request: unknown) => boolean
   }

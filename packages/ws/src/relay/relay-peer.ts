@@ -1,4 +1,5 @@
 import { type Frame, FrameBatch, type NodeMeta } from '@spider-mesh/core'
+import type { ConnectionAccess } from './access-rules.js'
 import type { PendingRequest } from './pending-table.js'
 import type { RelayConnection } from './relay-connection.js'
 
@@ -30,6 +31,10 @@ export class RelayPeer {
   /** When the last frame of any kind arrived (ms since epoch). */
   lastSeen: number
   protocolErrors = 0
+  /** What `authenticate` returned for this connection (undefined without authentication). */
+  principal: unknown
+  /** Compiled access rules; null when the relay has no access policy (everything allowed). */
+  access: ConnectionAccess | null = null
   /** What the node said about itself in Hello. */
   meta: NodeMeta = {}
   /** Round trip of the relay's last ping, in ms. */

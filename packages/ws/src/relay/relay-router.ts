@@ -13,6 +13,7 @@ import {
   type ResponseFrame,
   ResponseKind,
 } from '@spider-mesh/core'
+import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
 import { type PendingRequest, PendingTable } from './pending-table.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
@@ -34,6 +35,8 @@ export interface RelayRouterOptions {
   maxBufferedBytes?: number
   pendingTtlMs?: number
   helloTimeoutMs?: number
+  /** Per-connection access rules; unset = everything allowed. */
+  access?: AccessPolicy
 }
 
 /** Sizes of the router's tables, to watch load and to prove nothing leaks. */
@@ -84,6 +87,7 @@ export class RelayRouter {
   readonly #maxBuffered: number
   readonly #pendingTtlMs: number
   readonly #helloTimeoutMs: number
+  readonly #access: AccessPolicy | undefined
   // One timer for all connections: a timer per socket costs more than a loop at this rate.
   readonly #heartbeat: ReturnType<typeof setInterval>
   #nextPingAt = 0
@@ -102,6 +106,7 @@ export class RelayRouter {
     this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, 2 * this.#maxPayloadBytes)
     this.#pendingTtlMs = options.pendingTtlMs ?? 900_000
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
+    this.#access = options.access
     this.#nextPingAt = Date.now() + this.#heartbeatIntervalMs
     // Deadlines (Hello, TTL) are checked at least every second; pings go out per heartbeat interval.
     this.#heartbeat = setInterval(() => this.#beat(), Math.min(this.#heartbeatIntervalMs, 1000))
@@ -110,8 +115,19 @@ export class RelayRouter {
   }
 
   /** Registers a new connection and returns the state the adapter passes back with each event. */
-  open(connection: RelayConnection, options: { isServer: boolean }): RelayPeer {
+  open(connection: RelayConnection, options: { isServer: boolean; principal?: unknown }): RelayPeer {
     const peer = new RelayPeer(++this.#seq, connection, options.isServer, Date.now())
+    peer.principal = options.principal
+    if (this.#access) {
+      try {
+        peer.access = new ConnectionAccess(this.#access(options.principal, { isServer: options.isServer }))
+      } catch (err) {
+        this.#logger.error('[relay] the access policy threw; closing the connection', err)
+        peer.closed = true
+        connection.close(RelayCloseCode.InternalError, 'access policy failed')
+        return peer
+      }
+    }
     peer.maxBufferedBytes = this.#maxBuffered
     peer.coalesceBytes(Math.min(256 * 1024, this.#maxPayloadBytes))
     peer.onBackpressure = this.#slowConsumer
@@ -298,7 +314,7 @@ export class RelayRouter {
         this.#publish(peer, frame)
         return
       case FrameType.Subscribe:
-        this.#topics.subscribe(peer, frame[1])
+        if (this.#allowed(peer, 'subscribe', [frame[1]]).length === 1) this.#topics.subscribe(peer, frame[1])
         return
       case FrameType.Unsubscribe:
         this.#topics.unsubscribe(peer, frame[1])
@@ -354,7 +370,7 @@ export class RelayRouter {
     peer.nodeId = nodeId
     peer.meta = frame.length === 6 ? frame[5] : {}
     this.#nodes.set(nodeId, peer)
-    for (const topic of topics) this.#topics.subscribe(peer, topic)
+    for (const topic of this.#allowed(peer, 'subscribe', topics)) this.#topics.subscribe(peer, topic)
     const others: [string, string[]][] = []
     for (const node of this.#nodes.values()) if (node.listed) others.push([node.nodeId!, node.services])
     peer.sendFrame([
@@ -367,7 +383,7 @@ export class RelayRouter {
     ])
     this.#logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
     if (!peer.isServer) return
-    peer.services = unique(services)
+    peer.services = this.#allowed(peer, 'provide', unique(services))
     for (const service of peer.services) this.#services.add(service, peer)
     peer.listed = true
     this.#broadcast(peer, encodeFrame([FrameType.Node, nodeId, peer.services]))
@@ -376,7 +392,7 @@ export class RelayRouter {
   #changeServices(peer: RelayPeer, services: string[]): void {
     // Passive and leaving nodes are never routed to, so what they offer does not matter.
     if (!peer.listed) return
-    const next = unique(services)
+    const next = this.#allowed(peer, 'provide', unique(services))
     const before = new Set(peer.services)
     if (next.length === before.size && next.every((service) => before.has(service))) return
     const after = new Set(next)
@@ -403,6 +419,16 @@ export class RelayRouter {
         ErrorCode.OVERLOADED,
         `This connection already has ${caller.outgoing.size} calls in flight (the relay's maxInFlightPerConnection); ` +
           'wait for some to finish',
+      )
+      return
+    }
+    if (caller.access && !caller.access.canCall(service, method)) {
+      this.#countOutcome(service, method, 'denied')
+      this.#replyError(
+        caller,
+        id,
+        ErrorCode.ACCESS_DENIED,
+        `${caller.label} may not call ${service}.${method}`,
       )
       return
     }
@@ -462,6 +488,10 @@ export class RelayRouter {
 
   #publish(sender: RelayPeer, [, topic, payload]: PublishFrame): void {
     this.metrics.publications++
+    if (sender.access && !sender.access.publish.allows(topic)) {
+      this.#denied(sender, `publish on topic "${topic}"`)
+      return
+    }
     const subscribers = this.#topics.subscribers(topic)
     if (!subscribers) return
     let bytes: Uint8Array | undefined
@@ -542,6 +572,24 @@ export class RelayRouter {
       peer.sendFrame([FrameType.Error, ErrorCode.OVERLOADED, `${message}; frames are being dropped`, null])
     }
     return true
+  }
+
+  /** Keeps the names the connection may use for `what`, reporting the others to it (ACCESS_DENIED). */
+  #allowed(peer: RelayPeer, what: 'provide' | 'subscribe', names: string[]): string[] {
+    const access = peer.access
+    if (!access) return names
+    const matcher = access[what]
+    const allowed = names.filter((name) => matcher.allows(name))
+    if (allowed.length < names.length) {
+      const refused = names.filter((name) => !matcher.allows(name))
+      this.#denied(peer, `${what} ${refused.map((n) => `"${n}"`).join(', ')}`)
+    }
+    return allowed
+  }
+
+  #denied(peer: RelayPeer, what: string): void {
+    this.#logger.debug(`[relay] denied: ${peer.label} may not ${what}`)
+    peer.sendFrame([FrameType.Error, ErrorCode.ACCESS_DENIED, `${peer.label} may not ${what}`, null])
   }
 
   /** Slow-consumer guard: a socket that does not read its data is closed before it costs the relay memory. */

@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
+import { authenticateUpgrade, authRequest } from './authentication.js'
 import { answerHttp } from './http-endpoints.js'
 import {
   acceptsPath,
@@ -25,7 +27,7 @@ export class WsAdapter implements RelayAdapter {
 
   constructor(options: RelayAdapterOptions) {
     this.#options = options
-    this.#http = createServer((request, response) => {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
       const answer = answerHttp(options.router, options, request.method ?? 'GET', request.url)
       if (answer) {
         response.writeHead(answer.status, answer.headers)
@@ -34,7 +36,10 @@ export class WsAdapter implements RelayAdapter {
       }
       response.writeHead(426, { 'content-type': 'text/plain' })
       response.end('Spider Mesh relay: connect with a WebSocket client')
-    })
+    }
+    this.#http = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+      : createServer(handler)
     // maxPayload makes `ws` close oversized messages with 1009 before buffering them whole.
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -47,7 +52,27 @@ export class WsAdapter implements RelayAdapter {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
         return
       }
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request))
+      if (!options.authenticate) {
+        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, undefined))
+        return
+      }
+      const headers: Record<string, string | undefined> = {}
+      for (const [name, value] of Object.entries(request.headers)) {
+        headers[name] = Array.isArray(value) ? value.join(', ') : value
+      }
+      const who = authRequest(request.url ?? '/', headers, request.socket.remoteAddress)
+      void authenticateUpgrade(options.authenticate, who).then((verdict) => {
+        if (!verdict.ok) {
+          options.logger.debug(`[relay] refused an upgrade: ${verdict.reason}`)
+          const body = `Unauthorized: ${verdict.reason}`
+          socket.end(
+            `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\n` +
+              `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          )
+          return
+        }
+        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, verdict.principal))
+      })
     })
     this.ready = new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(listenError(err, options.host, options.port))
@@ -82,7 +107,7 @@ export class WsAdapter implements RelayAdapter {
     })
   }
 
-  #accept(ws: WebSocket, request: IncomingMessage): void {
+  #accept(ws: WebSocket, request: IncomingMessage, principal: unknown): void {
     const { router, logger } = this.#options
     const isServer = classifyConnection(this.#options, ws, request)
     if (isServer === null) {
@@ -95,7 +120,7 @@ export class WsAdapter implements RelayAdapter {
         close: (code, reason) => ws.close(code, reason),
         bufferedAmount: () => ws.bufferedAmount,
       },
-      { isServer },
+      { isServer, principal },
     )
     ws.on('message', (data, isBinary) => {
       // With the default binaryType every binary message is a single Buffer.

@@ -39,6 +39,7 @@ export interface RelayLinkOptions {
   reconnectIntervalMs: number
   maxReconnectIntervalMs: number
   socketFactory: SocketFactory
+  token?: string | (() => string | Promise<string>)
 }
 
 /** Close codes after which reconnecting cannot help. */
@@ -276,11 +277,39 @@ export class RelayLink {
     })
   }
 
+  /** Opens a socket; a token function is asked afresh for every attempt (tokens expire). */
   #open(): void {
     this.#owner.setStatus(this.url, 'connecting')
+    const token = this.#options.token
+    if (typeof token !== 'function') {
+      this.#connect(token)
+      return
+    }
+    let pending: string | Promise<string>
+    try {
+      pending = token()
+    } catch (err) {
+      this.#tokenFailed(err)
+      return
+    }
+    Promise.resolve(pending).then(
+      (value) => {
+        if (!this.#closed) this.#connect(value)
+      },
+      (err) => this.#tokenFailed(err),
+    )
+  }
+
+  #tokenFailed(err: unknown): void {
+    this.#owner.warn(`Could not get a token for relay ${this.url}: ${(err as Error)?.message ?? err}`)
+    this.#owner.setStatus(this.url, 'error')
+    this.#scheduleReconnect()
+  }
+
+  #connect(token: string | undefined): void {
     let socket: WebSocketLike
     try {
-      socket = this.#options.socketFactory(this.url)
+      socket = this.#options.socketFactory(this.url, token === undefined ? {} : { token })
     } catch (err) {
       this.#owner.warn(`Cannot open a WebSocket to ${this.url}: ${(err as Error).message}`)
       this.#owner.setStatus(this.url, 'error')

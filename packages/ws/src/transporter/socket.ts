@@ -15,8 +15,26 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void
 }
 
-/** Creates a socket for a URL; chosen by the runtime entry (`/node`, `/browser`, `/react-native`). */
-export type SocketFactory = (url: string) => WebSocketLike
+/** What a socket is opened with besides its URL. */
+export interface SocketInit {
+  /** The bearer token for the relay's `authenticate` hook, if the transporter has one. */
+  token?: string
+}
+
+/**
+ * Creates a socket for a URL; chosen by the runtime entry (`/node`, `/browser`, `/react-native`).
+ * Each entry passes the token the way its runtime can: a header where possible, else a query
+ * parameter.
+ */
+export type SocketFactory = (url: string, init: SocketInit) => WebSocketLike
+
+/** Adds `access_token` to a URL: for runtimes whose WebSocket cannot send headers. */
+export function withTokenParam(url: string, token: string | undefined): string {
+  if (token === undefined) return url
+  const u = new URL(url)
+  u.searchParams.set('access_token', token)
+  return u.toString()
+}
 
 /** WebSocket readyState values (not every runtime exposes them as statics). */
 export const OPEN = 1
