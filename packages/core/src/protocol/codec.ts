@@ -1,4 +1,5 @@
-import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack'
+import { Encoder, ExtensionCodec } from '@msgpack/msgpack'
+import { createDecoder } from './bounded-decoder.js'
 
 /**
  * The value codec: msgpack with extensions so that values survive the wire as JavaScript sees
@@ -52,7 +53,8 @@ class ValueEncoder extends EncoderBase {
   }
 }
 const valueEncoder = new ValueEncoder() as unknown as Encoder
-const valueDecoder = new Decoder({ extensionCodec: extensions })
+// The encoder refuses values nested deeper than 100 levels; the decoder holds senders to the same.
+const valueDecoder = createDecoder({ maxDepth: 100, extensionCodec: extensions })
 
 /** Encodes one value for the wire. Throws a plain Error when the value cannot be represented. */
 export function encodeValue(value: unknown): Uint8Array {

@@ -1,4 +1,5 @@
-import { Decoder, Encoder } from '@msgpack/msgpack'
+import { Encoder } from '@msgpack/msgpack'
+import { createDecoder } from './bounded-decoder.js'
 import { ErrorCode } from './error-codes.js'
 import { MeshError } from './errors.js'
 
@@ -108,7 +109,8 @@ export type Frame =
   | GoodbyeFrame
 
 const encoder = new Encoder()
-const decoder = new Decoder()
+// Frames nest at most 4 levels (Welcome's node list); anything deeper is hostile.
+const decoder = createDecoder({ maxDepth: 6 })
 
 /** Encodes a frame into a fresh byte array (safe to hand to a socket that queues it). */
 export function encodeFrame(frame: Frame): Uint8Array {
@@ -118,7 +120,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
 const isStr = (v: unknown): v is string => typeof v === 'string'
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 const isBin = (v: unknown): v is Uint8Array => v instanceof Uint8Array
-const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr)
+/** Longest service or topic list a node may announce in one frame (an honest node has a handful). */
+export const MAX_NAMES_PER_FRAME = 1000
+const isStrList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= MAX_NAMES_PER_FRAME && v.every(isStr)
 const isNodeList = (v: unknown): boolean =>
   Array.isArray(v) && v.every((n) => Array.isArray(n) && n.length === 2 && isStr(n[0]) && isStrList(n[1]))
 
@@ -223,6 +228,8 @@ export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void)
   }
 }
 
+const EMPTY_BUFFER = new Uint8Array(0)
+
 /** Options of {@link FrameBatch}. */
 export interface FrameBatchOptions {
   /**
@@ -241,7 +248,8 @@ export interface FrameBatchOptions {
 export class FrameBatch {
   readonly #write: (message: Uint8Array) => void
   #flushAt: number
-  #buffer = new Uint8Array(4096)
+  // Allocated on first use: an idle connection should cost the relay as little as possible.
+  #buffer = EMPTY_BUFFER
   #length = 0
   #scheduled = false
 
@@ -271,7 +279,7 @@ export class FrameBatch {
     if (this.#length > 0 && this.#length + bytes.byteLength > this.#flushAt) this.flush()
     const needed = this.#length + bytes.byteLength
     if (needed > this.#buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2))
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2, 4096))
       grown.set(this.#buffer.subarray(0, this.#length))
       this.#buffer = grown
     }
@@ -290,7 +298,7 @@ export class FrameBatch {
     const message = this.#buffer.slice(0, this.#length)
     this.#length = 0
     // Do not keep a buffer grown by one huge payload for the life of the connection.
-    if (this.#buffer.byteLength > 1 << 20) this.#buffer = new Uint8Array(4096)
+    if (this.#buffer.byteLength > 1 << 20) this.#buffer = EMPTY_BUFFER
     this.#write(message)
   }
 

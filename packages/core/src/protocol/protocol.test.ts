@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { decodeValue, encodeValue, findUnserialisable } from './codec.js'
 import { ErrorCode } from './error-codes.js'
 import { fromWireError, MeshError, toWireError } from './errors.js'
-import { decodeFrame, encodeFrame, FrameType, PROTOCOL_VERSION } from './frames.js'
+import { decodeFrame, encodeFrame, FrameType, MAX_NAMES_PER_FRAME, PROTOCOL_VERSION } from './frames.js'
 
 describe('value codec', () => {
   test('keeps undefined at the top level, in arrays, objects, Maps and Sets', () => {
@@ -29,6 +29,18 @@ describe('value codec', () => {
     loop.me = loop
     expect(findUnserialisable(loop, 'x')).toBe('x.me is a circular reference')
     expect(findUnserialisable({ ok: [1, 'a', null] })).toBeUndefined()
+  })
+})
+
+describe('decoder limits and string decoding', () => {
+  test('values nested deeper than the encoder allows are refused, not decoded at any cost', () => {
+    expect(() => decodeValue(new Uint8Array(100_000).fill(0x91))).toThrow(/Nesting deeper than/)
+  })
+  test('short and long strings, repeated and unicode, decode exactly (the cache never mixes them up)', () => {
+    const names = ['S', 'Svc', 'méthode', '🕷️', 'a'.repeat(24), 'b'.repeat(25), 'x'.repeat(300), 'Svc']
+    for (let round = 0; round < 3; round++) expect(decodeValue(encodeValue(names))).toEqual(names)
+    const many = Array.from({ length: 5000 }, (_, i) => `name-${i}`)
+    expect(decodeValue(encodeValue(many))).toEqual(many)
   })
 })
 
@@ -98,6 +110,11 @@ describe('frames', () => {
     ['wrong field types', encodeValue([FrameType.Request, 'one', 'S', 'm', null, new Uint8Array(1)])],
     ['wrong length', encodeValue([FrameType.Cancel, 1, 2])],
     ['negative id', encodeValue([FrameType.Cancel, -1])],
+    [
+      'a service list longer than MAX_NAMES_PER_FRAME',
+      encodeValue([FrameType.Services, Array(MAX_NAMES_PER_FRAME + 1).fill('S')]),
+    ],
+    ['nesting deeper than any frame', new Uint8Array(1000).fill(0x91)],
   ]
   for (const [name, bytes] of bad) {
     test(`rejects ${name} with PROTOCOL_ERROR`, () => {

@@ -54,7 +54,7 @@ export function renderPrometheus(router: RelayRouter): string {
   metric(
     'spider_mesh_relay_calls_total',
     'counter',
-    'Calls by service, method and outcome (ok, error, offline, cancelled).',
+    'Calls by service, method and outcome (ok, error, offline, cancelled, overloaded, expired, denied).',
     calls,
   )
   const histogram: [string, number][] = []

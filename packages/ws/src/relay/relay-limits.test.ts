@@ -123,3 +123,22 @@ describe.each(['bun', 'node'] as const)('slow-consumer guard (%s adapter)', (ada
     stuck.destroy()
   })
 })
+
+describe.each(['bun', 'node'] as const)('rate limit scope (%s adapter)', (adapter) => {
+  const harness = new RelayHarness(adapter)
+  afterEach(() => harness.teardown())
+
+  test('a provider streaming responses faster than maxFramesPerSecond is neither throttled nor closed', async () => {
+    const { url, server } = await harness.relay({ ...quiet, maxFramesPerSecond: 5 })
+    const provider = await harness.join(url, 'p', ['S'])
+    const caller = await harness.join(url, 'c')
+    caller.send([FrameType.Request, 1, 'S', 'm', null, encodeValue([])])
+    const [, relayId] = await provider.next(FrameType.Request)
+    for (let i = 0; i < 100; i++)
+      provider.send([FrameType.Response, relayId, ResponseKind.Next, encodeValue(i)])
+    provider.send([FrameType.Response, relayId, ResponseKind.Complete, null])
+    await caller.next(FrameType.Response, (f) => f[2] === ResponseKind.Complete)
+    expect(caller.inbox.filter((f) => f[0] === FrameType.Response).length).toBe(100)
+    expect(server.stats().nodes).toBe(2)
+  })
+})

@@ -170,7 +170,18 @@ export class RelayRouter {
     const peer = this.#current!
     if (peer.closed) return
     this.metrics.framesIn++
-    if (++peer.framesInWindow > this.#maxFrames && this.#throttled(peer, frame)) return
+    // Answers (a provider streaming a response, cancels, pongs) are not what the limit is for:
+    // only frames that ask the relay for new work count.
+    const type = frame[0]
+    if (
+      type !== FrameType.Response &&
+      type !== FrameType.Cancel &&
+      type !== FrameType.Pong &&
+      ++peer.framesInWindow > this.#maxFrames &&
+      this.#throttled(peer, frame)
+    ) {
+      return
+    }
     try {
       this.#dispatch(peer, frame)
     } catch (err) {
@@ -560,7 +571,6 @@ export class RelayRouter {
       return true
     }
     const type = frame[0]
-    if (type === FrameType.Response || type === FrameType.Cancel || type === FrameType.Pong) return false
     const message = `Rate limit: more than ${this.#maxFrames} frames per second on this connection (the relay's maxFramesPerSecond)`
     if (type === FrameType.Request && peer.nodeId !== null) {
       this.#countOutcome(frame[2], frame[3], 'overloaded')

@@ -66,6 +66,9 @@ export class RelayLink {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
   #lastSeen = 0
+  #openedAt = 0
+  /** The relay said Goodbye on this socket: it closes it when its drain is done. */
+  #relayLeaving = false
   #rtt: number | undefined
   /** Mesh request ids sent on this connection that have not ended. */
   readonly #outbound = new Set<number>()
@@ -320,6 +323,8 @@ export class RelayLink {
     socket.binaryType = 'arraybuffer'
     socket.onopen = () => {
       this.#lastSeen = Date.now()
+      this.#openedAt = this.#lastSeen
+      this.#relayLeaving = false
       this.#helloSent = false
       this.helloIfReady()
       this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#options.heartbeatIntervalMs)
@@ -428,6 +433,7 @@ export class RelayLink {
         // The acknowledgement promises the relay nothing new will come from this node, so it can
         // close as soon as the calls in flight are done.
         this.#send([FrameType.Goodbye, 'ack'])
+        this.#relayLeaving = true
         this.#welcomed = false
         this.#owner.directoryChanged()
         return
@@ -491,6 +497,22 @@ export class RelayLink {
   }
 
   #heartbeat(): void {
+    // The relay answers pings even before Welcome, so liveness alone would not notice a Hello it
+    // never accepted (malformed, or lost): give it a deadline of its own.
+    const waitedForWelcome = Date.now() - this.#openedAt
+    if (
+      !this.#welcomed &&
+      !this.#relayLeaving &&
+      this.#helloSent &&
+      waitedForWelcome > Math.max(5000, this.#options.heartbeatIntervalMs)
+    ) {
+      const socket = this.#socket
+      this.#lost(`the relay did not welcome this node within ${waitedForWelcome} ms`)
+      try {
+        socket?.close(1000, 'no Welcome')
+      } catch {}
+      return
+    }
     const silentFor = Date.now() - this.#lastSeen
     if (silentFor > this.#options.heartbeatIntervalMs * 2.5) {
       // A dead peer may never deliver a close event; give up on the socket now.

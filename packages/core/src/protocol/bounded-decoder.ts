@@ -1,0 +1,103 @@
+import { DecodeError, Decoder, type ExtensionCodec } from '@msgpack/msgpack'
+
+/**
+ * @msgpack/msgpack's Decoder with two changes, both from measurements:
+ *
+ * - A nesting limit. The library keeps one stack entry per nesting level and has no limit, so a
+ *   7 MB message of nested one-element arrays cost a relay ~1 GB and stalled it (found by the
+ *   fuzz suite). Frames nest 4 levels; values get the encoder's own limit.
+ * - Faster strings. Strings under 200 bytes are decoded in JavaScript one char at a time, which
+ *   profiles showed as a quarter of a caller's CPU. Names (services, methods, node ids, topics)
+ *   repeat, so short strings come from a small cache; under Bun, whose TextDecoder is fast even
+ *   for short input, longer ones go through it.
+ *
+ * `pushArrayState`, `pushMapState`, `decodeUtf8String` and `clone` are private in the typings but
+ * stable across @msgpack/msgpack 3.x (clone serves re-entrant decodes).
+ */
+const DecoderBase = Decoder as unknown as new (
+  options: object,
+) => {
+  stack: { length: number }
+  bytes: Uint8Array
+  pos: number
+  pushArrayState(size: number): void
+  pushMapState(size: number): void
+  decodeUtf8String(byteLength: number, headerOffset: number): string
+}
+
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
+const textDecoder = new TextDecoder()
+
+/** Decoded short strings by a hash of their bytes; bounded, so hostile input cannot grow it. */
+class ShortStrings {
+  readonly #entries = new Map<number, { bytes: Uint8Array; value: string }>()
+
+  decode(bytes: Uint8Array, offset: number, length: number, slow: () => string): string {
+    let hash = length
+    for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + bytes[offset + i]!) | 0
+    const entry = this.#entries.get(hash)
+    if (entry && entry.bytes.length === length) {
+      let same = true
+      for (let i = 0; i < length; i++) {
+        if (entry.bytes[i] !== bytes[offset + i]) {
+          same = false
+          break
+        }
+      }
+      if (same) return entry.value
+    }
+    const value = slow()
+    if (this.#entries.size < 4096)
+      this.#entries.set(hash, { bytes: bytes.slice(offset, offset + length), value })
+    return value
+  }
+}
+
+const shortStrings = new ShortStrings()
+const SHORT = 24
+
+/** Options of {@link createDecoder}. */
+export interface BoundedDecoderOptions {
+  maxDepth: number
+  extensionCodec?: ExtensionCodec
+}
+
+/** A Decoder with a nesting limit and the faster string path. */
+export function createDecoder(options: BoundedDecoderOptions): Decoder {
+  const { maxDepth, extensionCodec } = options
+  class BoundedDecoder extends DecoderBase {
+    constructor() {
+      super(extensionCodec ? { extensionCodec } : {})
+    }
+    override pushArrayState(size: number): void {
+      if (this.stack.length >= maxDepth) throw new DecodeError(`Nesting deeper than ${maxDepth} levels`)
+      super.pushArrayState(size)
+    }
+    override pushMapState(size: number): void {
+      if (this.stack.length >= maxDepth) throw new DecodeError(`Nesting deeper than ${maxDepth} levels`)
+      super.pushMapState(size)
+    }
+    override decodeUtf8String(byteLength: number, headerOffset: number): string {
+      const start = this.pos + headerOffset
+      if (byteLength === 0 || this.bytes.byteLength < start + byteLength) {
+        return super.decodeUtf8String(byteLength, headerOffset)
+      }
+      let value: string
+      if (byteLength <= SHORT) {
+        value = shortStrings.decode(this.bytes, start, byteLength, () =>
+          textDecoder.decode(this.bytes.subarray(start, start + byteLength)),
+        )
+      } else if (isBun) {
+        value = textDecoder.decode(this.bytes.subarray(start, start + byteLength))
+      } else {
+        return super.decodeUtf8String(byteLength, headerOffset)
+      }
+      this.pos = start + byteLength
+      return value
+    }
+    clone(): BoundedDecoder {
+      return new BoundedDecoder()
+    }
+  }
+  return new BoundedDecoder() as unknown as Decoder
+}
