@@ -3,8 +3,9 @@
  * The runnable relay: `bun run relay`, or `spider-mesh-relay` from the built package under Node.
  * The same as `spider-mesh relay` (flags included; see `--help`). Environment: PORT (default
  * 8787, 0 picks a free port), HOST (default 127.0.0.1), RELAY_PATH, HEARTBEAT_MS,
- * MAX_PAYLOAD_BYTES, RELAY_ADAPTER ('bun' or 'node'; default 'bun' under Bun), DASHBOARD=1
- * (serve the live dashboard at http://HOST:PORT/).
+ * MAX_PAYLOAD_BYTES and the other limits, RELAY_ADAPTER ('bun' or 'node'; default 'bun' under Bun),
+ * DASHBOARD=1 (serve the live dashboard at http://HOST:PORT/), TLS_CERT and TLS_KEY (PEM files),
+ * AUTH_TOKEN (accept only nodes sending this token).
  */
 import { runCli } from '../cli/run-cli.js'
 

@@ -5,7 +5,7 @@ import type { Command } from './command.js'
 import { jsonLine } from './json-line.js'
 import { openMeshSession } from './mesh-session.js'
 import type { ParsedArgs } from './parse-args.js'
-import { RELAY_FLAG, relayUrl } from './relay-url.js'
+import { RELAY_FLAG, relayUrl, TOKEN_FLAG } from './relay-url.js'
 
 /** `Service.method` → its parts; the method is after the last dot, so service names may hold dots. */
 export function parseTarget(target: string | undefined): { service: string; method: string } {
@@ -60,7 +60,10 @@ async function runCall(args: ParsedArgs): Promise<number> {
   const onSigint = () => interrupted?.()
   process.on('SIGINT', onSigint)
   try {
-    const session = await Promise.race([openMeshSession(url, 'call', waitMs), interrupt])
+    const session = await Promise.race([
+      openMeshSession(url, 'call', waitMs, args.string('token')),
+      interrupt,
+    ])
     if (session === 'interrupted') {
       console.error('Interrupted while connecting to the relay.')
       return 130
@@ -145,6 +148,7 @@ export const callCommand: Command = {
   ].join('\n'),
   flags: [
     RELAY_FLAG,
+    TOKEN_FLAG,
     {
       name: 'timeout',
       short: 't',

@@ -37,11 +37,10 @@ export function commandHelp(command: Command): string {
   const width = Math.max(...labels.map((l) => l.length)) + 2
   lines.push('Flags:')
   flags.forEach((f, i) => {
+    lines.push(`${labels[i]!.padEnd(width)}${f.description}`)
+    // Defaults and variables on their own line keep each line short enough for a terminal.
     const notes = [f.default === undefined ? '' : `default ${f.default}`, f.env ? `env ${f.env}` : '']
-      .filter(Boolean)
-      .join('; ')
-    const description = notes ? `${f.description.replace(/\.$/, '')} (${notes}).` : f.description
-    lines.push(`${labels[i]!.padEnd(width)}${description}`)
+    if (notes.some(Boolean)) lines.push(`${' '.repeat(width)}(${notes.filter(Boolean).join('; ')})`)
   })
   if (command.examples.length > 0) {
     lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`))

@@ -2,18 +2,28 @@ import type { DirectoryEntry } from '../relay/http-endpoints.js'
 import { CliError, usageError } from './cli-error.js'
 import type { Command } from './command.js'
 import type { ParsedArgs } from './parse-args.js'
-import { RELAY_FLAG, relayHttpUrl, relayUrl } from './relay-url.js'
+import { RELAY_FLAG, relayHttpUrl, relayUrl, TOKEN_FLAG } from './relay-url.js'
 import { formatTable } from './text-table.js'
 
 /** Reads the relay's `GET /directory`, failing with a message that says what to check. */
-export async function fetchDirectory(url: string, timeoutMs: number): Promise<{ nodes: DirectoryEntry[] }> {
+export async function fetchDirectory(
+  url: string,
+  timeoutMs: number,
+  token?: string,
+): Promise<{ nodes: DirectoryEntry[] }> {
   const endpoint = relayHttpUrl(url, '/directory')
   let response: Response
   try {
-    response = await fetch(endpoint, { signal: AbortSignal.timeout(timeoutMs) })
+    response = await fetch(endpoint, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    })
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message
-    throw new CliError(`Could not reach the relay at ${endpoint} (${cause}). Is a relay running there?`)
+    const hint = /cert|self.signed|ssl|tls/i.test(String(cause))
+      ? 'For a self-signed certificate, point NODE_EXTRA_CA_CERTS at its PEM file.'
+      : 'Is a relay running there?'
+    throw new CliError(`Could not reach the relay at ${endpoint} (${cause}). ${hint}`)
   }
   if (!response.ok) {
     throw new CliError(
@@ -36,7 +46,7 @@ async function runLs(args: ParsedArgs): Promise<number> {
     throw usageError(`ls takes no arguments, got ${JSON.stringify(args.positionals.join(' '))}.`, 'ls')
   }
   const url = relayUrl(args.string('relay'), 'ls')
-  const directory = await fetchDirectory(url, args.number('timeout') ?? 5000)
+  const directory = await fetchDirectory(url, args.number('timeout') ?? 5000, args.string('token'))
   if (args.flag('json')) {
     console.log(JSON.stringify(directory, null, 2))
     return 0
@@ -77,6 +87,7 @@ export const lsCommand: Command = {
     'RTT is the round trip the relay last measured to each node (– until the first heartbeat).',
   flags: [
     RELAY_FLAG,
+    TOKEN_FLAG,
     { name: 'json', type: 'boolean', description: 'Print the /directory JSON instead of a table.' },
     {
       name: 'timeout',

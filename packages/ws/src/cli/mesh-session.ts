@@ -16,13 +16,19 @@ const stderrLogger: Logger = { ...consoleLogger, info: () => {}, debug: () => {}
  * Connects a new node to `url` and resolves once the relay has accepted it. Fails with exit code
  * 1 when the relay does not accept within `waitMs` — the transporter would otherwise retry forever.
  */
-export async function openMeshSession(url: string, command: string, waitMs: number): Promise<MeshSession> {
+export async function openMeshSession(
+  url: string,
+  command: string,
+  waitMs: number,
+  token?: string,
+): Promise<MeshSession> {
   const transporter = new WebsocketTransporter({
     heartbeatIntervalMs: 5000,
     reconnectIntervalMs: 200,
     maxReconnectIntervalMs: 1000,
     unsubscribeDelayMs: 0,
     meta: { tool: 'spider-mesh-cli', command },
+    ...(token === undefined ? {} : { token }),
     onWarning: () => {
       // Reconnect chatter while waiting for the relay would bury the one useful message below.
     },
@@ -54,7 +60,10 @@ export async function openMeshSession(url: string, command: string, waitMs: numb
     await session.close()
     throw new CliError(
       `Could not connect to the relay at ${url} within ${waitMs} ms. Is it running? ` +
-        'Start one with `spider-mesh relay`, or pass --relay <url>.',
+        'Start one with `spider-mesh relay`, or pass --relay <url>. ' +
+        (token === undefined
+          ? 'If the relay authenticates, pass --token.'
+          : 'If it authenticates, check --token.'),
     )
   }
   return session

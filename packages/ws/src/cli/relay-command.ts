@@ -1,7 +1,110 @@
+import { timingSafeEqual } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
 import { CliError, usageError } from './cli-error.js'
 import type { Command } from './command.js'
-import type { ParsedArgs } from './parse-args.js'
+import type { FlagSpec, ParsedArgs } from './parse-args.js'
+
+type NumericOption =
+  | 'heartbeatIntervalMs'
+  | 'maxPayloadBytes'
+  | 'maxInFlightPerConnection'
+  | 'maxFramesPerSecond'
+  | 'maxBufferedBytes'
+  | 'pendingTtlMs'
+  | 'helloTimeoutMs'
+
+/** The relay's numeric options as flags: one row each, so help, env and options cannot drift apart. */
+const NUMERIC_FLAGS: (FlagSpec & { option: NumericOption })[] = [
+  {
+    name: 'heartbeat-ms',
+    option: 'heartbeatIntervalMs',
+    type: 'number',
+    env: 'HEARTBEAT_MS',
+    default: '30000',
+    placeholder: 'ms',
+    description: 'Ping interval; a connection silent for 2.5 intervals is closed (4408).',
+  },
+  {
+    name: 'max-payload-bytes',
+    option: 'maxPayloadBytes',
+    type: 'number',
+    env: 'MAX_PAYLOAD_BYTES',
+    default: '16777216',
+    placeholder: 'bytes',
+    description: 'Largest accepted message (1009 past it).',
+  },
+  {
+    name: 'max-in-flight',
+    option: 'maxInFlightPerConnection',
+    type: 'number',
+    env: 'MAX_IN_FLIGHT',
+    default: '10000',
+    placeholder: 'n',
+    description: 'Calls one connection may have in flight; more get OVERLOADED.',
+  },
+  {
+    name: 'max-frames-per-second',
+    option: 'maxFramesPerSecond',
+    type: 'number',
+    env: 'MAX_FRAMES_PER_SECOND',
+    default: '200000',
+    placeholder: 'n',
+    description: 'Frames per second per connection before OVERLOADED (4429 at 10x).',
+  },
+  {
+    name: 'max-buffered-bytes',
+    option: 'maxBufferedBytes',
+    type: 'number',
+    env: 'MAX_BUFFERED_BYTES',
+    default: '16 MiB or 2 x max payload',
+    placeholder: 'bytes',
+    description: 'Send buffer of one socket before it is closed as a slow consumer (4503).',
+  },
+  {
+    name: 'pending-ttl-ms',
+    option: 'pendingTtlMs',
+    type: 'number',
+    env: 'PENDING_TTL_MS',
+    default: '900000',
+    placeholder: 'ms',
+    description: 'A call with no response for this long is dropped (MICROSERVICE_RPC_TIMEOUT).',
+  },
+  {
+    name: 'hello-timeout-ms',
+    option: 'helloTimeoutMs',
+    type: 'number',
+    env: 'HELLO_TIMEOUT_MS',
+    default: '10000',
+    placeholder: 'ms',
+    description: 'A connection that sent no Hello after this long is closed (4408).',
+  },
+]
+
+/** Reads a PEM file named on the command line; the relay wants the contents. */
+function readPem(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    throw usageError(
+      `${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      'relay',
+    )
+  }
+}
+
+/**
+ * `--auth-token`: one shared secret. Nodes send it as `Authorization: Bearer` (Node/Bun) or the
+ * `access_token` query parameter (browsers, React Native) — the transporter's `token` option.
+ * Compared in constant time so the answer's timing does not leak how much of a guess was right.
+ */
+export function tokenAuthenticator(secret: string): (request: { token: string | undefined }) => unknown {
+  const expected = new TextEncoder().encode(secret)
+  return (request) => {
+    const given = new TextEncoder().encode(request.token ?? '')
+    return given.length === expected.length && timingSafeEqual(given, expected) ? { id: 'token' } : null
+  }
+}
 
 /** Builds the relay's options from flags and environment (flags win). */
 export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions {
@@ -18,11 +121,21 @@ export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions 
   }
   const path = args.string('path')
   if (path !== undefined) options.path = path
-  const heartbeat = args.number('heartbeat-ms')
-  if (heartbeat !== undefined) options.heartbeatIntervalMs = heartbeat
-  const maxPayload = args.number('max-payload-bytes')
-  if (maxPayload !== undefined) options.maxPayloadBytes = maxPayload
+  for (const flag of NUMERIC_FLAGS) {
+    const value = args.number(flag.name)
+    if (value !== undefined) options[flag.option] = value
+  }
   if (args.flag('dashboard')) options.dashboard = true
+  const cert = args.string('tls-cert')
+  const key = args.string('tls-key')
+  if ((cert === undefined) !== (key === undefined)) {
+    throw usageError('--tls-cert and --tls-key go together: give both PEM files, or neither.', 'relay')
+  }
+  if (cert !== undefined && key !== undefined) {
+    options.tls = { cert: readPem(cert, '--tls-cert'), key: readPem(key, '--tls-key') }
+  }
+  const token = args.string('auth-token')
+  if (token !== undefined) options.authenticate = tokenAuthenticator(token)
   const adapter = args.string('adapter')
   if (adapter !== undefined) {
     if (adapter !== 'bun' && adapter !== 'node') {
@@ -56,10 +169,12 @@ async function runRelay(args: ParsedArgs): Promise<number> {
       `The relay could not listen on ${options.host}:${options.port}: ${(err as Error).message}`,
     )
   }
-  const address = `ws://${options.host}:${server.port}${options.path ?? ''}`
-  console.log(`Spider Mesh relay listening on ${address}`)
-  if (options.dashboard) console.log(`Dashboard: http://${options.host}:${server.port}/`)
-  console.log(`HTTP: http://${options.host}:${server.port}/health, /metrics, /directory`)
+  const [ws, http] = options.tls ? ['wss', 'https'] : ['ws', 'http']
+  console.log(`Spider Mesh relay listening on ${ws}://${options.host}:${server.port}${options.path ?? ''}`)
+  if (options.dashboard) console.log(`Dashboard: ${http}://${options.host}:${server.port}/`)
+  console.log(`HTTP: ${http}://${options.host}:${server.port}/health, /metrics, /directory`)
+  if (options.authenticate)
+    console.log('Authentication: nodes must send the --auth-token (transporter option `token`).')
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
@@ -107,22 +222,7 @@ export const relayCommand: Command = {
       placeholder: 'path',
       description: 'Accept WebSocket upgrades only on this path (e.g. /mesh); default any path.',
     },
-    {
-      name: 'heartbeat-ms',
-      type: 'number',
-      env: 'HEARTBEAT_MS',
-      default: '30000',
-      placeholder: 'ms',
-      description: 'Ping interval; a connection silent for 2.5 intervals is closed.',
-    },
-    {
-      name: 'max-payload-bytes',
-      type: 'number',
-      env: 'MAX_PAYLOAD_BYTES',
-      default: '16777216',
-      placeholder: 'bytes',
-      description: 'Largest accepted message.',
-    },
+    ...NUMERIC_FLAGS.map(({ option: _option, ...flag }) => flag),
     {
       name: 'adapter',
       type: 'string',
@@ -130,6 +230,27 @@ export const relayCommand: Command = {
       default: 'bun under Bun, else node',
       placeholder: 'bun|node',
       description: 'Socket library: Bun.serve websockets or the ws package.',
+    },
+    {
+      name: 'tls-cert',
+      type: 'string',
+      env: 'TLS_CERT',
+      placeholder: 'file',
+      description: 'PEM certificate file: serve wss:// and https:// (needs --tls-key).',
+    },
+    {
+      name: 'tls-key',
+      type: 'string',
+      env: 'TLS_KEY',
+      placeholder: 'file',
+      description: 'PEM private key file of --tls-cert.',
+    },
+    {
+      name: 'auth-token',
+      type: 'string',
+      env: 'AUTH_TOKEN',
+      placeholder: 'secret',
+      description: 'Refuse (HTTP 401) WebSocket upgrades that do not carry this token.',
     },
     {
       name: 'dashboard',
@@ -142,6 +263,7 @@ export const relayCommand: Command = {
     'spider-mesh relay',
     'spider-mesh relay --port 9000 --dashboard',
     'PORT=0 HOST=0.0.0.0 spider-mesh relay --heartbeat-ms 5000',
+    'AUTH_TOKEN=s3cret spider-mesh relay --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
   ],
   run: runRelay,
 }

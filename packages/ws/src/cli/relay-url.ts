@@ -15,6 +15,15 @@ export const RELAY_FLAG: FlagSpec = {
   description: 'The relay, as a ws:// or wss:// URL.',
 }
 
+/** The `--token` flag: what a relay started with `--auth-token` (or an `authenticate` hook) expects. */
+export const TOKEN_FLAG: FlagSpec = {
+  name: 'token',
+  type: 'string',
+  placeholder: 'secret',
+  env: 'SPIDER_MESH_TOKEN',
+  description: "Token for a relay that authenticates (sent as 'Authorization: Bearer').",
+}
+
 /** Validates a relay URL given on the command line; a usage error names it otherwise. */
 export function relayUrl(raw: string | undefined, command: string): string {
   const url = raw ?? DEFAULT_RELAY_URL

@@ -3,7 +3,7 @@ import type { Command } from './command.js'
 import { jsonLine } from './json-line.js'
 import { openMeshSession } from './mesh-session.js'
 import type { ParsedArgs } from './parse-args.js'
-import { RELAY_FLAG, relayUrl } from './relay-url.js'
+import { RELAY_FLAG, relayUrl, TOKEN_FLAG } from './relay-url.js'
 
 async function runTail(args: ParsedArgs): Promise<number> {
   const [topic, ...extra] = args.positionals
@@ -22,7 +22,10 @@ async function runTail(args: ParsedArgs): Promise<number> {
   const onSigint = () => stop(130)
   process.on('SIGINT', onSigint)
   try {
-    const session = await Promise.race([openMeshSession(url, 'tail', args.number('wait') ?? 5000), stopped])
+    const session = await Promise.race([
+      openMeshSession(url, 'tail', args.number('wait') ?? 5000, args.string('token')),
+      stopped,
+    ])
     if (typeof session === 'number') return session
     let received = 0
     const subscription = session.mesh.listen(topic).subscribe((message) => {
@@ -49,6 +52,7 @@ export const tailCommand: Command = {
     'messages published after it started. Status goes to stderr, messages to stdout.',
   flags: [
     RELAY_FLAG,
+    TOKEN_FLAG,
     {
       name: 'count',
       short: 'c',
