@@ -1,0 +1,122 @@
+import { LatencyRecorder, type LatencySummary } from './stats.js'
+
+/** How a caller process runs its workload: read from its environment by the caller. */
+export interface LoopOptions {
+  /** Calls in flight: this many loops each wait for their reply before the next call. */
+  inflight: number
+  warmupMs: number
+  durationMs: number
+  /** Upper bound of measured calls; also the size of the preallocated latency array. */
+  maxCalls: number
+}
+
+/** What one measured phase produced. */
+export interface LoopResult extends LatencySummary {
+  inflight: number
+  elapsed_ms: number
+  rps: number
+}
+
+/**
+ * Runs `call` in `inflight` concurrent loops (`await call()` in each): first for the warm-up,
+ * unmeasured, then for the measured duration with each call's latency recorded.
+ */
+export async function runAwaitLoops(options: LoopOptions, call: () => Promise<unknown>): Promise<LoopResult> {
+  const phase = async (ms: number, recorder: LatencyRecorder | null) => {
+    const until = performance.now() + ms
+    let started = 0
+    const loop = async () => {
+      while (performance.now() < until && started < options.maxCalls) {
+        started++
+        const t0 = performance.now()
+        await call()
+        recorder?.record((performance.now() - t0) * 1000)
+      }
+    }
+    await Promise.all(Array.from({ length: options.inflight }, loop))
+  }
+  await phase(options.warmupMs, null)
+  const recorder = new LatencyRecorder(options.maxCalls)
+  const t0 = performance.now()
+  await phase(options.durationMs, recorder)
+  return result(options.inflight, recorder, performance.now() - t0)
+}
+
+/**
+ * The callback form for the minimal limit caller, which has no promises to await: `send(slot)`
+ * starts a call and the caller invokes the returned `complete(slot)` when its reply arrives.
+ */
+export class CallbackLoops {
+  readonly #options: LoopOptions
+  readonly #send: (slot: number) => void
+  readonly #started: Float64Array
+  #recorder: LatencyRecorder | null = null
+  #until = 0
+  #calls = 0
+  #active = 0
+  #phaseDone: (() => void) | null = null
+
+  constructor(options: LoopOptions, send: (slot: number) => void) {
+    this.#options = options
+    this.#send = send
+    this.#started = new Float64Array(options.inflight)
+  }
+
+  /** Warm-up, then the measured phase. */
+  async run(): Promise<LoopResult> {
+    await this.#phase(this.#options.warmupMs, null)
+    const recorder = new LatencyRecorder(this.#options.maxCalls)
+    const t0 = performance.now()
+    await this.#phase(this.#options.durationMs, recorder)
+    return result(this.#options.inflight, recorder, performance.now() - t0)
+  }
+
+  /** The reply for `slot` arrived: record it and start that slot's next call, or stop the slot. */
+  complete(slot: number): void {
+    const now = performance.now()
+    this.#recorder?.record((now - this.#started[slot]!) * 1000)
+    if (now < this.#until && this.#calls < this.#options.maxCalls) this.#start(slot, now)
+    else if (--this.#active === 0) this.#phaseDone?.()
+  }
+
+  #phase(ms: number, recorder: LatencyRecorder | null): Promise<void> {
+    this.#recorder = recorder
+    this.#calls = 0
+    const now = performance.now()
+    this.#until = now + ms
+    this.#active = this.#options.inflight
+    return new Promise((resolve) => {
+      this.#phaseDone = resolve
+      for (let slot = 0; slot < this.#options.inflight; slot++) this.#start(slot, now)
+    })
+  }
+
+  #start(slot: number, now: number): void {
+    this.#calls++
+    this.#started[slot] = now
+    this.#send(slot)
+  }
+}
+
+function result(inflight: number, recorder: LatencyRecorder, elapsedMs: number): LoopResult {
+  const summary = recorder.summary()
+  return {
+    inflight,
+    elapsed_ms: Math.round(elapsedMs),
+    rps: Math.round((summary.count * 1000) / elapsedMs),
+    ...summary,
+  }
+}
+
+/** Reads the loop options every caller process takes: INFLIGHT, WARMUP_MS, DURATION_MS, MAX_CALLS. */
+export function loopOptionsFromEnv(env: Record<string, string | undefined> = process.env): LoopOptions {
+  return {
+    inflight: Number(env.INFLIGHT ?? 1),
+    warmupMs: Number(env.WARMUP_MS ?? 1000),
+    durationMs: Number(env.DURATION_MS ?? 3000),
+    maxCalls: Number(env.MAX_CALLS ?? 4_000_000),
+  }
+}
+
+/** The unary payload: a ~100-byte string, the same for every system. */
+export const PAYLOAD = 'x'.repeat(100)

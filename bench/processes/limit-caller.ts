@@ -1,0 +1,26 @@
+/**
+ * The limit's caller: a bare WebSocket that sends a 100-byte frame whose first 4 bytes are the
+ * slot id, and matches each echoed frame to its slot. Same loops and recording as the mesh caller
+ * (closed-loop.ts), with callbacks instead of promises: nothing but the wire.
+ */
+import { CallbackLoops, loopOptionsFromEnv } from '../closed-loop.js'
+import { envString, fail, holdLifeline, report } from '../lifeline.js'
+
+holdLifeline()
+const options = loopOptionsFromEnv()
+const socket = new WebSocket(`${envString('RELAY_URL')}/?role=caller`)
+socket.binaryType = 'arraybuffer'
+// One preallocated frame per slot: a slot resends only after its reply, so no frame is reused early.
+const frames = Array.from({ length: options.inflight }, (_, slot) => {
+  const frame = new Uint8Array(100).fill(120)
+  new DataView(frame.buffer).setUint32(0, slot)
+  return frame
+})
+const loops = new CallbackLoops(options, (slot) => socket.send(frames[slot]!))
+socket.onmessage = (event) => loops.complete(new DataView(event.data as ArrayBuffer).getUint32(0))
+socket.onclose = (event) => fail(new Error(`limit caller socket closed (${event.code})`))
+await new Promise((resolve) => {
+  socket.onopen = resolve
+})
+report(await loops.run())
+process.exit(0)

@@ -1,0 +1,9 @@
+/** The limit's provider: a bare WebSocket to the limit relay that echoes every frame back verbatim. */
+import { envString, fail, holdLifeline, say } from '../lifeline.js'
+
+holdLifeline()
+const socket = new WebSocket(`${envString('RELAY_URL')}/?role=provider`)
+socket.binaryType = 'arraybuffer'
+socket.onmessage = (event) => socket.send(event.data as ArrayBuffer)
+socket.onopen = () => say('READY')
+socket.onclose = (event) => fail(new Error(`limit provider socket closed (${event.code})`))

@@ -1,0 +1,53 @@
+/**
+ * Calls `BenchEcho` through the relay at RELAY_URL and prints `RESULT <json>`.
+ * MODE=unary: `await proxy.echo(payload)` in INFLIGHT loops (see closed-loop.ts).
+ * MODE=stream: one STREAM_ITEMS-item stream for the warm-up, then streams back to back for
+ * DURATION_MS (at most MAX_STREAMS); reports items/s.
+ */
+import { RemoteServiceLinker } from '@spider-mesh/core'
+import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
+import { envNumber, envString, holdLifeline, report } from '../lifeline.js'
+import { median } from '../stats.js'
+import { connectMesh } from './mesh-connect.js'
+import type { BenchEcho } from './mesh-provider.js'
+
+holdLifeline()
+const mesh = await connectMesh(envString('RELAY_URL'), `bench-caller-${process.pid}`)
+const proxy = RemoteServiceLinker.link<BenchEcho>(mesh, { service: 'BenchEcho', timeout: 30_000 })
+await proxy.wait({ timeout: 10_000 })
+
+if (envString('MODE', 'unary') === 'unary') {
+  report(await runAwaitLoops(loopOptionsFromEnv(), () => proxy.echo(PAYLOAD)))
+} else {
+  const items = envNumber('STREAM_ITEMS', 100_000)
+  const durationMs = envNumber('DURATION_MS')
+  const maxStreams = envNumber('MAX_STREAMS', 50)
+  const streamOnce = () =>
+    new Promise<number>((resolve, reject) => {
+      let received = 0
+      const t0 = performance.now()
+      proxy.stream(items).subscribe({
+        next: () => received++,
+        error: reject,
+        complete: () =>
+          received === items
+            ? resolve(performance.now() - t0)
+            : reject(new Error(`stream ended after ${received} of ${items} items`)),
+      })
+    })
+  await streamOnce()
+  const durations: number[] = []
+  const t0 = performance.now()
+  while (durations.length < maxStreams && (durations.length === 0 || performance.now() - t0 < durationMs)) {
+    durations.push(await streamOnce())
+  }
+  const elapsed = performance.now() - t0
+  report({
+    streams: durations.length,
+    items,
+    elapsed_ms: Math.round(elapsed),
+    items_per_s: Math.round((durations.length * items * 1000) / elapsed),
+    median_stream_ms: Math.round(median(durations)),
+  })
+}
+process.exit(0)

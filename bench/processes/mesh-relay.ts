@@ -1,0 +1,28 @@
+/**
+ * The Spider Mesh relay for the bench: the real WebsocketRelayServer (RELAY_ADAPTER=bun|node),
+ * tied to the bench by a lifeline. Connections with `?role=client` are passive clients (never
+ * listed or routed to), like browsers behind `isServerConnection`. Stdin `GC` forces a full
+ * collection and prints `GC_DONE` (to read a steady RSS).
+ */
+import { WebsocketRelayServer } from '@spider-mesh/ws/relay-server'
+import { fail, holdLifeline, say } from '../lifeline.js'
+
+const host = process.env.HOST || '127.0.0.1'
+const server = new WebsocketRelayServer({
+  host,
+  port: Number(process.env.PORT ?? 0),
+  adapter: process.env.RELAY_ADAPTER === 'node' ? 'node' : 'bun',
+  isServerConnection: (_socket, request) =>
+    new URL(request.url ?? '/', 'http://relay').searchParams.get('role') !== 'client',
+  logger: { debug: () => {}, info: () => {}, warn: console.warn, error: console.error },
+})
+await server.ready.catch(fail)
+holdLifeline((command) => {
+  if (command === 'GC') {
+    Bun.gc(true)
+    say('GC_DONE')
+  } else if (command === 'STATS') {
+    say('STATS', server.stats())
+  }
+})
+say(`Spider Mesh relay listening on ws://${host}:${server.port}`)

@@ -1,0 +1,9 @@
+/** The Socket.IO peer's caller: `await socket.emitWithAck('call', payload)` in INFLIGHT loops. */
+import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
+import { envString, holdLifeline, report } from '../lifeline.js'
+import { connectIo } from './socketio-client.js'
+
+holdLifeline()
+const socket = await connectIo(envString('RELAY_URL'), 'caller')
+report(await runAwaitLoops(loopOptionsFromEnv(), () => socket.emitWithAck('call', PAYLOAD)))
+process.exit(0)

@@ -1,0 +1,183 @@
+/**
+ * The Spider Mesh benchmark. Starts relays, providers and callers as separate processes on
+ * 127.0.0.1 and prints a table (or `--json`: one object per line).
+ *
+ *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,pubsub,idle]
+ *                    [--connections N] [--peers] [--profile]
+ *
+ * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
+ * `--quick` measures each scenario for 3 s after a 1 s warm-up (full: 10 s after 2 s). `--runs N`
+ * repeats everything and reports the median of each figure. `--chart` writes bench/chart.svg.
+ * `--peers` also runs the unary workload through Socket.IO and Moleculer, next to Spider Mesh and
+ * the limit on Bun (installing them into bench/node_modules first when missing); `bun run
+ * bench:peers` is `--peers --only unary`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
+import { parseArgs } from 'node:util'
+import { renderChart } from './chart.js'
+import { killAllNow } from './child.js'
+import {
+  type BenchRow,
+  type BenchSettings,
+  describeRatios,
+  medianRows,
+  unaryRatios,
+  withRatios,
+} from './results.js'
+import { idleMemory } from './scenarios/idle.js'
+import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
+import { meshPubsub } from './scenarios/pubsub.js'
+import { meshStream } from './scenarios/stream.js'
+import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
+import { sourceFingerprint } from './source-fingerprint.js'
+import { formatNumber, formatTable } from './table.js'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    chart: { type: 'boolean', default: false },
+    peers: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    connections: { type: 'string', default: '10000' },
+    profile: { type: 'boolean', default: false },
+  },
+})
+
+const settings: BenchSettings = {
+  quick: args.quick,
+  warmupMs: args.quick ? 1000 : 2000,
+  durationMs: args.quick ? 3000 : 10_000,
+  idleConnections: Number(args.connections),
+  log: (message) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`),
+}
+
+if (args.profile) {
+  const dir = new URL('results/profiles/', import.meta.url).pathname
+  mkdirSync(dir, { recursive: true })
+  process.env.BENCH_PROFILE_DIR = dir
+}
+
+// Children die with the bench: on a signal, on an uncaught error, and on a normal exit.
+process.on('exit', killAllNow)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    killAllNow()
+    process.exit(130)
+  })
+}
+
+/** A scenario step: its scenario, the systems it measures (named in a failure row) and the run. */
+type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
+const wanted = new Set((args.only ?? 'unary,stream,pubsub,idle').split(','))
+const peers = args.peers ? [socketioSystem, moleculerSystem] : []
+const bunUnary = [limitSystem('bun'), meshSystem('bun'), ...peers]
+const steps: Step[] = [
+  ['unary', bunUnary.map((s) => s.name).join(', '), () => runUnary(settings, bunUnary)],
+  [
+    'unary',
+    'limit-node, spider-mesh-node',
+    () => runUnary(settings, [limitSystem('node'), meshSystem('node')]),
+  ],
+  ['stream', 'spider-mesh-bun', () => meshStream(settings, 'bun')],
+  ['stream', 'spider-mesh-node', () => meshStream(settings, 'node')],
+  ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
+  ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
+  ['idle', 'spider-mesh-bun', () => idleMemory(settings, 'spider-mesh', 'bun')],
+  ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
+  ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
+  ['idle', 'limit-node', () => idleMemory(settings, 'limit', 'node')],
+]
+
+if (args.peers) ensurePeersInstalled(settings)
+const [load] = loadavg()
+if (load! > availableParallelism() / 2) {
+  settings.log(
+    `the machine is busy (1-minute load ${load!.toFixed(1)} on ${availableParallelism()} cores): expect noise`,
+  )
+}
+const runs = Math.max(1, Math.min(20, Number(args.runs) || 1))
+const sourcesAtStart = sourceFingerprint()
+const results: BenchRow[][] = []
+let failures = 0
+const t0 = performance.now()
+for (let run = 1; run <= runs; run++) {
+  if (runs > 1) settings.log(`run ${run} of ${runs}`)
+  const rows: BenchRow[] = []
+  for (const [scenario, systems, step] of steps) {
+    if (!wanted.has(scenario)) continue
+    try {
+      rows.push(...[await step()].flat())
+    } catch (err) {
+      failures++
+      const message = err instanceof Error ? err.message : String(err)
+      settings.log(`FAILED: ${message}`)
+      // The failure is a result too: it shows in the table and the JSON, with its first line.
+      const error = message.split('\n')[0]!
+      rows.push({
+        scenario,
+        system: systems,
+        inflight: null,
+        rps: Number.NaN,
+        p50_us: null,
+        p99_us: null,
+        error,
+      })
+    }
+  }
+  results.push(rows)
+}
+const rows = withRatios(medianRows(results))
+if (sourceFingerprint() !== sourcesAtStart) {
+  settings.log('WARNING: packages/ sources changed during the run: processes may have run different code')
+}
+settings.log(`done in ${Math.round((performance.now() - t0) / 1000)} s`)
+
+if (args.json) {
+  for (const row of rows) console.log(JSON.stringify(row))
+} else {
+  const unit: Record<BenchRow['scenario'], string> = {
+    unary: 'req/s',
+    stream: 'items/s',
+    pubsub: 'deliveries/s',
+    idle: 'KB/conn',
+  }
+  const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
+  console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
+  console.log(
+    formatTable(
+      ['scenario', 'system', 'inflight', 'figure', 'unit', 'p50 µs', 'p99 µs', 'rps ×limit', 'p99 ×limit'],
+      rows.map((r) => [
+        r.scenario,
+        r.system,
+        formatNumber(r.inflight),
+        typeof r.error === 'string' ? 'FAILED' : formatNumber(r.rps),
+        unit[r.scenario],
+        formatNumber(r.p50_us),
+        formatNumber(r.p99_us),
+        typeof r.rps_vs_limit === 'number' ? `${r.rps_vs_limit}×` : '-',
+        typeof r.p99_vs_limit === 'number' ? `${r.p99_vs_limit}×` : '-',
+      ]),
+    ),
+  )
+  for (const r of rows.filter((row) => typeof row.error === 'string')) {
+    console.log(`  FAILED ${r.scenario} (${r.system}): ${r.error}`)
+  }
+  const lines = describeRatios(unaryRatios(rows))
+  if (lines.length > 0)
+    console.log(`\nRatios to the limit (same run):\n${lines.map((l) => `  ${l}`).join('\n')}`)
+  for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
+    const met = (row.kb_per_conn as number) <= 10 ? 'met' : 'NOT met'
+    console.log(`  ${row.system} idle: ${row.kb_per_conn} KB per connection (target ≤ 10 KB: ${met})`)
+  }
+}
+
+if (args.chart) {
+  const path = new URL('chart.svg', import.meta.url).pathname
+  const subtitle = `${args.quick ? '--quick' : 'full run'}${runs > 1 ? `, median of ${runs} runs` : ''}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`
+  writeFileSync(path, renderChart(rows, subtitle))
+  settings.log(`wrote ${path}`)
+}
+process.exit(failures > 0 ? 1 : 0)

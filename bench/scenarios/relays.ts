@@ -1,0 +1,55 @@
+import type { Child, ChildOptions } from '../child.js'
+
+/** Starts processes; the scenario's `withChildren` kills them at its end. */
+export type Spawn = (options: ChildOptions) => Child
+
+/** A relay process and the URL nodes connect to. */
+export interface RunningRelay {
+  child: Child
+  url: string
+}
+
+/** Which socket library a relay runs on. */
+export type Adapter = 'bun' | 'node'
+
+/** Starts the Spider Mesh relay (bench/processes/mesh-relay.ts) on 127.0.0.1 and an ephemeral port. */
+export async function startMeshRelay(
+  spawn: Spawn,
+  adapter: Adapter,
+  openFiles?: number,
+): Promise<RunningRelay> {
+  const child = spawn({
+    name: `spider-mesh relay (${adapter})`,
+    script: 'processes/mesh-relay.ts',
+    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: adapter },
+    ...(openFiles ? { openFiles } : {}),
+  })
+  const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
+  return { child, url: match[1]! }
+}
+
+/** Starts the byte-forwarding limit relay (bench/limit-relay.ts). */
+export async function startLimitRelay(
+  spawn: Spawn,
+  adapter: Adapter,
+  openFiles?: number,
+): Promise<RunningRelay> {
+  const child = spawn({
+    name: `limit relay (${adapter})`,
+    script: 'limit-relay.ts',
+    env: { HOST: '127.0.0.1', PORT: 0, LIMIT_ADAPTER: adapter },
+    ...(openFiles ? { openFiles } : {}),
+  })
+  const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
+  return { child, url: match[1]! }
+}
+
+/** The loop settings of a measuring caller (see closed-loop.ts). */
+export function loopEnv(inflight: number, warmupMs: number, durationMs: number): Record<string, number> {
+  return { INFLIGHT: inflight, WARMUP_MS: warmupMs, DURATION_MS: durationMs }
+}
+
+/** How long to wait for a measuring child's result: its run plus a generous margin. */
+export function resultDeadline(warmupMs: number, durationMs: number): number {
+  return warmupMs + durationMs + 30_000
+}
