@@ -4,7 +4,7 @@
  * Exit code: 0 only if both suites passed.
  */
 const suites: [string, string[]][] = [
-  ['unit', ['test', 'packages']],
+  ['unit', ['test', 'packages', 'bench']],
   ['e2e', ['test', '--timeout', '60000', 'e2e']],
 ]
 
