@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame, type Frame } from '@spider-mesh/core'
+import { decodeFrames, encodeFrame, type Frame } from '@spider-mesh/core'
 import { track } from './cleanup.js'
 import { within } from './deadline.js'
 
@@ -30,9 +30,11 @@ export class RawSocket {
     )
     this.#ws.addEventListener('message', (event) => {
       if (typeof event.data === 'string') return
-      const frame = decodeFrame(new Uint8Array(event.data as ArrayBuffer))
-      this.frames.push(frame)
-      for (const listener of this.#listeners) listener(frame)
+      // The relay coalesces frames: one message may carry several.
+      decodeFrames(new Uint8Array(event.data as ArrayBuffer), (frame) => {
+        this.frames.push(frame)
+        for (const listener of this.#listeners) listener(frame)
+      })
     })
     track(`raw socket to ${url}`, () => this.close())
   }

@@ -1,12 +1,5 @@
-import { type SocketFactory, type WebSocketLike, withTokenParam } from './transporter/socket.js'
+import { globalSocketFactory } from './transporter/socket.js'
 import { WebsocketTransporterBase, type WebsocketTransporterOptions } from './websocket-transporter.js'
-
-// A browser's (and React Native's) WebSocket cannot send headers: the token goes in the URL.
-const factory: SocketFactory = (url, init) => {
-  const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
-  if (!Socket) throw new Error('This environment has no global WebSocket')
-  return new Socket(withTokenParam(url, init.token))
-}
 
 /**
  * The WebSocket transporter for React Native, using its global `WebSocket`.
@@ -19,7 +12,7 @@ const factory: SocketFactory = (url, init) => {
  */
 export class WebsocketTransporter extends WebsocketTransporterBase {
   constructor(options: WebsocketTransporterOptions = {}) {
-    super(options, factory, 'react-native')
+    super(options, globalSocketFactory, 'react-native')
   }
 }
 

@@ -41,7 +41,8 @@ export interface WebsocketTransporterOptions {
   meta?: Record<string, string>
 }
 
-const NO_CANCEL = { cancel: () => {} }
+const NOOP = () => {}
+const NO_CANCEL = { cancel: NOOP }
 const RESOLVED_NO_CANCEL = Promise.resolve(NO_CANCEL)
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -192,12 +193,17 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       if (link instanceof RelayLink) link.respond(packet)
       return RESOLVED_NO_CANCEL
     }
+    return Promise.resolve({ cancel: this.request(packet) })
+  }
+
+  /** Sends a request and returns its cancel function (the mesh's fast path; see `send`). */
+  request(packet: RpcRequestPacket): () => void {
     const link = this.#pick(packet)
     if (!link) {
       this.#offline(packet)
-      return RESOLVED_NO_CANCEL
+      return NOOP
     }
-    return Promise.resolve({ cancel: link.request(packet) })
+    return link.request(packet)
   }
 
   announce(services: string[]): void {

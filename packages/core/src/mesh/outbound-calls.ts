@@ -73,14 +73,20 @@ export class OutboundCalls {
     }
     const packet: RpcRequestPacket = { type: 'request', request_id: id, service, method, payload }
     if (options.node_id !== undefined) packet.destination_node_id = options.node_id
-    link.send(packet).then(
-      (handle) => {
-        // Unsubscribed before the transporter answered (same tick as the call): cancel now.
-        if (this.#pending.get(id) === call) call.cancel = handle.cancel
-        else if (call.cancel === null) handle.cancel()
-      },
-      (err) => this.#fail(id, new MeshError(ErrorCode.MICROSERVICE_OFFLINE, `Could not send: ${err}`)),
-    )
+    if (link.request) {
+      const cancel = link.request(packet)
+      // The transporter may have answered synchronously (no relay): the call is over already.
+      if (this.#pending.get(id) === call) call.cancel = cancel
+    } else {
+      link.send(packet).then(
+        (handle) => {
+          // Unsubscribed before the transporter answered (same tick as the call): cancel now.
+          if (this.#pending.get(id) === call) call.cancel = handle.cancel
+          else if (call.cancel === null) handle.cancel()
+        },
+        (err) => this.#fail(id, new MeshError(ErrorCode.MICROSERVICE_OFFLINE, `Could not send: ${err}`)),
+      )
+    }
     return () => this.cancel(id)
   }
 

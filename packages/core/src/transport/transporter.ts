@@ -35,6 +35,11 @@ export interface TransportLink {
    * (`MICROSERVICE_OFFLINE` when nothing can carry the request).
    */
   send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }>
+  /**
+   * Optional fast path for requests: the same as `send(request)` but returns the cancel function
+   * synchronously, saving two promises and a microtask per call. The mesh uses it when present.
+   */
+  request?(packet: RpcRequestPacket): () => void
   /** Discovery: announces the services this node provides now (the full list). */
   announce?(services: string[]): void
   /** Pub/sub: publishes an encoded message; the sender's own listeners are served by the mesh. */

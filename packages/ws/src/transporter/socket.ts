@@ -38,3 +38,13 @@ export function withTokenParam(url: string, token: string | undefined): string {
 
 /** WebSocket readyState values (not every runtime exposes them as statics). */
 export const OPEN = 1
+
+/**
+ * Opens the runtime's global WebSocket (browsers, React Native). Their WebSocket cannot send
+ * headers, so the token goes in the URL.
+ */
+export const globalSocketFactory: SocketFactory = (url, init) => {
+  const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
+  if (!Socket) throw new Error('This environment has no global WebSocket')
+  return new Socket(withTokenParam(url, init.token))
+}
