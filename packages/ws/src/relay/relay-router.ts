@@ -293,7 +293,7 @@ export class RelayRouter {
         return
       case FrameType.Pong: {
         // Only the relay's own pings carry its clock; a node's stray Pong must not skew the figure.
-        const rtt = Date.now() - frame[1]
+        const rtt = performance.timeOrigin + performance.now() - frame[1]
         if (rtt >= 0 && rtt < 600_000) peer.rttMs = rtt
         return
       }
@@ -651,7 +651,10 @@ export class RelayRouter {
     const helloDeadline = now - this.#helloTimeoutMs
     const pingDue = now >= this.#nextPingAt
     if (pingDue) this.#nextPingAt = now + this.#heartbeatIntervalMs
-    const ping = pingDue ? encodeFrame([FrameType.Ping, now]) : undefined
+    // Sub-millisecond precision: round trips on a LAN are well under 1 ms.
+    const ping = pingDue
+      ? encodeFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
+      : undefined
     for (const peer of this.#peers) {
       if (peer.lastSeen < deadline) {
         this.#logger.debug(`[relay] ${peer.label} timed out`)
