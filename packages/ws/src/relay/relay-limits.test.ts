@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { decodeValue, ErrorCode, encodeValue, FrameType, ResponseKind, silentLogger } from '@spider-mesh/core'
+import {
+  decodeValue,
+  ErrorCode,
+  encodeValue,
+  FrameType,
+  PROTOCOL_VERSION,
+  ResponseKind,
+  silentLogger,
+} from '@spider-mesh/core'
 import { eventually, RelayHarness } from './frame-client.test-helper.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 
@@ -140,5 +148,33 @@ describe.each(['bun', 'node'] as const)('rate limit scope (%s adapter)', (adapte
     await caller.next(FrameType.Response, (f) => f[2] === ResponseKind.Complete)
     expect(caller.inbox.filter((f) => f[0] === FrameType.Response).length).toBe(100)
     expect(server.stats().nodes).toBe(2)
+  })
+})
+
+describe.each(['bun', 'node'] as const)('node id held by a dead socket (%s adapter)', (adapter) => {
+  const harness = new RelayHarness(adapter)
+  afterEach(() => harness.teardown())
+
+  test('a claim on a live id probes the owner: a silent owner is dropped within seconds, not heartbeats', async () => {
+    // A 30 s heartbeat: without the probe the dead owner would keep the id for 75 s.
+    const { url } = await harness.relay({ ...quiet, heartbeatIntervalMs: 30_000 })
+    const ghost = await harness.join(url, 'node-1')
+    ghost.answerPings = false
+    const first = await harness.connect(url)
+    first.send([FrameType.Hello, PROTOCOL_VERSION, 'node-1', [], []])
+    expect((await first.closedWithin()).code).toBe(RelayCloseCode.NodeIdConflict)
+    expect((await ghost.closedWithin(4000)).reason).toBe('no answer to the liveness probe')
+    const retry = await harness.join(url, 'node-1')
+    expect(retry.welcome![2]).toBe('node-1')
+  })
+
+  test('a live owner answers the probe and keeps its id', async () => {
+    const { url, server } = await harness.relay({ ...quiet, heartbeatIntervalMs: 30_000 })
+    await harness.join(url, 'node-2')
+    const impostor = await harness.connect(url)
+    impostor.send([FrameType.Hello, PROTOCOL_VERSION, 'node-2', [], []])
+    expect((await impostor.closedWithin()).code).toBe(RelayCloseCode.NodeIdConflict)
+    await new Promise((r) => setTimeout(r, 3000))
+    expect(server.stats().nodes).toBe(1)
   })
 })

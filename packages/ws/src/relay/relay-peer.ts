@@ -20,6 +20,8 @@ export class RelayPeer {
   /** The node sent Goodbye: no new requests go to it, but its calls in flight may finish. */
   leaving = false
   closed = false
+  /** When the relay pinged this node because another socket claimed its id (0 = no probe). */
+  probeSentAt = 0
   /** Acknowledged the relay's Goodbye during a drain: nothing new will come from it. */
   drainAcked = false
   services: string[] = []

@@ -55,6 +55,8 @@ export interface RelayStats {
 
 /** A connection is closed after this many protocol errors: it is broken or hostile. */
 const MAX_PROTOCOL_ERRORS = 20
+/** How long a node whose id another socket claims has to answer a ping before it is dropped. */
+const PROBE_TIMEOUT_MS = 2000
 /** Silence longer than this many heartbeat intervals means the peer is gone. */
 const HEARTBEAT_GRACE = 2.5
 
@@ -145,6 +147,8 @@ export class RelayRouter {
     if (peer.closed) return
     const now = Date.now()
     peer.lastSeen = now
+    // Anything arriving after a liveness probe answers it.
+    peer.probeSentAt = 0
     if (now >= peer.windowEndsAt) {
       peer.windowEndsAt = now + 1000
       peer.framesInWindow = 0
@@ -369,6 +373,13 @@ export class RelayRouter {
     }
     const owner = this.#nodes.get(nodeId)
     if (owner && owner !== peer) {
+      // Often the "owner" is this same node's previous socket, dead but not yet noticed (a
+      // half-open TCP connection): probe it now instead of waiting 2.5 heartbeats, so the node's
+      // next reconnect attempt gets in. A live owner answers and keeps its id.
+      if (owner.probeSentAt === 0) {
+        owner.probeSentAt = Date.now()
+        owner.sendFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
+      }
       this.#reject(
         peer,
         ErrorCode.NODE_ID_CONFLICT,
@@ -659,6 +670,9 @@ export class RelayRouter {
       if (peer.lastSeen < deadline) {
         this.#logger.debug(`[relay] ${peer.label} timed out`)
         this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'heartbeat timeout')
+      } else if (peer.probeSentAt > 0 && now - peer.probeSentAt > PROBE_TIMEOUT_MS) {
+        this.#logger.debug(`[relay] ${peer.label} did not answer the liveness probe; freeing its node id`)
+        this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'no answer to the liveness probe')
       } else if (peer.nodeId === null && peer.connectedAt < helloDeadline) {
         this.#logger.debug(`[relay] ${peer.label} sent no Hello within ${this.#helloTimeoutMs} ms`)
         this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'no Hello in time')
