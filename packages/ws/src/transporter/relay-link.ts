@@ -17,6 +17,7 @@ import {
   type TransportLink,
 } from '@spider-mesh/core'
 import type { ConnectionStatus, DiscoveryEvent } from './connection-status.js'
+import { RelayDirectory } from './relay-directory.js'
 import { OPEN, type SocketFactory, type WebSocketLike } from './socket.js'
 
 /** What a {@link RelayLink} needs from the transporter that owns it. */
@@ -76,9 +77,8 @@ export class RelayLink {
   readonly #outbound = new Set<number>()
   /** Relay request ids of calls this node is serving, with the function that stops each. */
   readonly #active = new Map<number, () => void>()
-  /** Nodes seen through this relay (never this node). Kept across reconnects to diff the re-sync. */
-  #nodes = new Map<string, string[]>()
-  #byService: Map<string, NodeRef[]> | undefined
+  /** Nodes seen through this relay; kept across reconnects to diff the re-sync. */
+  readonly #directory: RelayDirectory
   #closeWaiters: (() => void)[] = []
   /** drain() callers waiting for the served calls to end. */
   #idleWaiters: (() => void)[] = []
@@ -94,6 +94,9 @@ export class RelayLink {
     this.url = url
     this.#owner = owner
     this.#options = options
+    this.#directory = new RelayDirectory((type, node_id, services) =>
+      owner.discovered({ type, node_id, services, url }),
+    )
   }
 
   /** Whether the relay welcomed this node and calls can be sent. */
@@ -117,28 +120,12 @@ export class RelayLink {
 
   /** Providers of `service` seen through this relay (empty while not connected). */
   providers(service: string): NodeRef[] {
-    if (!this.#welcomed) return []
-    if (!this.#byService) {
-      this.#byService = new Map()
-      for (const [node_id, services] of this.#nodes) {
-        for (const s of services) {
-          let list = this.#byService.get(s)
-          if (!list) {
-            list = []
-            this.#byService.set(s, list)
-          }
-          list.push(
-            this.#rtt === undefined ? { node_id, services } : { node_id, services, rtt_ms: this.#rtt },
-          )
-        }
-      }
-    }
-    return this.#byService.get(service) ?? []
+    return this.#welcomed ? this.#directory.providers(service, this.#rtt) : []
   }
 
   /** Whether `nodeId` is reachable through this relay. */
   hasNode(nodeId: string): boolean {
-    return this.#welcomed && this.#nodes.has(nodeId)
+    return this.#welcomed && this.#directory.has(nodeId)
   }
 
   /** Sends a request; returns its cancel function. */
@@ -420,10 +407,10 @@ export class RelayLink {
         this.#welcome(frame[3])
         return
       case FrameType.Node:
-        this.#nodeChanged(frame[1], frame[2])
+        if (this.#directory.upsert(frame[1], frame[2])) this.#owner.directoryChanged()
         return
       case FrameType.Offline:
-        this.#nodeLeft(frame[1])
+        if (this.#directory.remove(frame[1])) this.#owner.directoryChanged()
         return
       case FrameType.Error:
         this.#relayError(frame[1], frame[2], frame[3])
@@ -445,43 +432,12 @@ export class RelayLink {
   }
 
   #welcome(nodes: [string, string[]][]): void {
-    const previous = this.#nodes
-    this.#nodes = new Map(nodes)
-    this.#byService = undefined
+    // A re-sync after reconnect reports only what really changed while we were away.
+    this.#directory.resync(nodes)
     this.#welcomed = true
     this.#attempt = 0
-    // A re-sync after reconnect reports only what really changed while we were away.
-    for (const [node_id, services] of this.#nodes) {
-      const before = previous.get(node_id)
-      if (!before) this.#event('discovered', node_id, services)
-      else if (!sameList(before, services)) this.#event('changed', node_id, services)
-    }
-    for (const [node_id, services] of previous)
-      if (!this.#nodes.has(node_id)) this.#event('offline', node_id, services)
     this.#owner.setStatus(this.url, 'connected')
     this.#owner.directoryChanged()
-  }
-
-  #nodeChanged(nodeId: string, services: string[]): void {
-    const before = this.#nodes.get(nodeId)
-    if (before && sameList(before, services)) return
-    this.#nodes.set(nodeId, services)
-    this.#byService = undefined
-    this.#event(before ? 'changed' : 'discovered', nodeId, services)
-    this.#owner.directoryChanged()
-  }
-
-  #nodeLeft(nodeId: string): void {
-    const before = this.#nodes.get(nodeId)
-    if (!before) return
-    this.#nodes.delete(nodeId)
-    this.#byService = undefined
-    this.#event('offline', nodeId, before)
-    this.#owner.directoryChanged()
-  }
-
-  #event(type: DiscoveryEvent['type'], node_id: string, services: string[]): void {
-    this.#owner.discovered({ type, node_id, services, url: this.url })
   }
 
   #relayError(code: string, message: string, requestId: number | null): void {
@@ -590,8 +546,4 @@ export class RelayLink {
       if (!this.#closed) this.#open()
     }, delay)
   }
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i])
 }
