@@ -1,24 +1,19 @@
 import {
-  type CancelFrame,
   decodeFrames,
   ErrorCode,
   encodeFrame,
-  encodeValue,
   type Frame,
   FrameType,
   type HelloFrame,
   PROTOCOL_VERSION,
   type PublishFrame,
-  type RequestFrame,
-  type ResponseFrame,
-  ResponseKind,
 } from '@spider-mesh/core'
 import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
-import { type PendingRequest, PendingTable } from './pending-table.js'
+import { CallRouter } from './call-router.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
 import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
-import { type CallOutcome, RelayMetrics } from './relay-metrics.js'
+import { RelayMetrics } from './relay-metrics.js'
 import { RelayPeer } from './relay-peer.js'
 import { ServiceTable } from './service-table.js'
 import { TopicTable } from './topic-table.js'
@@ -79,7 +74,7 @@ export class RelayRouter {
   readonly #peers = new Set<RelayPeer>()
   readonly #nodes = new Map<string, RelayPeer>()
   readonly #services = new ServiceTable()
-  readonly #pending = new PendingTable()
+  readonly #calls: CallRouter
   readonly #topics = new TopicTable()
   /** Counters behind /metrics, /stats and the dashboard. */
   readonly metrics = new RelayMetrics()
@@ -87,7 +82,6 @@ export class RelayRouter {
   readonly #maxInFlight: number
   readonly #maxFrames: number
   readonly #maxBuffered: number
-  readonly #pendingTtlMs: number
   readonly #helloTimeoutMs: number
   readonly #access: AccessPolicy | undefined
   // One timer for all connections: a timer per socket costs more than a loop at this rate.
@@ -106,7 +100,16 @@ export class RelayRouter {
     this.#maxInFlight = options.maxInFlightPerConnection ?? 10_000
     this.#maxFrames = options.maxFramesPerSecond ?? 200_000
     this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, 2 * this.#maxPayloadBytes)
-    this.#pendingTtlMs = options.pendingTtlMs ?? 900_000
+    this.#calls = new CallRouter({
+      metrics: this.metrics,
+      maxInFlight: this.#maxInFlight,
+      pendingTtlMs: options.pendingTtlMs ?? 900_000,
+      route: (service, method, destination) => this.#route(service, method, destination),
+      protocolError: (peer, message, requestId) => this.#protocolError(peer, message, requestId),
+      onEnd: () => {
+        if (this.#draining) this.#checkDrained()
+      },
+    })
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     this.#access = options.access
     this.#nextPingAt = Date.now() + this.#heartbeatIntervalMs
@@ -203,18 +206,7 @@ export class RelayRouter {
     this.#unlist(peer)
     this.#topics.removePeer(peer)
     this.metrics.bytesOut += peer.bytesOut
-    for (const request of [...peer.outgoing.values()]) {
-      this.#end(request, 'cancelled')
-      request.provider.sendFrame([FrameType.Cancel, request.relayId])
-    }
-    for (const request of [...peer.incoming]) {
-      this.#end(request, 'offline')
-      this.#replyOffline(
-        request.caller,
-        request.callerId,
-        `Provider node "${peer.nodeId}" disconnected during the call to "${request.service}.${request.method}"`,
-      )
-    }
+    this.#calls.connectionLost(peer)
     this.#logger.debug(`[relay] ${peer.label} disconnected`)
     this.#checkDrained()
   }
@@ -244,7 +236,7 @@ export class RelayRouter {
 
   /** The drain is over when every node acknowledged the Goodbye and no call is pending. */
   #checkDrained(): void {
-    if (!this.#draining || this.#idleWaiters.length === 0 || this.#pending.size > 0) return
+    if (!this.#draining || this.#idleWaiters.length === 0 || this.#calls.size > 0) return
     for (const peer of this.#peers) if (peer.nodeId !== null && !peer.drainAcked) return
     for (const waiter of this.#idleWaiters.splice(0)) waiter()
   }
@@ -267,7 +259,7 @@ export class RelayRouter {
       }
     }
     // Every connection goes at once, so nobody is left to notify: just empty the tables.
-    this.#pending.clear()
+    this.#calls.clear()
     this.#topics.clear()
     for (const peer of this.#peers) this.#unlist(peer, false)
     this.#peers.clear()
@@ -284,7 +276,7 @@ export class RelayRouter {
     return {
       connections: this.#peers.size,
       nodes: this.#nodes.size,
-      pending: this.#pending.size,
+      pending: this.#calls.size,
       subscriptions: this.#topics.size,
       services: this.#services.size,
     }
@@ -317,13 +309,13 @@ export class RelayRouter {
     }
     switch (frame[0]) {
       case FrameType.Request:
-        this.#request(peer, frame)
+        this.#calls.request(peer, frame)
         return
       case FrameType.Response:
-        this.#response(peer, frame)
+        this.#calls.response(peer, frame)
         return
       case FrameType.Cancel:
-        this.#cancel(peer, frame)
+        this.#calls.cancel(peer, frame)
         return
       case FrameType.Publish:
         this.#publish(peer, frame)
@@ -424,88 +416,12 @@ export class RelayRouter {
     this.#broadcast(peer, encodeFrame([FrameType.Node, peer.nodeId!, next]))
   }
 
-  #request(caller: RelayPeer, [, id, service, method, destination, payload]: RequestFrame): void {
-    if (caller.outgoing.has(id)) {
-      this.#protocolError(
-        caller,
-        `Request id ${id} is already pending on this connection: use a fresh id`,
-        id,
-      )
-      return
-    }
-    if (caller.outgoing.size >= this.#maxInFlight) {
-      this.#countOutcome(service, method, 'overloaded')
-      this.#replyError(
-        caller,
-        id,
-        ErrorCode.OVERLOADED,
-        `This connection already has ${caller.outgoing.size} calls in flight (the relay's maxInFlightPerConnection); ` +
-          'wait for some to finish',
-      )
-      return
-    }
-    if (caller.access && !caller.access.canCall(service, method)) {
-      this.#countOutcome(service, method, 'denied')
-      this.#replyError(
-        caller,
-        id,
-        ErrorCode.ACCESS_DENIED,
-        `${caller.label} may not call ${service}.${method}`,
-      )
-      return
-    }
-    let provider: RelayPeer | undefined
-    if (destination === null) {
-      provider = this.#services.next(service)
-      if (!provider) {
-        this.#countOffline(service, method)
-        this.#replyOffline(caller, id, `No provider for service "${service}"`)
-        return
-      }
-    } else {
-      provider = this.#nodes.get(destination)
-      if (!provider?.listed) {
-        this.#countOffline(service, method)
-        this.#replyOffline(
-          caller,
-          id,
-          `Node "${destination}" is not connected to the relay (call to "${service}.${method}")`,
-        )
-        return
-      }
-    }
-    const request = this.#pending.add(
-      caller,
-      id,
-      provider,
-      service,
-      method,
-      this.metrics.method(service, method),
-    )
-    provider.sendFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload])
-  }
-
-  #response(peer: RelayPeer, [, relayId, kind, payload]: ResponseFrame): void {
-    const request = this.#pending.get(relayId)
-    if (!request) {
-      // The caller cancelled or left while this response was on its way: a normal race.
-      return
-    }
-    if (request.provider !== peer) {
-      this.#protocolError(peer, `Response for request ${relayId}, which was not routed to this node`, relayId)
-      return
-    }
-    if (kind !== ResponseKind.Next) this.#end(request, kind === ResponseKind.Error ? 'error' : 'ok')
-    else request.lastActivity = peer.lastSeen
-    request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
-  }
-
-  #cancel(caller: RelayPeer, [, id]: CancelFrame): void {
-    // Unknown ids are normal: the response may have ended the call while the cancel was in flight.
-    const request = caller.outgoing.get(id)
-    if (!request) return
-    this.#end(request, 'cancelled')
-    request.provider.sendFrame([FrameType.Cancel, request.relayId])
+  /** The provider for a call: the pinned node, or the next of the service round-robin. */
+  #route(service: string, method: string, destination: string | null): RelayPeer | string {
+    if (destination === null) return this.#services.next(service) ?? `No provider for service "${service}"`
+    const provider = this.#nodes.get(destination)
+    if (provider?.listed) return provider
+    return `Node "${destination}" is not connected to the relay (call to "${service}.${method}")`
   }
 
   #publish(sender: RelayPeer, [, topic, payload]: PublishFrame): void {
@@ -539,34 +455,6 @@ export class RelayRouter {
     for (const peer of this.#peers) if (peer !== source && peer.nodeId !== null) peer.send(bytes)
   }
 
-  /** Forgets a finished call and counts how it ended. */
-  #end(request: PendingRequest, outcome: CallOutcome): void {
-    this.#pending.delete(request)
-    request.stats.end(outcome, request.startedAt, performance.now())
-    if (this.#draining) this.#checkDrained()
-  }
-
-  #countOffline(service: string, method: string): void {
-    this.#countOutcome(service, method, 'offline')
-  }
-
-  /** Counts a call the relay answered itself, without forwarding it. */
-  #countOutcome(service: string, method: string, outcome: CallOutcome): void {
-    const stats = this.metrics.method(service, method)
-    stats.inFlight++
-    const now = performance.now()
-    stats.end(outcome, now, now)
-  }
-
-  #replyOffline(caller: RelayPeer, id: number, message: string): void {
-    this.#replyError(caller, id, ErrorCode.MICROSERVICE_OFFLINE, message)
-  }
-
-  /** Ends a caller's call with an error the relay produced (a relay-made payload, never a forwarded one). */
-  #replyError(caller: RelayPeer, id: number, code: string, message: string): void {
-    caller.sendFrame([FrameType.Response, id, ResponseKind.Error, encodeValue({ code, message })])
-  }
-
   /**
    * Past `maxFramesPerSecond`: requests get OVERLOADED, publications and subscriptions are
    * dropped with one Error frame per window; answers (responses, cancels, pongs) still pass so
@@ -584,8 +472,7 @@ export class RelayRouter {
     const type = frame[0]
     const message = `Rate limit: more than ${this.#maxFrames} frames per second on this connection (the relay's maxFramesPerSecond)`
     if (type === FrameType.Request && peer.nodeId !== null) {
-      this.#countOutcome(frame[2], frame[3], 'overloaded')
-      this.#replyError(peer, frame[1], ErrorCode.OVERLOADED, message)
+      this.#calls.refuse(peer, frame[1], frame[2], frame[3], 'overloaded', ErrorCode.OVERLOADED, message)
       return true
     }
     if (!peer.throttleNoticeSent) {
@@ -680,24 +567,7 @@ export class RelayRouter {
         peer.send(ping)
       }
     }
-    this.#expirePending(now)
-  }
-
-  /** Drops forwarded calls that saw no response step for `pendingTtlMs`, so the table cannot only grow. */
-  #expirePending(now: number): void {
-    const cutoff = now - this.#pendingTtlMs
-    const expired: PendingRequest[] = []
-    for (const request of this.#pending.values()) if (request.lastActivity < cutoff) expired.push(request)
-    for (const request of expired) {
-      this.#end(request, 'expired')
-      request.provider.sendFrame([FrameType.Cancel, request.relayId])
-      this.#replyError(
-        request.caller,
-        request.callerId,
-        ErrorCode.MICROSERVICE_RPC_TIMEOUT,
-        `The relay dropped ${request.service}.${request.method}: no response for ${this.#pendingTtlMs} ms (pendingTtlMs)`,
-      )
-    }
+    this.#calls.expire(now)
   }
 }
 

@@ -1,0 +1,174 @@
+import {
+  type CancelFrame,
+  ErrorCode,
+  encodeValue,
+  FrameType,
+  type RequestFrame,
+  type ResponseFrame,
+  ResponseKind,
+} from '@spider-mesh/core'
+import { type PendingRequest, PendingTable } from './pending-table.js'
+import type { CallOutcome, RelayMetrics } from './relay-metrics.js'
+import type { RelayPeer } from './relay-peer.js'
+
+/** What the {@link CallRouter} needs from the relay around it. */
+export interface CallRouterOptions {
+  metrics: RelayMetrics
+  maxInFlight: number
+  pendingTtlMs: number
+  /** The provider for a call: the pinned node or the next round-robin one, else why there is none. */
+  route(service: string, method: string, destination: string | null): RelayPeer | string
+  protocolError(peer: RelayPeer, message: string, requestId: number | null): void
+  /** Called after any call ends (the relay's drain waits for the last one). */
+  onEnd(): void
+}
+
+/**
+ * The call half of the relay: forwards requests to providers under relay-owned ids, answers
+ * responses only from the provider a request went to, forwards cancels, ends every call of a
+ * connection that leaves, and drops calls silent for longer than the TTL. Payloads are never
+ * decoded: the frames are re-headed and the bytes passed through.
+ */
+export class CallRouter {
+  readonly #options: CallRouterOptions
+  readonly #pending = new PendingTable()
+
+  constructor(options: CallRouterOptions) {
+    this.#options = options
+  }
+
+  /** Calls forwarded whose response stream has not ended. */
+  get size(): number {
+    return this.#pending.size
+  }
+
+  request(caller: RelayPeer, [, id, service, method, destination, payload]: RequestFrame): void {
+    const { metrics, maxInFlight } = this.#options
+    if (caller.outgoing.has(id)) {
+      this.#options.protocolError(
+        caller,
+        `Request id ${id} is already pending on this connection: use a fresh id`,
+        id,
+      )
+      return
+    }
+    if (caller.outgoing.size >= maxInFlight) {
+      this.refuse(
+        caller,
+        id,
+        service,
+        method,
+        'overloaded',
+        ErrorCode.OVERLOADED,
+        `This connection already has ${caller.outgoing.size} calls in flight (the relay's maxInFlightPerConnection); ` +
+          'wait for some to finish',
+      )
+      return
+    }
+    if (caller.access && !caller.access.canCall(service, method)) {
+      const message = `${caller.label} may not call ${service}.${method}`
+      this.refuse(caller, id, service, method, 'denied', ErrorCode.ACCESS_DENIED, message)
+      return
+    }
+    const provider = this.#options.route(service, method, destination)
+    if (typeof provider === 'string') {
+      this.refuse(caller, id, service, method, 'offline', ErrorCode.MICROSERVICE_OFFLINE, provider)
+      return
+    }
+    const request = this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
+    provider.sendFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload])
+  }
+
+  response(peer: RelayPeer, [, relayId, kind, payload]: ResponseFrame): void {
+    const request = this.#pending.get(relayId)
+    // Unknown: the caller cancelled or left while this response was on its way, a normal race.
+    if (!request) return
+    if (request.provider !== peer) {
+      this.#options.protocolError(
+        peer,
+        `Response for request ${relayId}, which was not routed to this node`,
+        relayId,
+      )
+      return
+    }
+    if (kind !== ResponseKind.Next) this.#end(request, kind === ResponseKind.Error ? 'error' : 'ok')
+    else request.lastActivity = peer.lastSeen
+    request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
+  }
+
+  cancel(caller: RelayPeer, [, id]: CancelFrame): void {
+    // Unknown ids are normal: the response may have ended the call while the cancel was in flight.
+    const request = caller.outgoing.get(id)
+    if (!request) return
+    this.#end(request, 'cancelled')
+    request.provider.sendFrame([FrameType.Cancel, request.relayId])
+  }
+
+  /** A connection left: providers stop the calls it made, callers of calls it served get OFFLINE. */
+  connectionLost(peer: RelayPeer): void {
+    for (const request of [...peer.outgoing.values()]) {
+      this.#end(request, 'cancelled')
+      request.provider.sendFrame([FrameType.Cancel, request.relayId])
+    }
+    for (const request of [...peer.incoming]) {
+      this.#end(request, 'offline')
+      this.#replyError(
+        request.caller,
+        request.callerId,
+        ErrorCode.MICROSERVICE_OFFLINE,
+        `Provider node "${peer.nodeId}" disconnected during the call to "${request.service}.${request.method}"`,
+      )
+    }
+  }
+
+  /** Drops calls that saw no response step for `pendingTtlMs`, so the table cannot only grow. */
+  expire(now: number): void {
+    const ttl = this.#options.pendingTtlMs
+    const cutoff = now - ttl
+    const expired: PendingRequest[] = []
+    for (const request of this.#pending.values()) if (request.lastActivity < cutoff) expired.push(request)
+    for (const request of expired) {
+      this.#end(request, 'expired')
+      request.provider.sendFrame([FrameType.Cancel, request.relayId])
+      this.#replyError(
+        request.caller,
+        request.callerId,
+        ErrorCode.MICROSERVICE_RPC_TIMEOUT,
+        `The relay dropped ${request.service}.${request.method}: no response for ${ttl} ms (pendingTtlMs)`,
+      )
+    }
+  }
+
+  /** Answers a call the relay will not forward, and counts it. */
+  refuse(
+    caller: RelayPeer,
+    id: number,
+    service: string,
+    method: string,
+    outcome: CallOutcome,
+    code: string,
+    message: string,
+  ): void {
+    const stats = this.#options.metrics.method(service, method)
+    stats.inFlight++
+    const now = performance.now()
+    stats.end(outcome, now, now)
+    this.#replyError(caller, id, code, message)
+  }
+
+  /** Forgets every call without telling anyone (the relay is closing every connection). */
+  clear(): void {
+    this.#pending.clear()
+  }
+
+  #end(request: PendingRequest, outcome: CallOutcome): void {
+    this.#pending.delete(request)
+    request.stats.end(outcome, request.startedAt, performance.now())
+    this.#options.onEnd()
+  }
+
+  /** Ends a caller's call with an error the relay produced (a relay-made payload, never a forwarded one). */
+  #replyError(caller: RelayPeer, id: number, code: string, message: string): void {
+    caller.sendFrame([FrameType.Response, id, ResponseKind.Error, encodeValue({ code, message })])
+  }
+}
