@@ -65,6 +65,21 @@ for (const adapter of ['bun', 'node'] as const) {
       expect(body.services).toEqual({ Metered: ['provider'] })
     })
 
+    test("GET /directory shows each node's round trip right after it joined, not a heartbeat later", async () => {
+      const { http } = await setup(adapter)
+      const deadline = Date.now() + 2000
+      let rtts: (number | null)[] = []
+      while (Date.now() < deadline) {
+        const body = (await (await fetch(`${http}/directory`)).json()) as {
+          nodes: { rtt_ms: number | null }[]
+        }
+        rtts = body.nodes.map((n) => n.rtt_ms)
+        if (rtts.every((r) => r !== null)) break
+        await Bun.sleep(10)
+      }
+      for (const rtt of rtts) expect(rtt).toBeGreaterThanOrEqual(0)
+    })
+
     test('GET /metrics counts calls by outcome in the Prometheus text format', async () => {
       const { http, proxy } = await setup(adapter)
       await proxy.ok(1)

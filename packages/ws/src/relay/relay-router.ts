@@ -395,6 +395,8 @@ export class RelayRouter {
       this.#heartbeatIntervalMs,
       { maxPayloadBytes: this.#maxPayloadBytes, maxInFlight: this.#maxInFlight },
     ])
+    // Measure the round trip at once rather than a heartbeat later (ls and the dashboard show it).
+    peer.sendFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
     this.#logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
     if (!peer.isServer) return
     peer.services = this.#allowed(peer, 'provide', unique(services))
