@@ -209,6 +209,20 @@ describe('spider-mesh CLI command-line mistakes', () => {
     expect(call.code).toBe(1)
     expect(call.stderr).toContain(`Could not connect to the relay at ${url}`)
   })
+
+  test('relay on a port that is taken exits 1 with one message naming the port and what to do', async () => {
+    const squatter = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') })
+    try {
+      const relay = await finished(cli(['relay', '--port', String(squatter.port)]))
+      expect(relay.code).toBe(1)
+      const lines = relay.stderr.split('\n').filter((l) => l.includes('could not listen'))
+      expect(lines.length).toBe(1)
+      expect(lines[0]).toContain(`127.0.0.1:${squatter.port}`)
+      expect(lines[0]).toContain('pick another port')
+    } finally {
+      squatter.stop(true)
+    }
+  })
 })
 
 describe('spider-mesh relay with --tls-cert, --tls-key and --auth-token', () => {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
-import { CliError, usageError } from './cli-error.js'
+import { usageError } from './cli-error.js'
 import type { Command } from './command.js'
 import type { FlagSpec, ParsedArgs } from './parse-args.js'
 
@@ -164,10 +164,9 @@ async function runRelay(args: ParsedArgs): Promise<number> {
   }
   try {
     await server.ready
-  } catch (err) {
-    throw new CliError(
-      `The relay could not listen on ${options.host}:${options.port}: ${(err as Error).message}`,
-    )
+  } catch {
+    // The server has already logged why (address, cause and what to do) through our logger.
+    return 1
   }
   const [ws, http] = options.tls ? ['wss', 'https'] : ['ws', 'http']
   console.log(`Spider Mesh relay listening on ${ws}://${options.host}:${server.port}${options.path ?? ''}`)
