@@ -29,6 +29,8 @@ interface Settings {
   hasFallback: boolean
   fallback: unknown
   node_id: string | undefined
+  /** What the mesh enforces per call, built once per settings rather than once per call. */
+  callOptions: { timeout: number; node_id?: string }
 }
 
 /** The settings and mesh behind a proxy, so `invoke()` can reach them. */
@@ -69,6 +71,7 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
     hasFallback,
     fallback: 'fallback' in options ? options.fallback : base?.fallback,
     node_id,
+    callOptions: node_id === undefined ? { timeout } : { timeout, node_id },
   }
 }
 
@@ -83,8 +86,7 @@ function startCall(
   args: unknown[],
   sink: CallSink,
 ): () => void {
-  const options =
-    s.node_id === undefined ? { timeout: s.timeout } : { timeout: s.timeout, node_id: s.node_id }
+  const options = s.callOptions
   if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
 
   let attempt = 0
