@@ -69,6 +69,7 @@ export {
   type ResponseKindValue,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  sameNodeLists,
 } from './protocol/packets.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */
 export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'

@@ -8,6 +8,7 @@ import {
   type RpcRequestPacket,
   type RpcResponsePacket,
   type ServiceDirectory,
+  sameNodeLists,
   type Transporter,
   type TransporterHost,
   type TransportLink,
@@ -129,7 +130,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       watchService: (service) =>
         this.#directoryVersion.pipe(
           map(() => this.directory.listNodes(service)),
-          distinctUntilChanged(sameNodes),
+          distinctUntilChanged(sameNodeLists),
         ),
       listNodes: (service) => this.#listNodes(service),
     }
@@ -323,18 +324,4 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     next.set(url, status)
     this.status$.next(next)
   }
-}
-
-function sameNodes(a: NodeRef[], b: NodeRef[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every((n, i) => {
-      const o = b[i]!
-      return (
-        n.node_id === o.node_id &&
-        n.services.length === o.services.length &&
-        n.services.every((s, j) => s === o.services[j])
-      )
-    })
-  )
 }

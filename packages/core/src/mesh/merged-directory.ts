@@ -7,7 +7,7 @@ import {
   of,
   switchMap,
 } from 'rxjs'
-import type { NodeRef } from '../protocol/packets.js'
+import { type NodeRef, sameNodeLists } from '../protocol/packets.js'
 import type { ServiceDirectory } from '../transport/transporter.js'
 
 /**
@@ -32,22 +32,12 @@ export class MergedDirectory implements ServiceDirectory {
           ? of([])
           : combineLatest(dirs.map((d) => d.watchService(service))).pipe(map(mergeNodes)),
       ),
-      distinctUntilChanged(sameNodes),
+      distinctUntilChanged(sameNodeLists),
     )
   }
 
   listNodes(service: string): NodeRef[] {
     return mergeNodes(this.#directories.value.map((d) => d.listNodes(service)))
-  }
-
-  /** Whether any directory lists `service` (optionally on `nodeId`). */
-  has(directory: ServiceDirectory, service: string, nodeId?: string): boolean {
-    const nodes = directory.listNodes(service)
-    return nodeId === undefined ? nodes.length > 0 : nodes.some((n) => n.node_id === nodeId)
-  }
-
-  complete(): void {
-    this.#directories.complete()
   }
 }
 
@@ -62,16 +52,4 @@ function mergeNodes(lists: NodeRef[][]): NodeRef[] {
     }
   }
   return [...byId.values()]
-}
-
-function sameNodes(a: NodeRef[], b: NodeRef[]): boolean {
-  if (a.length !== b.length) return false
-  return a.every((node, i) => {
-    const other = b[i]!
-    return (
-      node.node_id === other.node_id &&
-      node.services.length === other.services.length &&
-      node.services.every((s, j) => s === other.services[j])
-    )
-  })
 }

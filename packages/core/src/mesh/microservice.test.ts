@@ -96,6 +96,15 @@ describe('@Microservice', () => {
     const m = mesh('bad', new InProcessTransporter())
     await expect(m.provide({})).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTION })
   })
+  test('a closed mesh forgets its transporters\' directories', async () => {
+    const bus = new InProcessTransporter()
+    const provider = mesh('p', bus)
+    const watcher = mesh('w', bus)
+    await provider.provide(new Greeting())
+    expect(watcher.listNodes('Greeting').map((n) => n.node_id)).toEqual(['p'])
+    await watcher.close()
+    expect(watcher.listNodes('Greeting')).toEqual([])
+  })
   test('unprovide() stops serving', async () => {
     const bus = new InProcessTransporter()
     const m = mesh('p', bus)

@@ -41,8 +41,3 @@ export function offerProcessMesh(mesh: ProcessMesh): void {
 export function leaveProcessMesh(mesh: ProcessMesh): void {
   if (current === mesh) current = undefined
 }
-
-/** Whether `mesh` is the process mesh. */
-export function isProcessMesh(mesh: ProcessMesh): boolean {
-  return current === mesh
-}

@@ -284,6 +284,7 @@ export class SpiderMesh implements ServiceDirectory {
     this.#closing.complete()
     const links = this.#links
     this.#links = []
+    for (const link of links) if (link.directory) this.#directory.remove(link.directory)
     this.#services.clear()
     this.#instances.clear()
     await Promise.all(links.map((link) => link.detach()))
@@ -305,7 +306,9 @@ export class SpiderMesh implements ServiceDirectory {
     const links = this.#links
     if (links.length <= 1) return links[0]
     for (const link of links) {
-      if (link.directory && this.#directory.has(link.directory, service, nodeId)) return link
+      const nodes = link.directory?.listNodes(service)
+      if (nodes && (nodeId === undefined ? nodes.length > 0 : nodes.some((n) => n.node_id === nodeId)))
+        return link
     }
     return links[0]
   }

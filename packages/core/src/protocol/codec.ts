@@ -79,7 +79,10 @@ export function findUnserialisable(value: unknown, path = '', seen = new Set<unk
   seen.add(value)
   const entries: [string, unknown][] =
     value instanceof Map
-      ? [...value].map(([k, v], i) => [`<map ${i}>`, v ?? k])
+      ? [...value].flatMap(([k, v], i): [string, unknown][] => [
+          [`<map key ${i}>`, k],
+          [`<map ${i}>`, v],
+        ])
       : value instanceof Set
         ? [...value].map((v, i) => [`<set ${i}>`, v])
         : ArrayBuffer.isView(value) || value instanceof Date

@@ -259,11 +259,6 @@ export class FrameBatch {
     this.#flushAt = options.flushAtBytes ?? 256 * 1024
   }
 
-  /** Whether nothing is waiting. */
-  get empty(): boolean {
-    return this.#length === 0
-  }
-
   /** Lowers (or raises) the coalescing bound, e.g. to a peer's announced message limit. */
   set flushAtBytes(bytes: number) {
     this.#flushAt = bytes

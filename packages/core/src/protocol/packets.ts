@@ -49,3 +49,18 @@ export interface NodeRef {
   /** Last measured round trip to the relay this node was seen through, in ms, when known. */
   rtt_ms?: number
 }
+
+/** Whether two provider lists name the same nodes with the same services, in the same order. */
+export function sameNodeLists(a: NodeRef[], b: NodeRef[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((node, i) => {
+      const other = b[i]!
+      return (
+        node.node_id === other.node_id &&
+        node.services.length === other.services.length &&
+        node.services.every((s, j) => s === other.services[j])
+      )
+    })
+  )
+}

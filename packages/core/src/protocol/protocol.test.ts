@@ -3,6 +3,7 @@ import { decodeValue, encodeValue, findUnserialisable } from './codec.js'
 import { ErrorCode } from './error-codes.js'
 import { fromWireError, MeshError, toWireError } from './errors.js'
 import { decodeFrame, encodeFrame, FrameType, MAX_NAMES_PER_FRAME, PROTOCOL_VERSION } from './frames.js'
+import { sameNodeLists } from './packets.js'
 
 describe('value codec', () => {
   test('keeps undefined at the top level, in arrays, objects, Maps and Sets', () => {
@@ -29,6 +30,7 @@ describe('value codec', () => {
     loop.me = loop
     expect(findUnserialisable(loop, 'x')).toBe('x.me is a circular reference')
     expect(findUnserialisable({ ok: [1, 'a', null] })).toBeUndefined()
+    expect(findUnserialisable(new Map([[() => 1, 'value']]), 'm')).toBe('m.<map key 0> is a function')
   })
 })
 
@@ -121,4 +123,14 @@ describe('frames', () => {
       expect(() => decodeFrame(bytes)).toThrow(expect.objectContaining({ code: ErrorCode.PROTOCOL_ERROR }))
     })
   }
+})
+
+describe('sameNodeLists', () => {
+  test('compares node ids and services in order', () => {
+    const a = [{ node_id: 'a', services: ['S', 'T'] }]
+    expect(sameNodeLists(a, [{ node_id: 'a', services: ['S', 'T'] }])).toBe(true)
+    expect(sameNodeLists(a, [{ node_id: 'a', services: ['S'] }])).toBe(false)
+    expect(sameNodeLists(a, [{ node_id: 'b', services: ['S', 'T'] }])).toBe(false)
+    expect(sameNodeLists(a, [])).toBe(false)
+  })
 })

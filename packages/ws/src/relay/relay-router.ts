@@ -12,27 +12,26 @@ import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
 import { CallRouter } from './call-router.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
-import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
+import type { RelayLogger } from './relay-logger.js'
 import { RelayMetrics } from './relay-metrics.js'
+import type { ResolvedRelayOptions } from './relay-options.js'
 import { RelayPeer } from './relay-peer.js'
 import { ServiceTable } from './service-table.js'
 import { TopicTable } from './topic-table.js'
 
-/** Options of {@link RelayRouter} (the relay server's options, resolved). */
-export interface RelayRouterOptions {
-  /** How often the relay pings each connection; silence for 2.5 intervals closes it. */
-  heartbeatIntervalMs: number
-  logger?: RelayLogger
-  /** Announced in Welcome so nodes refuse oversize messages themselves. Default 16 MiB. */
-  maxPayloadBytes?: number
-  maxInFlightPerConnection?: number
-  maxFramesPerSecond?: number
-  maxBufferedBytes?: number
-  pendingTtlMs?: number
-  helloTimeoutMs?: number
-  /** Per-connection access rules; unset = everything allowed. */
-  access?: AccessPolicy
-}
+/** What the router uses of the relay server's options, with defaults applied (in relay-options.ts, once). */
+export type RelayRouterOptions = Pick<
+  ResolvedRelayOptions,
+  | 'heartbeatIntervalMs'
+  | 'logger'
+  | 'maxPayloadBytes'
+  | 'maxInFlightPerConnection'
+  | 'maxFramesPerSecond'
+  | 'maxBufferedBytes'
+  | 'pendingTtlMs'
+  | 'helloTimeoutMs'
+  | 'access'
+>
 
 /** Sizes of the router's tables, to watch load and to prove nothing leaks. */
 export interface RelayStats {
@@ -95,22 +94,22 @@ export class RelayRouter {
 
   constructor(options: RelayRouterOptions) {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs
-    this.#logger = options.logger ?? defaultRelayLogger
-    this.#maxPayloadBytes = options.maxPayloadBytes ?? 16 * 1024 * 1024
-    this.#maxInFlight = options.maxInFlightPerConnection ?? 10_000
-    this.#maxFrames = options.maxFramesPerSecond ?? 200_000
-    this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, 2 * this.#maxPayloadBytes)
+    this.#logger = options.logger
+    this.#maxPayloadBytes = options.maxPayloadBytes
+    this.#maxInFlight = options.maxInFlightPerConnection
+    this.#maxFrames = options.maxFramesPerSecond
+    this.#maxBuffered = options.maxBufferedBytes
     this.#calls = new CallRouter({
       metrics: this.metrics,
       maxInFlight: this.#maxInFlight,
-      pendingTtlMs: options.pendingTtlMs ?? 900_000,
+      pendingTtlMs: options.pendingTtlMs,
       route: (service, method, destination) => this.#route(service, method, destination),
       protocolError: (peer, message, requestId) => this.#protocolError(peer, message, requestId),
       onEnd: () => {
         if (this.#draining) this.#checkDrained()
       },
     })
-    this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
+    this.#helloTimeoutMs = options.helloTimeoutMs
     this.#access = options.access
     this.#nextPingAt = Date.now() + this.#heartbeatIntervalMs
     // Deadlines (Hello, TTL) are checked at least every second; pings go out per heartbeat interval.

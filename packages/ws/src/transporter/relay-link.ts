@@ -109,11 +109,6 @@ export class RelayLink {
     return this.#rtt
   }
 
-  /** Number of calls in flight on this connection, both directions (for tests). */
-  get inFlight(): number {
-    return this.#outbound.size + this.#active.size
-  }
-
   start(): void {
     this.#open()
   }
