@@ -96,7 +96,7 @@ describe('@Microservice', () => {
     const m = mesh('bad', new InProcessTransporter())
     await expect(m.provide({})).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTION })
   })
-  test('a closed mesh forgets its transporters\' directories', async () => {
+  test("a closed mesh forgets its transporters' directories", async () => {
     const bus = new InProcessTransporter()
     const provider = mesh('p', bus)
     const watcher = mesh('w', bus)

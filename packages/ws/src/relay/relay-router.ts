@@ -8,6 +8,7 @@ import {
   PROTOCOL_VERSION,
   type PublishFrame,
 } from '@spider-mesh/core'
+import { DeadlineWaiters } from '../deadline-waiters.js'
 import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
 import { CallRouter } from './call-router.js'
 import { RelayCloseCode } from './relay-close-codes.js'
@@ -90,7 +91,7 @@ export class RelayRouter {
   #closed = false
   /** Goodbye was sent: calls in flight may finish, new connections are turned away. */
   #draining = false
-  #idleWaiters: (() => void)[] = []
+  readonly #drained = new DeadlineWaiters()
 
   constructor(options: RelayRouterOptions) {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs
@@ -222,22 +223,16 @@ export class RelayRouter {
       for (const peer of this.#peers) peer.send(goodbye)
     }
     if (this.#closed) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.#idleWaiters.push(done)
-      this.#checkDrained()
-    })
+    const drained = this.#drained.wait(timeoutMs)
+    this.#checkDrained()
+    return drained
   }
 
   /** The drain is over when every node acknowledged the Goodbye and no call is pending. */
   #checkDrained(): void {
-    if (!this.#draining || this.#idleWaiters.length === 0 || this.#calls.size > 0) return
+    if (!this.#draining || !this.#drained.waiting || this.#calls.size > 0) return
     for (const peer of this.#peers) if (peer.nodeId !== null && !peer.drainAcked) return
-    for (const waiter of this.#idleWaiters.splice(0)) waiter()
+    this.#drained.release()
   }
 
   /** Shuts down: sends Goodbye (unless drain() did), closes every connection (1001), stops the heartbeat. */
@@ -246,7 +241,7 @@ export class RelayRouter {
     this.#closed = true
     clearInterval(this.#heartbeat)
     const goodbye = this.#draining ? undefined : encodeFrame([FrameType.Goodbye, 'relay shutting down'])
-    for (const waiter of this.#idleWaiters.splice(0)) waiter()
+    this.#drained.release()
     for (const peer of this.#peers) {
       if (goodbye) peer.send(goodbye)
       peer.flush()

@@ -16,6 +16,7 @@ import {
   type TransporterHost,
   type TransportLink,
 } from '@spider-mesh/core'
+import { DeadlineWaiters } from '../deadline-waiters.js'
 import type { ConnectionStatus, DiscoveryEvent } from './connection-status.js'
 import { RelayDirectory } from './relay-directory.js'
 import { OPEN, type SocketFactory, type WebSocketLike } from './socket.js'
@@ -81,7 +82,7 @@ export class RelayLink {
   readonly #directory: RelayDirectory
   #closeWaiters: (() => void)[] = []
   /** drain() callers waiting for the served calls to end. */
-  #idleWaiters: (() => void)[] = []
+  readonly #idle = new DeadlineWaiters()
   /** What the relay announced it accepts. */
   #limits: RelayLimits = {}
   /** Frames queued in the same tick leave in one message (64 calls started together: one write). */
@@ -155,20 +156,14 @@ export class RelayLink {
   /** Sends one step of the response to a call this node is serving. */
   respond(packet: RpcResponsePacket): void {
     const id = packet.request_id
-    if (packet.kind !== ResponseKind.Next) {
-      // A call that ended (or was cancelled) sends nothing more.
-      if (!this.#active.delete(id)) return
-      if (this.#active.size === 0) this.#idle()
-    } else if (!this.#active.has(id)) {
-      return
-    }
+    const stop = this.#active.get(id)
+    // A call that ended (or was cancelled) sends nothing more.
+    if (!stop) return
     const tooLarge = packet.payload && this.#tooLarge(packet.payload, 0)
     if (tooLarge) {
       // The relay would close this socket for it; end just this call with a clear error instead.
-      const stop = this.#active.get(id)
-      this.#active.delete(id)
-      stop?.()
-      if (this.#active.size === 0) this.#idle()
+      this.#served(id)
+      stop()
       const error = encodeValue({
         code: ErrorCode.PAYLOAD_TOO_LARGE,
         message: `The provider's result ${tooLarge}`,
@@ -176,7 +171,14 @@ export class RelayLink {
       this.#send([FrameType.Response, id, ResponseKind.Error, error])
       return
     }
+    if (packet.kind !== ResponseKind.Next) this.#served(id)
     this.#send([FrameType.Response, id, packet.kind, packet.payload ?? null])
+  }
+
+  /** Forgets a call this node served; the last one releases a waiting drain(). */
+  #served(id: number): void {
+    this.#active.delete(id)
+    if (this.#active.size === 0) this.#idle.release()
   }
 
   sendServices(services: string[]): void {
@@ -226,18 +228,7 @@ export class RelayLink {
   drain(timeoutMs: number): Promise<void> {
     if (this.#welcomed) this.#send([FrameType.Goodbye, 'node draining'])
     if (this.#active.size === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, timeoutMs)
-      function finish() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.#idleWaiters.push(finish)
-    })
-  }
-
-  #idle(): void {
-    for (const resolve of this.#idleWaiters.splice(0)) resolve()
+    return this.#idle.wait(timeoutMs)
   }
 
   /** Closes for good; resolves once the socket is closed. */
@@ -377,9 +368,8 @@ export class RelayLink {
       case FrameType.Cancel: {
         const stop = this.#active.get(frame[1])
         if (!stop) return
-        this.#active.delete(frame[1])
+        this.#served(frame[1])
         stop()
-        if (this.#active.size === 0) this.#idle()
         return
       }
       case FrameType.Publish:
@@ -511,7 +501,7 @@ export class RelayLink {
     if (this.#active.size > 0) {
       const stops = [...this.#active.values()]
       this.#active.clear()
-      this.#idle()
+      this.#idle.release()
       for (const stop of stops) stop()
     }
     if (wasWelcomed) this.#owner.directoryChanged()
