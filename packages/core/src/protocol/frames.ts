@@ -259,9 +259,9 @@ export class FrameBatch {
     this.#flushAt = options.flushAtBytes ?? 256 * 1024
   }
 
-  /** Lowers (or raises) the coalescing bound, e.g. to a peer's announced message limit. */
-  set flushAtBytes(bytes: number) {
-    this.#flushAt = bytes
+  /** Keeps coalesced messages within what the peer accepts (its announced maxPayloadBytes). */
+  fitPeerLimit(peerMaxBytes: number): void {
+    this.#flushAt = Math.min(this.#flushAt, peerMaxBytes)
   }
 
   /** Queues one frame. */

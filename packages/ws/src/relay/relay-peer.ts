@@ -83,8 +83,8 @@ export class RelayPeer {
   }
 
   /** Bounds how many bytes of frames one coalesced message may hold. */
-  coalesceBytes(bytes: number): void {
-    this.#batch.flushAtBytes = bytes
+  coalesceBytes(peerMaxBytes: number): void {
+    this.#batch.fitPeerLimit(peerMaxBytes)
   }
 
   /** Writes what is queued now (before a close frame, for instance). */

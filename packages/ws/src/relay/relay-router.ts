@@ -134,7 +134,8 @@ export class RelayRouter {
       }
     }
     peer.maxBufferedBytes = this.#maxBuffered
-    peer.coalesceBytes(Math.min(256 * 1024, this.#maxPayloadBytes))
+    // Nodes are held to the limit the relay announces; coalesced messages to them stay within it too.
+    peer.coalesceBytes(this.#maxPayloadBytes)
     peer.onBackpressure = this.#slowConsumer
     if (this.#closed || this.#draining) {
       peer.closed = true

@@ -49,8 +49,6 @@ const FATAL_CLOSE_CODES = new Set([4426])
 const NOOP = () => {}
 /** Epoch ms with sub-millisecond precision: round trips on a LAN are well under 1 ms. */
 const preciseNow = () => performance.timeOrigin + performance.now()
-/** Coalesced messages stay under this (or the relay's limit, if lower). */
-const COALESCE_BYTES = 256 * 1024
 
 /**
  * One relay connection: opens the socket, says Hello, keeps the directory seen through this relay,
@@ -388,7 +386,7 @@ export class RelayLink {
         return
       case FrameType.Welcome:
         this.#limits = frame.length === 6 ? frame[5] : {}
-        this.#batch.flushAtBytes = Math.min(COALESCE_BYTES, this.#limits.maxPayloadBytes ?? COALESCE_BYTES)
+        if (this.#limits.maxPayloadBytes !== undefined) this.#batch.fitPeerLimit(this.#limits.maxPayloadBytes)
         this.#welcome(frame[3])
         return
       case FrameType.Node:
