@@ -42,7 +42,8 @@ describe('a nesting bomb below the payload limit', () => {
   const providerId = 'bomb-target'
 
   beforeAll(async () => {
-    const proc = spawnFixture('bomb-relay', 'fuzz-relay.ts', {
+    const proc = spawnFixture('bomb-relay', 'guarded.ts', {
+      FIXTURE: 'relay.ts',
       PORT: '0',
       RELAY_ADAPTER: 'bun',
       HEARTBEAT_MS: '500',

@@ -63,9 +63,10 @@ console.log(
     `adapters=${adapters.join(',')} profile=${full ? 'full' : 'ci'}`,
 )
 
-/** Starts `fixtures/fuzz-relay.ts` and waits until it listens. */
+/** Starts the relay fixture (with unhandled-error reporting) and waits until it listens. */
 async function startFuzzRelay(adapter: string, extra: Record<string, string> = {}): Promise<RelayProcess> {
-  const proc = spawnFixture(`fuzz-relay-${adapter}`, 'fuzz-relay.ts', {
+  const proc = spawnFixture(`fuzz-relay-${adapter}`, 'guarded.ts', {
+    FIXTURE: 'relay.ts',
     PORT: '0',
     RELAY_ADAPTER: adapter,
     HEARTBEAT_MS: '500',

@@ -13,7 +13,7 @@ export function rssMiB(pid: number): number {
 }
 
 /**
- * Runs a full collection in a relay started from `fixtures/fuzz-relay.ts`, then reads its RSS: the
+ * Runs a full collection in a relay started from `fixtures/relay.ts`, then reads its RSS: the
  * memory the relay retains, rather than garbage the collector has not got round to.
  */
 export async function settledRssMiB(relay: ManagedProcess): Promise<number> {
