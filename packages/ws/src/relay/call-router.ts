@@ -7,9 +7,9 @@ import {
   type ResponseFrame,
   ResponseKind,
 } from '@spider-mesh/core'
+import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import { type PendingRequest, PendingTable } from './pending-table.js'
 import type { CallOutcome, RelayMetrics } from './relay-metrics.js'
-import type { RelayPeer } from './relay-peer.js'
 
 /** What the {@link CallRouter} needs from the relay around it. */
 export interface CallRouterOptions {
@@ -17,8 +17,13 @@ export interface CallRouterOptions {
   maxInFlight: number
   pendingTtlMs: number
   /** The provider for a call: the pinned node or the next round-robin one, else why there is none. */
-  route(service: string, method: string, destination: string | null): RelayPeer | string
-  protocolError(peer: RelayPeer, message: string, requestId: number | null): void
+  route(
+    caller: CallEndpoint,
+    service: string,
+    method: string,
+    destination: string | null,
+  ): CallEndpoint | Refusal
+  protocolError(peer: CallEndpoint, message: string, requestId: number | null): void
   /** Called after any call ends (the relay's drain waits for the last one). */
   onEnd(): void
 }
@@ -42,7 +47,15 @@ export class CallRouter {
     return this.#pending.size
   }
 
-  request(caller: RelayPeer, [, id, service, method, destination, payload]: RequestFrame): void {
+  /**
+   * Forwards a request. `source` is the node id stamped for the provider: the caller's own, or,
+   * for a call that came through the cluster, the node that made it on its relay.
+   */
+  request(
+    caller: CallEndpoint,
+    [, id, service, method, destination, payload]: RequestFrame,
+    source: string | null = caller.nodeId,
+  ): void {
     const { metrics, maxInFlight } = this.#options
     if (caller.outgoing.has(id)) {
       this.#options.protocolError(
@@ -52,7 +65,8 @@ export class CallRouter {
       )
       return
     }
-    if (caller.outgoing.size >= maxInFlight) {
+    // A call from another relay was counted against its caller's limit there.
+    if (!caller.remote && caller.outgoing.size >= maxInFlight) {
       this.refuse(
         caller,
         id,
@@ -70,16 +84,16 @@ export class CallRouter {
       this.refuse(caller, id, service, method, 'denied', ErrorCode.ACCESS_DENIED, message)
       return
     }
-    const provider = this.#options.route(service, method, destination)
-    if (typeof provider === 'string') {
-      this.refuse(caller, id, service, method, 'offline', ErrorCode.MICROSERVICE_OFFLINE, provider)
+    const provider = this.#options.route(caller, service, method, destination)
+    if ('code' in provider) {
+      this.refuse(caller, id, service, method, 'offline', provider.code, provider.message)
       return
     }
     const request = this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
-    provider.sendFrame([FrameType.Request, request.relayId, service, method, caller.nodeId, payload])
+    provider.sendFrame([FrameType.Request, request.relayId, service, method, source, payload])
   }
 
-  response(peer: RelayPeer, [, relayId, kind, payload]: ResponseFrame): void {
+  response(peer: CallEndpoint, [, relayId, kind, payload]: ResponseFrame): void {
     const request = this.#pending.get(relayId)
     // Unknown: the caller cancelled or left while this response was on its way, a normal race.
     if (!request) return
@@ -96,7 +110,7 @@ export class CallRouter {
     request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
   }
 
-  cancel(caller: RelayPeer, [, id]: CancelFrame): void {
+  cancel(caller: CallEndpoint, [, id]: CancelFrame): void {
     // Unknown ids are normal: the response may have ended the call while the cancel was in flight.
     const request = caller.outgoing.get(id)
     if (!request) return
@@ -105,7 +119,7 @@ export class CallRouter {
   }
 
   /** A connection left: providers stop the calls it made, callers of calls it served get OFFLINE. */
-  connectionLost(peer: RelayPeer): void {
+  connectionLost(peer: CallEndpoint): void {
     for (const request of [...peer.outgoing.values()]) {
       this.#end(request, 'cancelled')
       request.provider.sendFrame([FrameType.Cancel, request.relayId])
@@ -116,7 +130,7 @@ export class CallRouter {
         request.caller,
         request.callerId,
         ErrorCode.MICROSERVICE_OFFLINE,
-        `Provider node "${peer.nodeId}" disconnected during the call to "${request.service}.${request.method}"`,
+        `Provider ${peer.label} disconnected during the call to "${request.service}.${request.method}"`,
       )
     }
   }
@@ -139,9 +153,26 @@ export class CallRouter {
     }
   }
 
+  /**
+   * Ends a forwarded call from the provider's side with a relay-made error: the cluster uses it
+   * when the relay a call went to turns out to be gone. Returns false for an unknown id.
+   */
+  abort(relayId: number, code: string, message: string): boolean {
+    const request = this.#pending.get(relayId)
+    if (!request) return false
+    this.#end(request, 'offline')
+    this.#replyError(request.caller, request.callerId, code, message)
+    return true
+  }
+
+  /** The pending call with this relay id (the cluster checks who may answer it). */
+  pending(relayId: number): PendingRequest | undefined {
+    return this.#pending.get(relayId)
+  }
+
   /** Answers a call the relay will not forward, and counts it. */
   refuse(
-    caller: RelayPeer,
+    caller: CallEndpoint,
     id: number,
     service: string,
     method: string,
@@ -168,7 +199,7 @@ export class CallRouter {
   }
 
   /** Ends a caller's call with an error the relay produced (a relay-made payload, never a forwarded one). */
-  #replyError(caller: RelayPeer, id: number, code: string, message: string): void {
+  #replyError(caller: CallEndpoint, id: number, code: string, message: string): void {
     caller.sendFrame([FrameType.Response, id, ResponseKind.Error, encodeValue({ code, message })])
   }
 }

@@ -1,14 +1,14 @@
+import type { CallEndpoint } from './call-endpoint.js'
 import type { MethodStats } from './relay-metrics.js'
-import type { RelayPeer } from './relay-peer.js'
 
 /** A request the relay forwarded and whose response stream has not ended. */
 export interface PendingRequest {
   /** The relay's id, unique among pending requests; the provider sees only this one. */
   readonly relayId: number
-  readonly caller: RelayPeer
+  readonly caller: CallEndpoint
   /** The id the caller chose, unique only on the caller's connection. */
   readonly callerId: number
-  readonly provider: RelayPeer
+  readonly provider: CallEndpoint
   readonly service: string
   readonly method: string
   /** Counters of this call's method, and when it was forwarded (performance.now()). */
@@ -35,9 +35,9 @@ export class PendingTable {
   }
 
   add(
-    caller: RelayPeer,
+    caller: CallEndpoint,
     callerId: number,
-    provider: RelayPeer,
+    provider: CallEndpoint,
     service: string,
     method: string,
     stats: MethodStats,

@@ -223,3 +223,17 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
   }
   return resolved
 }
+
+/** What the router uses of the relay server's options, with defaults applied (in relay-options.ts, once). */
+export type RelayRouterOptions = Pick<
+  ResolvedRelayOptions,
+  | 'heartbeatIntervalMs'
+  | 'logger'
+  | 'maxPayloadBytes'
+  | 'maxInFlightPerConnection'
+  | 'maxFramesPerSecond'
+  | 'maxBufferedBytes'
+  | 'pendingTtlMs'
+  | 'helloTimeoutMs'
+  | 'access'
+>

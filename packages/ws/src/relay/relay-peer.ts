@@ -1,5 +1,6 @@
 import { type Frame, FrameBatch, type NodeMeta } from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
+import type { CallEndpoint } from './call-endpoint.js'
 import type { PendingRequest } from './pending-table.js'
 import type { RelayConnection } from './relay-connection.js'
 
@@ -7,12 +8,14 @@ import type { RelayConnection } from './relay-connection.js'
  * The router's state for one connection, created by `router.open()`. Adapters keep the reference
  * and hand it back with every message, so the hot path needs no lookup by socket.
  */
-export class RelayPeer {
+export class RelayPeer implements CallEndpoint {
   /** Numbers connections for logs before they have a node id. */
   readonly seq: number
   readonly connection: RelayConnection
   /** Server-role connections are listed in discovery and routed to; passive ones never are. */
   readonly isServer: boolean
+  /** A connection to this relay, never one reached through the cluster. */
+  readonly remote = false
   /** Bound by Hello; null until then. */
   nodeId: string | null = null
   /** True while this node is in discovery (announced with a Node frame and routable). */

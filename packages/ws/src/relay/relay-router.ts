@@ -4,56 +4,30 @@ import {
   encodeFrame,
   type Frame,
   FrameType,
-  type HelloFrame,
-  PROTOCOL_VERSION,
   type PublishFrame,
 } from '@spider-mesh/core'
-import { DeadlineWaiters } from '../deadline-waiters.js'
+import { allowedNames, deny } from './access-enforcement.js'
 import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
 import { CallRouter } from './call-router.js'
+import { type RoutingTables, routeCall } from './call-routing.js'
+import type { ClusterPort } from './cluster-port.js'
+import { ConnectionDiscipline } from './connection-discipline.js'
+import { type ThrottleActions, throttle } from './frame-throttle.js'
+import { MaintenanceSweep } from './maintenance-sweep.js'
+import { type AdmissionContext, admitHello, changeServices } from './node-admission.js'
+import { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
+import { RelayDrain } from './relay-drain.js'
 import type { RelayLogger } from './relay-logger.js'
 import { RelayMetrics } from './relay-metrics.js'
-import type { ResolvedRelayOptions } from './relay-options.js'
+import type { RelayRouterOptions } from './relay-options.js'
 import { RelayPeer } from './relay-peer.js'
-import { ServiceTable } from './service-table.js'
+import type { RelayStats } from './relay-stats.js'
 import { TopicTable } from './topic-table.js'
 
-/** What the router uses of the relay server's options, with defaults applied (in relay-options.ts, once). */
-export type RelayRouterOptions = Pick<
-  ResolvedRelayOptions,
-  | 'heartbeatIntervalMs'
-  | 'logger'
-  | 'maxPayloadBytes'
-  | 'maxInFlightPerConnection'
-  | 'maxFramesPerSecond'
-  | 'maxBufferedBytes'
-  | 'pendingTtlMs'
-  | 'helloTimeoutMs'
-  | 'access'
->
-
-/** Sizes of the router's tables, to watch load and to prove nothing leaks. */
-export interface RelayStats {
-  /** Open connections, with or without Hello. */
-  connections: number
-  /** Node ids bound to a connection (server-role and passive). */
-  nodes: number
-  /** Requests forwarded whose response stream has not ended. */
-  pending: number
-  /** (topic, connection) subscriptions. */
-  subscriptions: number
-  /** Services with at least one routable provider. */
-  services: number
-}
-
-/** A connection is closed after this many protocol errors: it is broken or hostile. */
-const MAX_PROTOCOL_ERRORS = 20
-/** How long a node whose id another socket claims has to answer a ping before it is dropped. */
-const PROBE_TIMEOUT_MS = 2000
-/** Silence longer than this many heartbeat intervals means the peer is gone. */
-const HEARTBEAT_GRACE = 2.5
+export type { RelayRouterOptions } from './relay-options.js'
+export type { RelayStats } from './relay-stats.js'
 
 const frameNames: Record<number, string> = Object.fromEntries(
   Object.entries(FrameType).map(([name, type]) => [type, name]),
@@ -69,54 +43,116 @@ const frameNames: Record<number, string> = Object.fromEntries(
  * other connection keeps working.
  */
 export class RelayRouter {
-  readonly #heartbeatIntervalMs: number
   readonly #logger: RelayLogger
   readonly #peers = new Set<RelayPeer>()
+  /** Node ids bound to a connection of this relay. */
   readonly #nodes = new Map<string, RelayPeer>()
-  readonly #services = new ServiceTable()
-  readonly #calls: CallRouter
+  /** Routable nodes here and, in a cluster, on the other relays. */
+  readonly directory = new NodeDirectory(() => this.#peers)
+  /** The call half; the cluster hands it the calls that cross relays. */
+  readonly calls: CallRouter
   readonly #topics = new TopicTable()
+  #cluster: ClusterPort | undefined
+  readonly #routing: RoutingTables = { nodes: this.#nodes, directory: this.directory, cluster: undefined }
   /** Counters behind /metrics, /stats and the dashboard. */
   readonly metrics = new RelayMetrics()
   readonly #maxPayloadBytes: number
-  readonly #maxInFlight: number
   readonly #maxFrames: number
   readonly #maxBuffered: number
-  readonly #helloTimeoutMs: number
   readonly #access: AccessPolicy | undefined
-  // One timer for all connections: a timer per socket costs more than a loop at this rate.
   readonly #heartbeat: ReturnType<typeof setInterval>
-  #nextPingAt = 0
+  readonly #sweep: MaintenanceSweep
   #seq = 0
   #closed = false
-  /** Goodbye was sent: calls in flight may finish, new connections are turned away. */
-  #draining = false
-  readonly #drained = new DeadlineWaiters()
+  readonly #drain = new RelayDrain()
+  readonly #throttleActions: ThrottleActions
+  readonly #discipline: ConnectionDiscipline
+  readonly #admission: AdmissionContext
 
   constructor(options: RelayRouterOptions) {
-    this.#heartbeatIntervalMs = options.heartbeatIntervalMs
+    const { heartbeatIntervalMs, maxInFlightPerConnection: maxInFlight } = options
     this.#logger = options.logger
     this.#maxPayloadBytes = options.maxPayloadBytes
-    this.#maxInFlight = options.maxInFlightPerConnection
     this.#maxFrames = options.maxFramesPerSecond
     this.#maxBuffered = options.maxBufferedBytes
-    this.#calls = new CallRouter({
+    this.calls = new CallRouter({
       metrics: this.metrics,
-      maxInFlight: this.#maxInFlight,
+      maxInFlight,
       pendingTtlMs: options.pendingTtlMs,
-      route: (service, method, destination) => this.#route(service, method, destination),
-      protocolError: (peer, message, requestId) => this.#protocolError(peer, message, requestId),
+      route: (caller, service, method, destination) =>
+        routeCall(this.#routing, caller, service, method, destination),
+      protocolError: (peer, message, requestId) => {
+        if (peer instanceof RelayPeer) this.#discipline.protocolError(peer, message, requestId)
+        else this.#logger.warn(`[relay] ${peer.label}: ${message}`)
+      },
       onEnd: () => {
-        if (this.#draining) this.#checkDrained()
+        if (this.#drain.draining) this.#checkDrained()
       },
     })
-    this.#helloTimeoutMs = options.helloTimeoutMs
     this.#access = options.access
-    this.#nextPingAt = Date.now() + this.#heartbeatIntervalMs
+    this.#sweep = new MaintenanceSweep({
+      heartbeatIntervalMs,
+      helloTimeoutMs: options.helloTimeoutMs,
+      logger: this.#logger,
+      drop: (peer, code, reason) => this.#discipline.drop(peer, code, reason),
+    })
+    this.#discipline = new ConnectionDiscipline({
+      logger: this.#logger,
+      metrics: this.metrics,
+      maxBufferedBytes: this.#maxBuffered,
+      closed: (peer) => this.closed(peer),
+    })
+    this.#throttleActions = {
+      logger: this.#logger,
+      drop: (peer, code, reason) => this.#discipline.drop(peer, code, reason),
+      refuse: (peer, [, id, service, method], message) =>
+        this.calls.refuse(peer, id, service, method, 'overloaded', ErrorCode.OVERLOADED, message),
+    }
+    const router = this
+    this.#admission = {
+      nodes: this.#nodes,
+      directory: this.directory,
+      get cluster() {
+        return router.#cluster
+      },
+      welcome: {
+        heartbeatMs: heartbeatIntervalMs,
+        limits: { maxPayloadBytes: this.#maxPayloadBytes, maxInFlight },
+      },
+      logger: this.#logger,
+      subscribe: (peer, topic) => this.#topics.subscribe(peer, topic),
+      allowed: (peer, what, names) => allowedNames(peer, what, names, this.#logger),
+      reject: (peer, code, message, closeCode) => this.#discipline.reject(peer, code, message, closeCode),
+      protocolError: (peer, message) => this.#discipline.protocolError(peer, message),
+    }
     // Deadlines (Hello, TTL) are checked at least every second; pings go out per heartbeat interval.
-    this.#heartbeat = setInterval(() => this.#beat(), Math.min(this.#heartbeatIntervalMs, 1000))
+    this.#heartbeat = setInterval(
+      () => {
+        const now = Date.now()
+        this.#sweep.run(this.#peers, now)
+        this.calls.expire(now)
+      },
+      Math.min(heartbeatIntervalMs, 1000),
+    )
     // The listener keeps the process alive; the heartbeat alone must not.
     ;(this.#heartbeat as { unref?: () => void }).unref?.()
+  }
+
+  /** Joins the router to a cluster (once, before any connection). */
+  attachCluster(cluster: ClusterPort): void {
+    this.#cluster = cluster
+    this.#routing.cluster = cluster
+    this.#topics.onInterest = (topic, listening) => cluster.topicInterest(topic, listening)
+  }
+
+  /** The nodes connected here that are routable (what this relay lists in the cluster). */
+  *listedPeers(): Iterable<RelayPeer> {
+    for (const peer of this.#nodes.values()) if (peer.listed) yield peer
+  }
+
+  /** Delivers a message another relay's node published to the subscribers here. */
+  deliver(topic: string, payload: Uint8Array, source: string): void {
+    this.metrics.deliveries += this.#topics.deliver(topic, payload, source)
   }
 
   /** Registers a new connection and returns the state the adapter passes back with each event. */
@@ -136,8 +172,8 @@ export class RelayRouter {
     peer.maxBufferedBytes = this.#maxBuffered
     // Nodes are held to the limit the relay announces; coalesced messages to them stay within it too.
     peer.coalesceBytes(this.#maxPayloadBytes)
-    peer.onBackpressure = this.#slowConsumer
-    if (this.#closed || this.#draining) {
+    peer.onBackpressure = this.#discipline.slowConsumer
+    if (this.#closed || this.#drain.draining) {
       peer.closed = true
       connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
       return peer
@@ -160,14 +196,17 @@ export class RelayRouter {
     }
     this.metrics.bytesIn += typeof data === 'string' ? data.length : data.byteLength
     if (typeof data === 'string') {
-      this.#protocolError(peer, 'Text messages are not part of the protocol: send binary msgpack frames')
+      this.#discipline.protocolError(
+        peer,
+        'Text messages are not part of the protocol: send binary msgpack frames',
+      )
       return
     }
     this.#current = peer
     try {
       decodeFrames(data, this.#onFrame)
     } catch (err) {
-      this.#protocolError(peer, (err as Error).message)
+      this.#discipline.protocolError(peer, (err as Error).message)
     }
   }
 
@@ -186,7 +225,7 @@ export class RelayRouter {
       type !== FrameType.Cancel &&
       type !== FrameType.Pong &&
       ++peer.framesInWindow > this.#maxFrames &&
-      this.#throttled(peer, frame)
+      throttle(peer, frame, this.#maxFrames, this.#throttleActions)
     ) {
       return
     }
@@ -207,7 +246,7 @@ export class RelayRouter {
     this.#unlist(peer)
     this.#topics.removePeer(peer)
     this.metrics.bytesOut += peer.bytesOut
-    this.#calls.connectionLost(peer)
+    this.calls.connectionLost(peer)
     this.#logger.debug(`[relay] ${peer.label} disconnected`)
     this.#checkDrained()
   }
@@ -218,22 +257,12 @@ export class RelayRouter {
    * Resolves when no call is pending any more, or after `timeoutMs`.
    */
   drain(timeoutMs: number): Promise<void> {
-    if (!this.#closed && !this.#draining) {
-      this.#draining = true
-      const goodbye = encodeFrame([FrameType.Goodbye, 'relay shutting down'])
-      for (const peer of this.#peers) peer.send(goodbye)
-    }
     if (this.#closed) return Promise.resolve()
-    const drained = this.#drained.wait(timeoutMs)
-    this.#checkDrained()
-    return drained
+    return this.#drain.begin(this.#peers, timeoutMs, () => this.calls.size)
   }
 
-  /** The drain is over when every node acknowledged the Goodbye and no call is pending. */
   #checkDrained(): void {
-    if (!this.#draining || !this.#drained.waiting || this.#calls.size > 0) return
-    for (const peer of this.#peers) if (peer.nodeId !== null && !peer.drainAcked) return
-    this.#drained.release()
+    this.#drain.check(this.#peers, this.calls.size)
   }
 
   /** Shuts down: sends Goodbye (unless drain() did), closes every connection (1001), stops the heartbeat. */
@@ -241,8 +270,8 @@ export class RelayRouter {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#heartbeat)
-    const goodbye = this.#draining ? undefined : encodeFrame([FrameType.Goodbye, 'relay shutting down'])
-    this.#drained.release()
+    const goodbye = this.#drain.draining ? undefined : encodeFrame([FrameType.Goodbye, 'relay shutting down'])
+    this.#drain.release()
     for (const peer of this.#peers) {
       if (goodbye) peer.send(goodbye)
       peer.flush()
@@ -254,9 +283,10 @@ export class RelayRouter {
       }
     }
     // Every connection goes at once, so nobody is left to notify: just empty the tables.
-    this.#calls.clear()
+    this.calls.clear()
     this.#topics.clear()
-    for (const peer of this.#peers) this.#unlist(peer, false)
+    for (const peer of this.#peers) peer.listed = false
+    this.directory.clear()
     this.#peers.clear()
     this.#nodes.clear()
   }
@@ -271,9 +301,9 @@ export class RelayRouter {
     return {
       connections: this.#peers.size,
       nodes: this.#nodes.size,
-      pending: this.#calls.size,
+      pending: this.calls.size,
       subscriptions: this.#topics.size,
-      services: this.#services.size,
+      services: this.directory.serviceCount,
     }
   }
 
@@ -289,43 +319,48 @@ export class RelayRouter {
         return
       }
       case FrameType.Hello:
-        if (peer.nodeId !== null) this.#protocolError(peer, 'Hello was already received on this connection')
-        else this.#hello(peer, frame)
+        if (peer.nodeId !== null)
+          this.#discipline.protocolError(peer, 'Hello was already received on this connection')
+        else admitHello(peer, frame, this.#admission)
         return
       case FrameType.Welcome:
       case FrameType.Node:
       case FrameType.Offline:
-        this.#protocolError(peer, `${frameNames[frame[0]]} frames are sent by the relay only`)
+        this.#discipline.protocolError(peer, `${frameNames[frame[0]]} frames are sent by the relay only`)
         return
     }
     if (peer.nodeId === null) {
-      this.#protocolError(peer, `Got a ${frameNames[frame[0]]} frame before Hello: send Hello first`)
+      this.#discipline.protocolError(
+        peer,
+        `Got a ${frameNames[frame[0]]} frame before Hello: send Hello first`,
+      )
       return
     }
     switch (frame[0]) {
       case FrameType.Request:
-        this.#calls.request(peer, frame)
+        this.calls.request(peer, frame)
         return
       case FrameType.Response:
-        this.#calls.response(peer, frame)
+        this.calls.response(peer, frame)
         return
       case FrameType.Cancel:
-        this.#calls.cancel(peer, frame)
+        this.calls.cancel(peer, frame)
         return
       case FrameType.Publish:
         this.#publish(peer, frame)
         return
       case FrameType.Subscribe:
-        if (this.#allowed(peer, 'subscribe', [frame[1]]).length === 1) this.#topics.subscribe(peer, frame[1])
+        if (allowedNames(peer, 'subscribe', [frame[1]], this.#logger).length === 1)
+          this.#topics.subscribe(peer, frame[1])
         return
       case FrameType.Unsubscribe:
         this.#topics.unsubscribe(peer, frame[1])
         return
       case FrameType.Services:
-        this.#changeServices(peer, frame[1])
+        changeServices(peer, frame[1], this.#admission)
         return
       case FrameType.Goodbye:
-        if (this.#draining) {
+        if (this.#drain.draining) {
           // While the relay drains, a node's Goodbye acknowledges ours: it sends nothing new.
           peer.drainAcked = true
           this.#checkDrained()
@@ -342,233 +377,20 @@ export class RelayRouter {
     }
   }
 
-  #hello(peer: RelayPeer, frame: HelloFrame): void {
-    const [, version, nodeId, services, topics] = frame
-    if (version !== PROTOCOL_VERSION) {
-      this.#reject(
-        peer,
-        ErrorCode.PROTOCOL_VERSION_MISMATCH,
-        `Protocol version mismatch: the node speaks version ${version}, the relay speaks version ${PROTOCOL_VERSION}. ` +
-          'Run matching versions of @spider-mesh/ws on nodes and relay.',
-        RelayCloseCode.VersionMismatch,
-      )
-      return
-    }
-    if (nodeId === '') {
-      this.#protocolError(peer, 'Hello must carry a non-empty node id')
-      return
-    }
-    const owner = this.#nodes.get(nodeId)
-    if (owner && owner !== peer) {
-      // Often the "owner" is this same node's previous socket, dead but not yet noticed (a
-      // half-open TCP connection): probe it now instead of waiting 2.5 heartbeats, so the node's
-      // next reconnect attempt gets in. A live owner answers and keeps its id.
-      if (owner.probeSentAt === 0) {
-        owner.probeSentAt = Date.now()
-        owner.sendFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
-      }
-      this.#reject(
-        peer,
-        ErrorCode.NODE_ID_CONFLICT,
-        `Node id "${nodeId}" is already connected on another socket. Give every node a unique id, ` +
-          'or wait until the old connection has closed.',
-        RelayCloseCode.NodeIdConflict,
-      )
-      return
-    }
-    peer.nodeId = nodeId
-    peer.meta = frame.length === 6 ? frame[5] : {}
-    this.#nodes.set(nodeId, peer)
-    for (const topic of this.#allowed(peer, 'subscribe', topics)) this.#topics.subscribe(peer, topic)
-    const others: [string, string[]][] = []
-    for (const node of this.#nodes.values()) if (node.listed) others.push([node.nodeId!, node.services])
-    peer.sendFrame([
-      FrameType.Welcome,
-      PROTOCOL_VERSION,
-      nodeId,
-      others,
-      this.#heartbeatIntervalMs,
-      { maxPayloadBytes: this.#maxPayloadBytes, maxInFlight: this.#maxInFlight },
-    ])
-    // Measure the round trip at once rather than a heartbeat later (ls and the dashboard show it).
-    peer.sendFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
-    this.#logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
-    if (!peer.isServer) return
-    peer.services = this.#allowed(peer, 'provide', unique(services))
-    for (const service of peer.services) this.#services.add(service, peer)
-    peer.listed = true
-    this.#broadcast(peer, encodeFrame([FrameType.Node, nodeId, peer.services]))
-  }
-
-  #changeServices(peer: RelayPeer, services: string[]): void {
-    // Passive and leaving nodes are never routed to, so what they offer does not matter.
-    if (!peer.listed) return
-    const next = this.#allowed(peer, 'provide', unique(services))
-    const before = new Set(peer.services)
-    if (next.length === before.size && next.every((service) => before.has(service))) return
-    const after = new Set(next)
-    for (const service of peer.services) if (!after.has(service)) this.#services.remove(service, peer)
-    for (const service of next) if (!before.has(service)) this.#services.add(service, peer)
-    peer.services = next
-    this.#broadcast(peer, encodeFrame([FrameType.Node, peer.nodeId!, next]))
-  }
-
-  /** The provider for a call: the pinned node, or the next of the service round-robin. */
-  #route(service: string, method: string, destination: string | null): RelayPeer | string {
-    if (destination === null) return this.#services.next(service) ?? `No provider for service "${service}"`
-    const provider = this.#nodes.get(destination)
-    if (provider?.listed) return provider
-    return `Node "${destination}" is not connected to the relay (call to "${service}.${method}")`
-  }
-
   #publish(sender: RelayPeer, [, topic, payload]: PublishFrame): void {
     this.metrics.publications++
     if (sender.access && !sender.access.publish.allows(topic)) {
-      this.#denied(sender, `publish on topic "${topic}"`)
+      deny(sender, `publish on topic "${topic}"`, this.#logger)
       return
     }
-    const subscribers = this.#topics.subscribers(topic)
-    if (!subscribers) return
-    let bytes: Uint8Array | undefined
-    for (const subscriber of subscribers) {
-      if (subscriber === sender) continue
-      // The relay stamps the sender; whatever source the node wrote is ignored.
-      bytes ??= encodeFrame([FrameType.Publish, topic, payload, sender.nodeId])
-      subscriber.send(bytes)
-      this.metrics.deliveries++
-    }
+    this.#cluster?.published(topic, payload, sender.nodeId!)
+    this.metrics.deliveries += this.#topics.deliver(topic, payload, sender.nodeId!, sender)
   }
 
   /** Takes a node out of discovery and routing, telling the others when it was announced. */
-  #unlist(peer: RelayPeer, notify = true): void {
+  #unlist(peer: RelayPeer): void {
     if (!peer.listed) return
-    peer.listed = false
-    for (const service of peer.services) this.#services.remove(service, peer)
-    if (notify) this.#broadcast(peer, encodeFrame([FrameType.Offline, peer.nodeId!]))
+    this.directory.unlistLocal(peer)
+    this.#cluster?.nodeUnlisted(peer)
   }
-
-  /** Sends to every connection that has said Hello, except `source`. */
-  #broadcast(source: RelayPeer, bytes: Uint8Array): void {
-    for (const peer of this.#peers) if (peer !== source && peer.nodeId !== null) peer.send(bytes)
-  }
-
-  /**
-   * Past `maxFramesPerSecond`: requests get OVERLOADED, publications and subscriptions are
-   * dropped with one Error frame per window; answers (responses, cancels, pongs) still pass so
-   * calls already running are not broken. At 10× the limit the connection is a flood and is closed.
-   * Returns true when the frame was consumed here.
-   */
-  #throttled(peer: RelayPeer, frame: Frame): boolean {
-    if (peer.framesInWindow > 10 * this.#maxFrames) {
-      this.#logger.warn(
-        `[relay] ${peer.label} flooded the relay (> ${10 * this.#maxFrames} frames/s); closing`,
-      )
-      this.#drop(peer, RelayCloseCode.Flood, 'flood: too many frames per second')
-      return true
-    }
-    const type = frame[0]
-    const message = `Rate limit: more than ${this.#maxFrames} frames per second on this connection (the relay's maxFramesPerSecond)`
-    if (type === FrameType.Request && peer.nodeId !== null) {
-      this.#calls.refuse(peer, frame[1], frame[2], frame[3], 'overloaded', ErrorCode.OVERLOADED, message)
-      return true
-    }
-    if (!peer.throttleNoticeSent) {
-      peer.throttleNoticeSent = true
-      peer.sendFrame([FrameType.Error, ErrorCode.OVERLOADED, `${message}; frames are being dropped`, null])
-    }
-    return true
-  }
-
-  /** Keeps the names the connection may use for `what`, reporting the others to it (ACCESS_DENIED). */
-  #allowed(peer: RelayPeer, what: 'provide' | 'subscribe', names: string[]): string[] {
-    const access = peer.access
-    if (!access) return names
-    const matcher = access[what]
-    const allowed = names.filter((name) => matcher.allows(name))
-    if (allowed.length < names.length) {
-      const refused = names.filter((name) => !matcher.allows(name))
-      this.#denied(peer, `${what} ${refused.map((n) => `"${n}"`).join(', ')}`)
-    }
-    return allowed
-  }
-
-  #denied(peer: RelayPeer, what: string): void {
-    this.#logger.debug(`[relay] denied: ${peer.label} may not ${what}`)
-    peer.sendFrame([FrameType.Error, ErrorCode.ACCESS_DENIED, `${peer.label} may not ${what}`, null])
-  }
-
-  /** Slow-consumer guard: a socket that does not read its data is closed before it costs the relay memory. */
-  readonly #slowConsumer = (peer: RelayPeer, buffered: number): void => {
-    if (peer.closed) return
-    this.#logger.warn(
-      `[relay] ${peer.label} is not reading: ${buffered} bytes wait in its send buffer (limit ${this.#maxBuffered}); closing`,
-    )
-    // Flushing first would only add to the pile; close straight away.
-    try {
-      peer.connection.close(RelayCloseCode.SlowConsumer, 'slow consumer: send buffer over the limit')
-    } catch {}
-    this.closed(peer)
-  }
-
-  #protocolError(peer: RelayPeer, message: string, requestId: number | null = null): void {
-    peer.protocolErrors++
-    this.metrics.framesRejected++
-    this.#logger.debug(`[relay] protocol error from ${peer.label}: ${message}`)
-    peer.send(encodeFrame([FrameType.Error, ErrorCode.PROTOCOL_ERROR, message, requestId]))
-    if (peer.protocolErrors >= MAX_PROTOCOL_ERRORS) {
-      this.#drop(peer, RelayCloseCode.TooManyProtocolErrors, 'too many protocol errors')
-    }
-  }
-
-  /** Sends an Error frame, then closes: for Hellos the relay cannot accept. */
-  #reject(peer: RelayPeer, code: string, message: string, closeCode: number): void {
-    this.#logger.debug(`[relay] rejected ${peer.label}: ${message}`)
-    peer.send(encodeFrame([FrameType.Error, code, message, null]))
-    this.#drop(peer, closeCode, code)
-  }
-
-  /** Closes a connection and forgets it at once, without waiting for the closing handshake. */
-  #drop(peer: RelayPeer, code: number, reason: string): void {
-    // What was queued (the Error frame explaining the close) must leave before the close frame.
-    peer.flush()
-    try {
-      peer.connection.close(code, reason)
-    } catch (err) {
-      this.#logger.debug(`[relay] closing ${peer.label} failed`, err)
-    }
-    this.closed(peer)
-  }
-
-  /** Runs every second (or every heartbeat, if shorter): liveness, Hello deadline, pending TTL, pings. */
-  #beat(): void {
-    const now = Date.now()
-    const deadline = now - HEARTBEAT_GRACE * this.#heartbeatIntervalMs
-    const helloDeadline = now - this.#helloTimeoutMs
-    const pingDue = now >= this.#nextPingAt
-    if (pingDue) this.#nextPingAt = now + this.#heartbeatIntervalMs
-    // Sub-millisecond precision: round trips on a LAN are well under 1 ms.
-    const ping = pingDue
-      ? encodeFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
-      : undefined
-    for (const peer of this.#peers) {
-      if (peer.lastSeen < deadline) {
-        this.#logger.debug(`[relay] ${peer.label} timed out`)
-        this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'heartbeat timeout')
-      } else if (peer.probeSentAt > 0 && now - peer.probeSentAt > PROBE_TIMEOUT_MS) {
-        this.#logger.debug(`[relay] ${peer.label} did not answer the liveness probe; freeing its node id`)
-        this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'no answer to the liveness probe')
-      } else if (peer.nodeId === null && peer.connectedAt < helloDeadline) {
-        this.#logger.debug(`[relay] ${peer.label} sent no Hello within ${this.#helloTimeoutMs} ms`)
-        this.#drop(peer, RelayCloseCode.HeartbeatTimeout, 'no Hello in time')
-      } else if (ping) {
-        peer.send(ping)
-      }
-    }
-    this.#calls.expire(now)
-  }
-}
-
-/** Removes duplicates, keeping the announced order. */
-function unique(list: string[]): string[] {
-  return list.length < 2 ? list : [...new Set(list)]
 }

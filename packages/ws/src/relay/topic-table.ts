@@ -1,9 +1,12 @@
+import { encodeFrame, FrameType } from '@spider-mesh/core'
 import type { RelayPeer } from './relay-peer.js'
 
 /** Pub/sub subscriptions: topic → subscribed connections. Each peer also knows its own topics. */
 export class TopicTable {
   readonly #subscribers = new Map<string, Set<RelayPeer>>()
   #count = 0
+  /** Told when a topic gets its first subscriber here, and when it loses its last one. */
+  onInterest: ((topic: string, listening: boolean) => void) | undefined
 
   /** Number of (topic, connection) subscriptions. */
   get size(): number {
@@ -14,17 +17,23 @@ export class TopicTable {
     if (peer.topics.has(topic)) return
     peer.topics.add(topic)
     const set = this.#subscribers.get(topic)
-    if (set) set.add(peer)
-    else this.#subscribers.set(topic, new Set([peer]))
     this.#count++
+    if (set) set.add(peer)
+    else {
+      this.#subscribers.set(topic, new Set([peer]))
+      this.onInterest?.(topic, true)
+    }
   }
 
   unsubscribe(peer: RelayPeer, topic: string): void {
     if (!peer.topics.delete(topic)) return
     const set = this.#subscribers.get(topic)
     set?.delete(peer)
-    if (set?.size === 0) this.#subscribers.delete(topic)
     this.#count--
+    if (set?.size === 0) {
+      this.#subscribers.delete(topic)
+      this.onInterest?.(topic, false)
+    }
   }
 
   removePeer(peer: RelayPeer): void {
@@ -35,6 +44,25 @@ export class TopicTable {
     return this.#subscribers.get(topic)
   }
 
+  /**
+   * Sends a message to the subscribers of `topic` but `except` (its publisher), stamped with the
+   * relay's `source` (whatever source a node wrote is ignored). Returns how many got it.
+   */
+  deliver(topic: string, payload: Uint8Array, source: string, except?: RelayPeer): number {
+    const subscribers = this.#subscribers.get(topic)
+    if (!subscribers) return 0
+    let bytes: Uint8Array | undefined
+    let count = 0
+    for (const subscriber of subscribers) {
+      if (subscriber === except) continue
+      bytes ??= encodeFrame([FrameType.Publish, topic, payload, source])
+      subscriber.send(bytes)
+      count++
+    }
+    return count
+  }
+
+  /** Forgets every subscription without telling anyone (the relay is closing). */
   clear(): void {
     this.#subscribers.clear()
     this.#count = 0

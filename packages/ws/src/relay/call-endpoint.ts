@@ -1,0 +1,33 @@
+import type { Frame } from '@spider-mesh/core'
+import type { ConnectionAccess } from './access-rules.js'
+import type { PendingRequest } from './pending-table.js'
+
+/**
+ * One end of a call as the {@link CallRouter} sees it: a node connected to this relay (a
+ * `RelayPeer`) or, in a cluster, a node or relay reached over NATS. The call router only needs
+ * these few members, so a provider on another relay is routed exactly like a local one.
+ */
+export interface CallEndpoint {
+  /** The node id stamped on what this end sends; null before Hello. */
+  readonly nodeId: string | null
+  /** How logs and error messages name this end. */
+  readonly label: string
+  /** True for ends reached through the cluster (their relay enforces their limits and access). */
+  readonly remote: boolean
+  /** When the last frame of any kind arrived from this end (ms since epoch). */
+  lastSeen: number
+  /** Requests this end made that are in flight, by the id it chose. */
+  readonly outgoing: Map<number, PendingRequest>
+  /** Requests routed to this end as the provider. */
+  readonly incoming: Set<PendingRequest>
+  /** Compiled access rules; null when everything is allowed (or enforced by another relay). */
+  readonly access: ConnectionAccess | null
+  /** Queues a frame for this end. */
+  sendFrame(frame: Frame): void
+}
+
+/** Why a call cannot be routed: the error code and message the caller gets. */
+export interface Refusal {
+  code: string
+  message: string
+}

@@ -1,0 +1,54 @@
+import { ErrorCode } from '@spider-mesh/core'
+import type { CallEndpoint, Refusal } from './call-endpoint.js'
+import type { ClusterPort } from './cluster-port.js'
+import type { NodeDirectory } from './node-directory.js'
+import type { RelayPeer } from './relay-peer.js'
+
+/** The tables a routing decision reads. */
+export interface RoutingTables {
+  /** Node ids bound to a connection of this relay. */
+  nodes: ReadonlyMap<string, RelayPeer>
+  directory: NodeDirectory
+  cluster: ClusterPort | undefined
+}
+
+/**
+ * The provider for a call: the pinned node, or the next of the service round-robin, here or on
+ * another relay. A call from another relay names the node its relay chose: it is served here or
+ * refused, never sent on again (two relays must not pass a call back and forth).
+ */
+export function routeCall(
+  { nodes, directory, cluster }: RoutingTables,
+  caller: CallEndpoint,
+  service: string,
+  method: string,
+  destination: string | null,
+): CallEndpoint | Refusal {
+  if (caller.remote) {
+    const peer = destination === null ? undefined : nodes.get(destination)
+    if (peer?.listed) return peer
+    return offline(
+      `Node "${destination}" is no longer connected to its relay (call to "${service}.${method}")`,
+    )
+  }
+  let end =
+    destination === null
+      ? directory.next(service, cluster?.preferLocal ?? false)
+      : directory.endpoint(destination)
+  if (!end) {
+    return offline(
+      destination === null
+        ? `No provider for service "${service}"`
+        : `Node "${destination}" is not connected to the relay (call to "${service}.${method}")`,
+    )
+  }
+  const refusal = end.remote ? cluster?.refuse(end) : undefined
+  if (!refusal) return end
+  // The other relays cannot be reached now: a provider here still serves the call.
+  if (destination === null) end = directory.next(service, true)
+  return end && !end.remote ? end : refusal
+}
+
+function offline(message: string): Refusal {
+  return { code: ErrorCode.MICROSERVICE_OFFLINE, message }
+}

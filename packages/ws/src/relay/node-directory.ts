@@ -1,0 +1,175 @@
+import { encodeFrame, FrameType } from '@spider-mesh/core'
+import type { CallEndpoint } from './call-endpoint.js'
+import type { RelayPeer } from './relay-peer.js'
+import { ServiceTable } from './service-table.js'
+
+/** A node reached through another relay of the cluster, as the directory needs it. */
+export interface RemoteListing extends CallEndpoint {
+  readonly nodeId: string
+  /** What the node's relay announced it serves. */
+  services: string[]
+}
+
+/** Every way one node id is reached: its connection here, and the relays it is listed on. */
+interface NodeRoutes {
+  local: RelayPeer | undefined
+  /** In the order the relays announced it; the first is the one calls go through. */
+  remotes: RemoteListing[]
+}
+
+/**
+ * The relay's view of the mesh: the routable nodes connected here plus, in a cluster, those
+ * listed by other relays, one entry per node id however many relays it is connected to. Every
+ * change is applied to the round-robin table and told to the connected nodes as one Node or
+ * Offline frame, only when what they can see changed: a node reached through a second relay, or
+ * moving from one relay to another, is not a leave and a join.
+ */
+export class NodeDirectory {
+  readonly #routes = new Map<string, NodeRoutes>()
+  readonly #services = new ServiceTable()
+  readonly #peers: () => Iterable<RelayPeer>
+
+  /** `peers` are the connections that hear about changes (those that said Hello). */
+  constructor(peers: () => Iterable<RelayPeer>) {
+    this.#peers = peers
+  }
+
+  /** Services with at least one provider. */
+  get serviceCount(): number {
+    return this.#services.size
+  }
+
+  /** Node ids in the directory. */
+  get size(): number {
+    return this.#routes.size
+  }
+
+  /** The next provider of a service in turn (see ServiceTable.next). */
+  next(service: string, preferLocal: boolean): CallEndpoint | undefined {
+    return this.#services.next(service, preferLocal)
+  }
+
+  /** The endpoint calls pinned to `nodeId` go to, or undefined when it is not routable. */
+  endpoint(nodeId: string): CallEndpoint | undefined {
+    const routes = this.#routes.get(nodeId)
+    return routes && effective(routes)
+  }
+
+  /** Every routable node but `except`, as Welcome lists them. */
+  list(except: string): [string, string[]][] {
+    const nodes: [string, string[]][] = []
+    for (const [nodeId, routes] of this.#routes) {
+      const end = effective(routes)
+      if (end && nodeId !== except) nodes.push([nodeId, servicesOf(end)])
+    }
+    return nodes
+  }
+
+  /** The remote listings, for /directory. */
+  *remotes(): Iterable<RemoteListing> {
+    for (const routes of this.#routes.values()) yield* routes.remotes
+  }
+
+  /** A node connected here became routable with `peer.services`. */
+  listLocal(peer: RelayPeer): void {
+    this.#change(peer.nodeId!, (routes) => {
+      peer.listed = true
+      routes.local = peer
+    })
+  }
+
+  /** A routable node connected here changed its services (already set on the peer). */
+  changeLocal(peer: RelayPeer, previous: string[]): void {
+    this.#change(peer.nodeId!, () => {}, { end: peer, previous })
+  }
+
+  /** A node connected here stopped being routable. `notify` false: nobody is left to tell. */
+  unlistLocal(peer: RelayPeer, notify = true): void {
+    if (!peer.listed) return
+    this.#change(
+      peer.nodeId!,
+      (routes) => {
+        peer.listed = false
+        if (routes.local === peer) routes.local = undefined
+      },
+      undefined,
+      notify,
+    )
+  }
+
+  /** Another relay listed a node (or changed its services: pass what they were). */
+  upsertRemote(listing: RemoteListing, previous?: string[]): void {
+    this.#change(
+      listing.nodeId,
+      (routes) => {
+        if (!routes.remotes.includes(listing)) routes.remotes.push(listing)
+      },
+      previous && { end: listing, previous },
+    )
+  }
+
+  /** Another relay no longer lists a node (it left, or the relay is gone). */
+  removeRemote(listing: RemoteListing): void {
+    this.#change(listing.nodeId, (routes) => {
+      const index = routes.remotes.indexOf(listing)
+      if (index !== -1) routes.remotes.splice(index, 1)
+    })
+  }
+
+  /** Forgets everything without telling anyone (the relay is closing every connection). */
+  clear(): void {
+    this.#routes.clear()
+    this.#services.clear()
+  }
+
+  /**
+   * Applies one edit to a node's routes, then moves its services in the round-robin table and
+   * tells the connected nodes, both only as far as what is routable changed. `changed` says whose
+   * services the caller already replaced, and what they were.
+   */
+  #change(
+    nodeId: string,
+    edit: (routes: NodeRoutes) => void,
+    changed?: { end: CallEndpoint; previous: string[] },
+    notify = true,
+  ): void {
+    let routes = this.#routes.get(nodeId)
+    if (!routes) {
+      routes = { local: undefined, remotes: [] }
+      this.#routes.set(nodeId, routes)
+    }
+    const before = effective(routes)
+    const beforeServices = !before ? [] : changed?.end === before ? changed.previous : servicesOf(before)
+    edit(routes)
+    const after = effective(routes)
+    const afterServices = after ? servicesOf(after) : []
+    if (!after && !routes.local && routes.remotes.length === 0) this.#routes.delete(nodeId)
+    if (before === after && sameList(beforeServices, afterServices)) return
+    if (before) for (const service of beforeServices) this.#services.remove(service, before)
+    if (after) for (const service of afterServices) this.#services.add(service, after)
+    if (!notify) return
+    if (!after) this.#tell(nodeId, encodeFrame([FrameType.Offline, nodeId]))
+    else if (!before || !sameList(beforeServices, afterServices)) {
+      this.#tell(nodeId, encodeFrame([FrameType.Node, nodeId, afterServices]))
+    }
+  }
+
+  /** Sends to every connection that has said Hello, except the node the news is about. */
+  #tell(about: string, bytes: Uint8Array): void {
+    for (const peer of this.#peers()) if (peer.nodeId !== null && peer.nodeId !== about) peer.send(bytes)
+  }
+}
+
+/** The endpoint a node's calls go to: its connection here wins over any other relay. */
+function effective(routes: NodeRoutes): CallEndpoint | undefined {
+  if (routes.local?.listed) return routes.local
+  return routes.remotes[0]
+}
+
+function servicesOf(end: CallEndpoint): string[] {
+  return (end as RelayPeer | RemoteListing).services
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i])
+}
