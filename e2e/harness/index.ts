@@ -2,6 +2,7 @@ export { releaseSuite, track, useCleanup } from './cleanup.js'
 export { type ClientOptions, startClient, type TestClient } from './client.js'
 export { firstMatching, rejectionOf, until, within } from './deadline.js'
 export { ManagedProcess, type OutputLine } from './managed-process.js'
+export { type NatsServerOptions, type NatsServerProcess, startNatsServer } from './nats-server.js'
 export {
   ADAPTERS,
   type Adapter,
@@ -14,3 +15,4 @@ export {
   startRelay,
 } from './processes.js'
 export { RawSocket } from './raw-socket.js'
+export { connectionRefused, readFirstLine } from './tcp-probe.js'
