@@ -43,6 +43,12 @@ export interface RelayOptions {
   /** Connections whose URL contains `role=passive` become passive clients (isServerConnection). */
   passiveRole?: boolean
   name?: string
+  /** Joins the relay to a cluster over this NATS URL (its `cluster.nats` option). */
+  nats?: string
+  /** The relay's name in the cluster. */
+  clusterName?: string
+  /** The cluster's `preferLocal`. */
+  preferLocal?: boolean
 }
 
 /** A relay process and how to reach it. */
@@ -63,6 +69,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
     RELAY_ADAPTER: adapter,
     HEARTBEAT_MS: options.heartbeatMs === undefined ? undefined : String(options.heartbeatMs),
     PASSIVE_ROLE: options.passiveRole ? '1' : undefined,
+    NATS_URL: options.nats,
+    CLUSTER_NAME: options.clusterName,
+    PREFER_LOCAL: options.preferLocal ? '1' : undefined,
   })
   return relayFromProcess(proc)
 }

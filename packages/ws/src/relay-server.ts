@@ -1,5 +1,7 @@
 import { ErrorCode, MeshError } from '@spider-mesh/core'
 import { BunAdapter } from './relay/bun-adapter.js'
+import { defaultRelayName } from './relay/cluster/cluster-options.js'
+import { RelayCluster } from './relay/cluster/relay-cluster.js'
 import type { RelayAdapter } from './relay/relay-adapter.js'
 import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/relay-options.js'
 import { RelayRouter, type RelayStats } from './relay/relay-router.js'
@@ -9,6 +11,8 @@ import { WsAdapter } from './relay/ws-adapter.js'
 export type { AccessPolicy, AccessRules } from './relay/access-rules.js'
 /** The request `authenticate` receives, and the hook's type. */
 export type { Authenticate, AuthRequest } from './relay/authentication.js'
+/** The relay's `cluster` option. */
+export type { ClusterOptions } from './relay/cluster/cluster-options.js'
 /** Close codes the relay sends, with their meaning. */
 export { RelayCloseCode, type RelayCloseCodeValue } from './relay/relay-close-codes.js'
 /** The logger interface the relay writes to. */
@@ -36,20 +40,27 @@ export type { RelayStats } from './relay/relay-router.js'
 export class WebsocketRelayServer {
   readonly #router: RelayRouter
   readonly #adapter: RelayAdapter
+  readonly #cluster: RelayCluster | undefined
   #closing: Promise<void> | null = null
 
   /** Starts listening at once; throws a MeshError `INVALID_OPTION` for a bad option. */
   constructor(options: WebsocketRelayServerOptions = {}) {
     const resolved = resolveRelayOptions(options)
     this.#router = new RelayRouter(resolved)
+    const cluster = resolved.cluster && new RelayCluster(this.#router, resolved.cluster, resolved.logger)
+    this.#cluster = cluster
     const adapterOptions = { ...resolved, router: this.#router }
     this.#adapter =
       resolved.adapter === 'bun' ? new BunAdapter(adapterOptions) : new WsAdapter(adapterOptions)
     // Awaiting `ready` is optional, so a failed listen is also logged rather than lost.
-    this.#adapter.ready.catch((err: Error) => {
-      resolved.logger.error(err.message)
-      this.#router.close()
-    })
+    this.#adapter.ready.then(
+      // The name defaults to host:port, known once listening; NATS is joined in the background.
+      () => cluster?.start(resolved.cluster?.name ?? defaultRelayName(this.#adapter.port)),
+      (err: Error) => {
+        resolved.logger.error(err.message)
+        this.#router.close()
+      },
+    )
   }
 
   /** The bound port; `null` until listening (known at once under the `bun` adapter) and after close. */
@@ -79,8 +90,11 @@ export class WebsocketRelayServer {
       )
     }
     this.#closing ??= (async () => {
+      // The other relays stop routing new calls here first, like the nodes do after Goodbye.
+      this.#cluster?.drain()
       if (drainTimeoutMs > 0) await this.#router.drain(drainTimeoutMs)
       this.#router.close()
+      await this.#cluster?.close()
       await this.#adapter.close()
     })()
     return this.#closing

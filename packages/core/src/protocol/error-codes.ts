@@ -29,6 +29,8 @@ export const ErrorCode = {
   ALREADY_REGISTERED: 'ALREADY_REGISTERED',
   /** The mesh was closed; no further calls are possible. */
   MESH_CLOSED: 'MESH_CLOSED',
+  /** The provider is on another relay of the cluster, and this relay cannot reach NATS now. */
+  CLUSTER_UNAVAILABLE: 'CLUSTER_UNAVAILABLE',
   /** A bad option or argument given to a Spider Mesh API. */
   INVALID_OPTION: 'INVALID_OPTION',
 } as const

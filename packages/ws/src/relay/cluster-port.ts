@@ -7,6 +7,12 @@ import type { RelayPeer } from './relay-peer.js'
  * through its public methods, so a relay without a cluster carries none of it.
  */
 export interface ClusterPort {
+  /** This relay's name in the cluster. */
+  readonly name: string
+  /** For `/health`: the NATS connection's state and how many relays are in the cluster. */
+  health(): { state: 'connected' | 'connecting' | 'down'; relays: number }
+  /** For `/metrics`: the cluster's series, as [name, type, help, [labels, value][]]. */
+  metricSeries(): [string, string, string, [string, number][]][]
   /** Service calls go to providers on this relay while there is one (cluster `preferLocal`). */
   readonly preferLocal: boolean
   /** Why a call cannot go to this remote endpoint now (the backbone is down), or undefined. */

@@ -19,8 +19,10 @@ export interface DirectoryEntry {
   topics: string[]
   meta: Record<string, string | undefined>
   rtt_ms: number | null
-  connected_at: string
+  connected_at: string | null
   calls_in_flight: number
+  /** The relay the node is connected to (this relay's name, or another relay's in a cluster). */
+  relay: string
 }
 
 const json = (status: number, value: unknown): HttpAnswer => ({
@@ -48,11 +50,32 @@ export function directory(router: RelayRouter): {
       rtt_ms: peer.rttMs ?? null,
       connected_at: new Date(peer.connectedAt).toISOString(),
       calls_in_flight: peer.incoming.size,
+      relay: router.cluster?.name ?? 'local',
     })
     if (!peer.listed) continue
     for (const service of peer.services) {
       const list = services[service] ?? []
       list.push(peer.nodeId)
+      services[service] = list
+    }
+  }
+  // Nodes on the other relays of the cluster (a node on several relays is listed once per relay).
+  for (const listing of router.directory.remotes()) {
+    nodes.push({
+      node_id: listing.nodeId,
+      role: 'server',
+      routable: true,
+      services: listing.services,
+      topics: [],
+      meta: listing.meta,
+      rtt_ms: null,
+      connected_at: null,
+      calls_in_flight: listing.incoming.size,
+      relay: listing.relayName,
+    })
+    for (const service of listing.services) {
+      const list = services[service] ?? []
+      if (!list.includes(listing.nodeId)) list.push(listing.nodeId)
       services[service] = list
     }
   }
@@ -96,10 +119,13 @@ export function answerHttp(
   switch (pathname) {
     case '/health': {
       const stats = router.stats()
+      // While NATS is unreachable the relay still serves its own nodes: degraded, not down (200).
+      const cluster = router.cluster?.health()
       return json(200, {
-        status: 'ok',
+        status: cluster && cluster.state !== 'connected' ? 'degraded' : 'ok',
         uptime_s: Math.round((Date.now() - router.metrics.startedAt) / 1000),
         ...stats,
+        ...(cluster ? { cluster } : {}),
       })
     }
     case '/metrics':

@@ -8,6 +8,10 @@ export interface RemoteListing extends CallEndpoint {
   readonly nodeId: string
   /** What the node's relay announced it serves. */
   services: string[]
+  /** What the node said about itself in its Hello. */
+  readonly meta: Record<string, string | undefined>
+  /** The name of the relay it is connected to. */
+  readonly relayName: string
 }
 
 /** Every way one node id is reached: its connection here, and the relays it is listed on. */

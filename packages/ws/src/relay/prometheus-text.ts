@@ -90,5 +90,7 @@ export function renderPrometheus(router: RelayRouter): string {
   metric('spider_mesh_relay_deliveries_total', 'counter', 'Pub/sub messages delivered to subscribers.', [
     ['', m.deliveries],
   ])
+  for (const [name, type, help, samples] of router.cluster?.metricSeries() ?? [])
+    metric(name, type, help, samples)
   return `${out.join('\n')}\n`
 }

@@ -2,6 +2,11 @@ import type { IncomingMessage } from 'node:http'
 import { ErrorCode, MeshError } from '@spider-mesh/core'
 import type { AccessPolicy } from './access-rules.js'
 import type { Authenticate } from './authentication.js'
+import {
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+  resolveClusterOptions,
+} from './cluster/cluster-options.js'
 import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
 
 /**
@@ -75,6 +80,12 @@ export interface WebsocketRelayServerOptions {
   adapter?: 'bun' | 'node'
   /** Where to log. Default: warnings and errors to the console; protocol problems go to `debug`. */
   logger?: RelayLogger
+  /**
+   * Joins this relay to a cluster over NATS: every relay with the same NATS and `prefix` serves
+   * one mesh (any relay's URL reaches every service, node and topic). Default: no cluster, this
+   * relay is the whole mesh.
+   */
+  cluster?: ClusterOptions
 }
 
 /** Options with defaults applied, after validation. */
@@ -96,6 +107,7 @@ export interface ResolvedRelayOptions {
   dashboard: boolean
   adapter: 'bun' | 'node'
   logger: RelayLogger
+  cluster?: ResolvedClusterOptions
 }
 
 const isBun = (): boolean => typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
@@ -141,6 +153,7 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     dashboard = false,
     adapter = isBun() ? 'bun' : 'node',
     logger = defaultRelayLogger,
+    cluster,
   } = options
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw invalid('port', port, 'an integer from 0 to 65535 (0 picks a free port)')
@@ -218,6 +231,7 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     }
     resolved.tls = { cert: tls.cert, key: tls.key }
   }
+  if (cluster !== undefined) resolved.cluster = resolveClusterOptions(cluster)
   if (isServerConnection !== undefined) {
     resolved.isServerConnection = isServerConnection as (socket: unknown, request: unknown) => boolean
   }

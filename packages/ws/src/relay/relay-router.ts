@@ -138,6 +138,11 @@ export class RelayRouter {
     ;(this.#heartbeat as { unref?: () => void }).unref?.()
   }
 
+  /** The cluster this relay is part of, if any. */
+  get cluster(): ClusterPort | undefined {
+    return this.#cluster
+  }
+
   /** Joins the router to a cluster (once, before any connection). */
   attachCluster(cluster: ClusterPort): void {
     this.#cluster = cluster
@@ -150,9 +155,9 @@ export class RelayRouter {
     for (const peer of this.#nodes.values()) if (peer.listed) yield peer
   }
 
-  /** Delivers a message another relay's node published to the subscribers here. */
-  deliver(topic: string, payload: Uint8Array, source: string): void {
-    this.metrics.deliveries += this.#topics.deliver(topic, payload, source)
+  /** Delivers a message another relay's node published to the subscribers here but the `skip`ped. */
+  deliver(topic: string, payload: Uint8Array, source: string, skip?: (peer: RelayPeer) => boolean): void {
+    this.metrics.deliveries += this.#topics.deliver(topic, payload, source, undefined, skip)
   }
 
   /** Registers a new connection and returns the state the adapter passes back with each event. */

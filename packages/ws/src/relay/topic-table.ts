@@ -48,13 +48,19 @@ export class TopicTable {
    * Sends a message to the subscribers of `topic` but `except` (its publisher), stamped with the
    * relay's `source` (whatever source a node wrote is ignored). Returns how many got it.
    */
-  deliver(topic: string, payload: Uint8Array, source: string, except?: RelayPeer): number {
+  deliver(
+    topic: string,
+    payload: Uint8Array,
+    source: string,
+    except?: RelayPeer,
+    skip?: (peer: RelayPeer) => boolean,
+  ): number {
     const subscribers = this.#subscribers.get(topic)
     if (!subscribers) return 0
     let bytes: Uint8Array | undefined
     let count = 0
     for (const subscriber of subscribers) {
-      if (subscriber === except) continue
+      if (subscriber === except || skip?.(subscriber)) continue
       bytes ??= encodeFrame([FrameType.Publish, topic, payload, source])
       subscriber.send(bytes)
       count++

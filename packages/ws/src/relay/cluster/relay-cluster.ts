@@ -1,0 +1,340 @@
+import type { Msg } from '@nats-io/transport-node'
+import { ErrorCode, type Frame, FrameType } from '@spider-mesh/core'
+import type { CallEndpoint, Refusal } from '../call-endpoint.js'
+import type { ClusterPort } from '../cluster-port.js'
+import type { RelayLogger } from '../relay-logger.js'
+import type { RelayPeer } from '../relay-peer.js'
+import type { RelayRouter } from '../relay-router.js'
+import { ClusterDirectory, HEARTBEAT_MS } from './cluster-directory.js'
+import {
+  CallKind,
+  type CallMessage,
+  type DirectoryEntry,
+  decodeMessage,
+  encodeMessage,
+  type RemoteRequest,
+  type ReplyMessage,
+  type TopicMessage,
+} from './cluster-messages.js'
+import { ClusterMetrics } from './cluster-metrics.js'
+import type { ResolvedClusterOptions } from './cluster-options.js'
+import { type BackboneState, NatsBackbone } from './nats-backbone.js'
+import type { RemoteFrameSink, RemoteNode, RemoteRelay } from './remote-relay.js'
+import { ClusterSubjects } from './subjects.js'
+
+/** What `/health` says about the cluster. */
+export interface ClusterHealth {
+  state: BackboneState
+  /** Relays in the cluster, this one included. */
+  relays: number
+}
+
+/** Random, new at every start: a restarted relay is a new relay to the others. */
+const newRelayId = (): string => Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4)
+
+/**
+ * One relay's membership in a cluster of relays joined over NATS. It lists this relay's nodes in
+ * the shared directory, carries calls to and from providers on other relays (the payload bytes
+ * untouched), and relays pub/sub by interest. The router sees other relays' nodes as endpoints
+ * in its directory, so round-robin, pinning, cancels and provider loss work as on one relay.
+ */
+export class RelayCluster implements ClusterPort, RemoteFrameSink {
+  readonly relayId = newRelayId()
+  readonly preferLocal: boolean
+  readonly metrics = new ClusterMetrics()
+  readonly backbone: NatsBackbone
+  readonly directory: ClusterDirectory
+  readonly #router: RelayRouter
+  readonly #subjects: ClusterSubjects
+  readonly #info = { name: '' }
+  readonly #topics = new Map<string, { unsubscribe(): void }>()
+  #timer: ReturnType<typeof setInterval> | undefined
+  #leaving = false
+
+  constructor(router: RelayRouter, options: ResolvedClusterOptions, logger: RelayLogger) {
+    this.#router = router
+    this.preferLocal = options.preferLocal
+    this.#subjects = new ClusterSubjects(options.prefix)
+    this.backbone = new NatsBackbone({
+      servers: options.servers,
+      name: 'spider-mesh relay',
+      connectOptions: options.natsOptions,
+      logger,
+      onConnected: () => this.directory.beat(Date.now()),
+      onDown: () => {},
+    })
+    this.directory = new ClusterDirectory({
+      relayId: this.relayId,
+      info: this.#info,
+      backbone: this.backbone,
+      subjects: this.#subjects,
+      logger,
+      directory: router.directory,
+      sink: this,
+      localEntries: () => this.#localEntries(),
+      relayLost: (relay) => this.#relayLost(relay),
+    })
+    router.attachCluster(this)
+  }
+
+  /** This relay's name in the cluster. */
+  get name(): string {
+    return this.#info.name
+  }
+
+  /** Connects in the background (never blocks start-up) and starts the heartbeat. */
+  start(name: string): void {
+    this.#info.name = name
+    this.directory.start()
+    this.backbone.subscribe(this.#subjects.calls(this.relayId), (msg) => this.#onCall(msg))
+    this.backbone.subscribe(this.#subjects.replies(this.relayId), (msg) => this.#onReply(msg))
+    this.backbone.start()
+    let beats = 0
+    this.#timer = setInterval(() => {
+      this.directory.beat(Date.now())
+      if (++beats % 5 === 1) void this.backbone.measureRtt()
+    }, HEARTBEAT_MS)
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  health(): ClusterHealth {
+    return { state: this.backbone.state, relays: this.directory.relays.size + 1 }
+  }
+
+  metricSeries(): [string, string, string, [string, number][]][] {
+    const m = this.metrics
+    const perRelay: [string, number][] = [
+      [`{relay="${label(this.name)}"}`, [...this.#router.listedPeers()].length],
+    ]
+    for (const relay of this.directory.relays.values())
+      perRelay.push([`{relay="${label(relay.name)}"}`, relay.nodes.size])
+    return [
+      [
+        'spider_mesh_cluster_relays',
+        'gauge',
+        'Relays in the cluster, this one included.',
+        [['', this.directory.relays.size + 1]],
+      ],
+      [
+        'spider_mesh_cluster_nats_connected',
+        'gauge',
+        '1 while this relay is connected to NATS.',
+        [['', this.backbone.connected ? 1 : 0]],
+      ],
+      [
+        'spider_mesh_cluster_nats_reconnects_total',
+        'counter',
+        'Times the NATS connection came back after a loss.',
+        [['', this.backbone.reconnects]],
+      ],
+      [
+        'spider_mesh_cluster_nats_rtt_seconds',
+        'gauge',
+        'Last measured round trip to NATS.',
+        [['', (this.backbone.rttMs ?? 0) / 1000]],
+      ],
+      [
+        'spider_mesh_cluster_remote_calls_total',
+        'counter',
+        'Calls that crossed relays: out = to a provider on another relay, in = from a caller on another relay.',
+        [
+          ['{direction="out"}', m.callsOut],
+          ['{direction="in"}', m.callsIn],
+        ],
+      ],
+      [
+        'spider_mesh_cluster_publications_total',
+        'counter',
+        'Pub/sub messages sent to (out) and received from (in) the other relays.',
+        [
+          ['{direction="out"}', m.publications],
+          ['{direction="in"}', m.deliveriesIn],
+        ],
+      ],
+      [
+        'spider_mesh_cluster_directory_nodes',
+        'gauge',
+        'Routable nodes listed by each relay of the cluster.',
+        perRelay,
+      ],
+    ]
+  }
+
+  refuse(endpoint: CallEndpoint): Refusal | undefined {
+    if (this.backbone.connected) return undefined
+    return {
+      code: ErrorCode.CLUSTER_UNAVAILABLE,
+      message: `${endpoint.label} is on another relay, and this relay has lost NATS (state ${this.backbone.state}); calls between its own nodes still work`,
+    }
+  }
+
+  nodeListed(peer: RelayPeer): void {
+    if (!this.#leaving) this.directory.publishLocal(peer.nodeId!, entryOf(peer))
+  }
+
+  nodeUnlisted(peer: RelayPeer): void {
+    if (!this.#leaving) this.directory.publishLocal(peer.nodeId!, null)
+  }
+
+  topicInterest(topic: string, listening: boolean): void {
+    if (listening) {
+      if (this.#topics.has(topic)) return
+      this.#topics.set(
+        topic,
+        this.backbone.subscribe(this.#subjects.topic(topic), (msg) => this.#onTopic(topic, msg)),
+      )
+    } else {
+      this.#topics.get(topic)?.unsubscribe()
+      this.#topics.delete(topic)
+    }
+  }
+
+  published(topic: string, payload: Uint8Array, source: string): void {
+    const message: TopicMessage = [this.relayId, source, payload]
+    if (this.backbone.publish(this.#subjects.topic(topic), encodeMessage(message)))
+      this.metrics.publications++
+  }
+
+  /** Frames the router sends to a provider on another relay: a request or a cancel. */
+  toProvider(node: RemoteNode, frame: Frame): void {
+    if (frame[0] === FrameType.Request) {
+      const [, callId, service, method, source, payload] = frame
+      const request: RemoteRequest = [
+        CallKind.Request,
+        this.relayId,
+        callId,
+        source ?? '',
+        service,
+        method,
+        node.nodeId,
+        payload,
+      ]
+      const sent = this.backbone.publish(
+        this.#subjects.calls(node.relay.id),
+        encodeMessage(request),
+        this.#subjects.reply(this.relayId, callId),
+      )
+      if (sent) this.metrics.callsOut++
+      else {
+        // Checked by refuse() a moment ago; NATS dropped in between.
+        queueMicrotask(() =>
+          this.#router.calls.abort(
+            callId,
+            ErrorCode.CLUSTER_UNAVAILABLE,
+            `${node.label} cannot be reached: NATS is down`,
+          ),
+        )
+      }
+    } else if (frame[0] === FrameType.Cancel) {
+      this.backbone.publish(
+        this.#subjects.calls(node.relay.id),
+        encodeMessage([CallKind.Cancel, this.relayId, frame[1]]),
+      )
+    }
+  }
+
+  /** Frames the router sends to a caller on another relay: one response step. */
+  toCaller(relay: RemoteRelay, frame: Frame): void {
+    if (frame[0] !== FrameType.Response) return
+    const reply: ReplyMessage = [frame[2], frame[3]]
+    this.backbone.publish(this.#subjects.reply(relay.id, frame[1]), encodeMessage(reply))
+  }
+
+  /** First step of a graceful stop: the other relays stop routing new calls to this relay's nodes. */
+  drain(): void {
+    if (this.#leaving) return
+    for (const peer of this.#router.listedPeers()) this.directory.publishLocal(peer.nodeId!, null)
+    this.#leaving = true
+  }
+
+  /** Leaves the cluster: the others forget this relay's nodes at once. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer)
+    this.#leaving = true
+    this.directory.bye()
+    await this.backbone.close()
+  }
+
+  #localEntries(): [string, DirectoryEntry][] {
+    if (this.#leaving) return []
+    return [...this.#router.listedPeers()].map((peer) => [peer.nodeId!, entryOf(peer)])
+  }
+
+  /** A request or a cancel from another relay's caller, for a node here. */
+  #onCall(msg: Msg): void {
+    const message = decodeMessage<CallMessage>(msg.data, 3)
+    if (!message || typeof message[1] !== 'string' || typeof message[2] !== 'number') return
+    const relay = this.directory.relay(message[1])
+    const caller = relay.caller
+    caller.lastSeen = Date.now()
+    if (message[0] === CallKind.Cancel) {
+      this.#router.calls.cancel(caller, [FrameType.Cancel, message[2]])
+      return
+    }
+    const [, , callId, source, service, method, destination, payload] = message
+    if (typeof service !== 'string' || typeof method !== 'string' || typeof destination !== 'string') return
+    if (!(payload instanceof Uint8Array)) return
+    this.metrics.callsIn++
+    this.#router.calls.request(
+      caller,
+      [FrameType.Request, callId, service, method, destination, payload],
+      source,
+    )
+  }
+
+  /** One response step from another relay, or NATS saying the target relay is gone. */
+  #onReply(msg: Msg): void {
+    const callId = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1))
+    const pending = this.#router.calls.pending(callId)
+    // Unknown: the call ended here (cancel, caller gone) while the answer was on its way.
+    if (!pending?.provider.remote) return
+    if (msg.data.length === 0 && msg.headers?.code === 503) {
+      this.#router.calls.abort(
+        callId,
+        ErrorCode.MICROSERVICE_OFFLINE,
+        `The relay of ${pending.provider.label} is gone (NATS: no responders) during the call to "${pending.service}.${pending.method}"`,
+      )
+      return
+    }
+    const reply = decodeMessage<ReplyMessage>(msg.data, 2)
+    if (!reply || typeof reply[0] !== 'number' || reply[0] < 0 || reply[0] > 3) return
+    pending.provider.lastSeen = Date.now()
+    this.#router.calls.response(pending.provider, [FrameType.Response, callId, reply[0], reply[1] ?? null])
+  }
+
+  #onTopic(topic: string, msg: Msg): void {
+    const message = decodeMessage<TopicMessage>(msg.data, 3)
+    if (!message || message[0] === this.relayId || typeof message[1] !== 'string') return
+    if (!(message[2] instanceof Uint8Array)) return
+    this.metrics.deliveriesIn++
+    this.#router.deliver(topic, message[2], message[1], (peer) => this.#deliveredElsewhere(peer, message[0]))
+  }
+
+  /**
+   * A node connected to several relays of the cluster subscribes through each of them, yet must
+   * get each message once: the origin relay delivers to its own nodes, and otherwise only the
+   * relay with the smallest id among those the node is listed on does.
+   */
+  #deliveredElsewhere(peer: RelayPeer, origin: string): boolean {
+    for (const relay of this.directory.relays.values()) {
+      if (!relay.nodes.has(peer.nodeId!)) continue
+      if (relay.id === origin || relay.id < this.relayId) return true
+    }
+    return false
+  }
+
+  /** A relay is gone: callers here of its providers get OFFLINE, providers here of its callers a cancel. */
+  #relayLost(relay: RemoteRelay): void {
+    for (const node of relay.nodes.values()) this.#router.calls.connectionLost(node)
+    this.#router.calls.connectionLost(relay.caller)
+  }
+}
+
+function entryOf(peer: RelayPeer): DirectoryEntry {
+  return { services: peer.services, meta: peer.meta }
+}
+
+/** Escapes a label value for the Prometheus text format. */
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
