@@ -16,6 +16,7 @@ import {
 } from '@spider-mesh/core'
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs'
 import type { ConnectionStatus, DiscoveryEvent } from './transporter/connection-status.js'
+import { DiscoveryMerge } from './transporter/discovery-merge.js'
 import { RelayLink, type RelayLinkOwner } from './transporter/relay-link.js'
 import type { SocketFactory } from './transporter/socket.js'
 
@@ -65,7 +66,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export class WebsocketTransporterBase implements Transporter, TransportLink {
   /** Connection status per relay URL. */
   readonly status$ = new BehaviorSubject<Map<string, ConnectionStatus>>(new Map())
-  /** Other nodes joining, changing their services, or leaving; once per real change. */
+  /**
+   * Other nodes joining, changing their services, or leaving; once per real change, however many
+   * relays report it (`url` names the relay that told first).
+   */
   readonly discovery$: Observable<DiscoveryEvent>
   /** This transporter as the mesh's `ServiceDirectory`. */
   readonly directory: ServiceDirectory
@@ -110,6 +114,8 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     this.#factory = factory
     const meta: NodeMeta = { ...options.meta, version: VERSION, runtime }
     this.discovery$ = this.#discovery.asObservable()
+    // Every relay reports what it sees; the application hears each real change once.
+    const merge = new DiscoveryMerge((event) => this.#discovery.next(event))
     const self = this
     this.#owner = {
       get host() {
@@ -123,7 +129,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       meta,
       setStatus: (url, status) => this.#setStatus(url, status),
       directoryChanged: () => this.#directoryVersion.next(this.#directoryVersion.value + 1),
-      discovered: (event) => this.#discovery.next(event),
+      discovered: (event) => merge.push(event),
       warn: this.#warn,
     }
     this.directory = {

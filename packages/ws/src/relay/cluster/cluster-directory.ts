@@ -83,14 +83,18 @@ export class ClusterDirectory {
 
   /** Runs every HEARTBEAT_MS: says this relay is alive, forgets the silent, probes the busy. */
   beat(now: number): void {
-    const { backbone, subjects, relayId, info } = this.#host
-    backbone.publish(subjects.directory, encodeMessage([DirectoryKind.Heartbeat, relayId, this.#seq, info]))
+    this.#heartbeat()
     // While NATS is down nobody is heard, so every relay times out: its nodes cannot be reached.
     for (const relay of [...this.relays.values()]) {
       const silent = now - relay.lastHeard
       if (silent > DEAD_AFTER_MS) this.drop(relay, `not heard for ${silent} ms`)
       else if (silent > PROBE_AFTER_MS && relay.busy && !relay.probing) this.#probe(relay)
     }
+  }
+
+  #heartbeat(): void {
+    const { backbone, subjects, relayId, info } = this.#host
+    backbone.publish(subjects.directory, encodeMessage([DirectoryKind.Heartbeat, relayId, this.#seq, info]))
   }
 
   /** Tells the others this relay stops (they forget its nodes at once). */
@@ -134,6 +138,8 @@ export class ClusterDirectory {
     }
     const known = this.relays.has(id)
     const relay = this.relay(id)
+    // A newcomer learns this relay now rather than at its next heartbeat (up to a second).
+    if (!known) this.#heartbeat()
     if (kind === DirectoryKind.Heartbeat) {
       const [, , seq, info] = message
       if (typeof info?.name === 'string') relay.name = info.name
