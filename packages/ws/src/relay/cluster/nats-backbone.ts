@@ -61,6 +61,14 @@ export class NatsBackbone {
     return this.#state
   }
 
+  /**
+   * Largest message NATS accepts (its `max_payload`, 1 MiB by default): calls whose payload is
+   * larger cannot cross relays and get PAYLOAD_TOO_LARGE rather than vanishing.
+   */
+  get maxPayload(): number {
+    return this.#nc?.info?.max_payload ?? 1024 * 1024
+  }
+
   get connected(): boolean {
     return this.#state === 'connected'
   }

@@ -1,5 +1,5 @@
 import type { Msg } from '@nats-io/transport-node'
-import { ErrorCode, type Frame, FrameType } from '@spider-mesh/core'
+import { ErrorCode, encodeValue, type Frame, FrameType, ResponseKind } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from '../call-endpoint.js'
 import type { ClusterPort } from '../cluster-port.js'
 import type { RelayLogger } from '../relay-logger.js'
@@ -199,6 +199,16 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
   toProvider(node: RemoteNode, frame: Frame): void {
     if (frame[0] === FrameType.Request) {
       const [, callId, service, method, source, payload] = frame
+      if (payload.byteLength + HEADER_ROOM > this.backbone.maxPayload) {
+        queueMicrotask(() =>
+          this.#router.calls.abort(
+            callId,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            tooLarge('arguments', payload, node.label, this.backbone.maxPayload),
+          ),
+        )
+        return
+      }
       const request: RemoteRequest = [
         CallKind.Request,
         this.relayId,
@@ -236,8 +246,15 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
   /** Frames the router sends to a caller on another relay: one response step. */
   toCaller(relay: RemoteRelay, frame: Frame): void {
     if (frame[0] !== FrameType.Response) return
-    const reply: ReplyMessage = [frame[2], frame[3]]
-    this.backbone.publish(this.#subjects.reply(relay.id, frame[1]), encodeMessage(reply))
+    const [, callId, kind, payload] = frame
+    let reply: ReplyMessage = [kind, payload]
+    if (payload && payload.byteLength + HEADER_ROOM > this.backbone.maxPayload) {
+      // NATS would refuse it: end the call (the provider stops) with an error that says why.
+      if (kind === ResponseKind.Next) this.#router.calls.cancel(relay.caller, [FrameType.Cancel, callId])
+      const message = tooLarge('result', payload, `relay "${relay.name}"`, this.backbone.maxPayload)
+      reply = [ResponseKind.Error, encodeValue({ code: ErrorCode.PAYLOAD_TOO_LARGE, message })]
+    }
+    this.backbone.publish(this.#subjects.reply(relay.id, callId), encodeMessage(reply))
   }
 
   /** First step of a graceful stop: the other relays stop routing new calls to this relay's nodes. */
@@ -328,6 +345,16 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
     for (const node of relay.nodes.values()) this.#router.calls.connectionLost(node)
     this.#router.calls.connectionLost(relay.caller)
   }
+}
+
+/** Room for a cluster message's header next to its payload (names, ids, msgpack framing). */
+const HEADER_ROOM = 4096
+
+function tooLarge(what: string, payload: Uint8Array, to: string, limit: number): string {
+  return (
+    `The ${what} (${payload.byteLength} bytes) cannot cross relays to ${to}: NATS accepts messages up to ` +
+    `${limit} bytes (its max_payload; raise it in the nats-server config, or keep caller and provider on one relay)`
+  )
 }
 
 function entryOf(peer: RelayPeer): DirectoryEntry {
