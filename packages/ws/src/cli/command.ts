@@ -39,7 +39,11 @@ export function commandHelp(command: Command): string {
   flags.forEach((f, i) => {
     lines.push(`${labels[i]!.padEnd(width)}${f.description}`)
     // Defaults and variables on their own line keep each line short enough for a terminal.
-    const notes = [f.default === undefined ? '' : `default ${f.default}`, f.env ? `env ${f.env}` : '']
+    const notes = [
+      f.type === 'list' ? 'repeatable' : '',
+      f.default === undefined ? '' : `default ${f.default}`,
+      f.env ? `env ${f.env}${f.type === 'list' ? ', comma-separated' : ''}` : '',
+    ]
     if (notes.some(Boolean)) lines.push(`${' '.repeat(width)}(${notes.filter(Boolean).join('; ')})`)
   })
   if (command.examples.length > 0) {

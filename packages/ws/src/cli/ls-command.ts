@@ -5,13 +5,17 @@ import type { ParsedArgs } from './parse-args.js'
 import { RELAY_FLAG, relayHttpUrl, relayUrl, TOKEN_FLAG } from './relay-url.js'
 import { formatTable } from './text-table.js'
 
-/** Reads the relay's `GET /directory`, failing with a message that says what to check. */
-export async function fetchDirectory(
+/** One `/directory` entry; `relay` is absent from relays that predate clusters. */
+export type ListedNode = Omit<DirectoryEntry, 'relay'> & { relay?: string }
+
+/** GETs one of the relay's JSON endpoints, failing with a message that says what to check. */
+async function fetchRelayJson(
   url: string,
+  path: string,
   timeoutMs: number,
   token?: string,
-): Promise<{ nodes: DirectoryEntry[] }> {
-  const endpoint = relayHttpUrl(url, '/directory')
+): Promise<unknown> {
+  const endpoint = relayHttpUrl(url, path)
   let response: Response
   try {
     response = await fetch(endpoint, {
@@ -27,10 +31,44 @@ export async function fetchDirectory(
   }
   if (!response.ok) {
     throw new CliError(
-      `The relay at ${endpoint} answered HTTP ${response.status}; /directory needs a relay from @spider-mesh/ws 0.1 or later.`,
+      `The relay at ${endpoint} answered HTTP ${response.status}; ${path} needs a relay from @spider-mesh/ws 0.1 or later.`,
     )
   }
-  return (await response.json()) as { nodes: DirectoryEntry[] }
+  return response.json()
+}
+
+/** Reads the relay's `GET /directory`, failing with a message that says what to check. */
+export async function fetchDirectory(
+  url: string,
+  timeoutMs: number,
+  token?: string,
+): Promise<{ nodes: ListedNode[] }> {
+  return (await fetchRelayJson(url, '/directory', timeoutMs, token)) as { nodes: ListedNode[] }
+}
+
+/** What `/health` says about the relay's cluster; undefined for a relay on its own (or one too old to say). */
+export async function fetchClusterHealth(
+  url: string,
+  timeoutMs: number,
+  token?: string,
+): Promise<{ state: string; relays: number } | undefined> {
+  try {
+    const health = (await fetchRelayJson(url, '/health', timeoutMs, token)) as { cluster?: unknown }
+    const cluster = health.cluster as { state?: unknown; relays?: unknown } | undefined
+    if (typeof cluster?.state !== 'string' || typeof cluster.relays !== 'number') return undefined
+    return { state: cluster.state, relays: cluster.relays }
+  } catch {
+    // The listing is what was asked for; /directory reports an unreachable relay.
+    return undefined
+  }
+}
+
+/** `cluster: connected, 3 relays`, or `cluster: degraded (NATS down), 1 relay` while NATS is unreachable. */
+export function clusterHeader(cluster: { state: string; relays: number }): string {
+  const relays = `${cluster.relays} relay${cluster.relays === 1 ? '' : 's'}`
+  return cluster.state === 'connected'
+    ? `cluster: connected, ${relays}`
+    : `cluster: degraded (NATS ${cluster.state}), ${relays}`
 }
 
 const KNOWN_META = new Set(['version', 'runtime'])
@@ -46,26 +84,53 @@ async function runLs(args: ParsedArgs): Promise<number> {
     throw usageError(`ls takes no arguments, got ${JSON.stringify(args.positionals.join(' '))}.`, 'ls')
   }
   const url = relayUrl(args.string('relay'), 'ls')
-  const directory = await fetchDirectory(url, args.number('timeout') ?? 5000, args.string('token'))
+  const timeoutMs = args.number('timeout') ?? 5000
+  const [directory, cluster] = await Promise.all([
+    fetchDirectory(url, timeoutMs, args.string('token')),
+    args.flag('json') ? undefined : fetchClusterHealth(url, timeoutMs, args.string('token')),
+  ])
   if (args.flag('json')) {
     console.log(JSON.stringify(directory, null, 2))
     return 0
   }
-  const nodes = [...directory.nodes].sort((a, b) => a.node_id.localeCompare(b.node_id))
+  if (cluster) console.log(clusterHeader(cluster))
+  const nodes = [...directory.nodes].sort(
+    (a, b) => a.node_id.localeCompare(b.node_id) || (a.relay ?? '').localeCompare(b.relay ?? ''),
+  )
   if (nodes.length === 0) {
     console.error(`No nodes are connected to ${url}.`)
     return 0
   }
+  console.log(formatTable(...directoryTable(nodes, cluster !== undefined)))
+  return 0
+}
+
+/**
+ * The table of `ls`. RELAY (the relay each node is on; `–` from a relay too old to say) appears
+ * for a relay in a cluster; a relay on its own names itself `local` on every row, which says nothing.
+ */
+export function directoryTable(nodes: ListedNode[], clustered: boolean): [string[], string[][]] {
   // Labels beyond version and runtime (the transporter's `meta` option) get a column when present.
-  const labels = (node: DirectoryEntry) =>
+  const labels = (node: ListedNode) =>
     Object.entries(node.meta)
       .filter(([key, value]) => !KNOWN_META.has(key) && value !== undefined)
       .map(([key, value]) => `${key}=${value}`)
       .join(' ')
   const withLabels = nodes.some((node) => labels(node) !== '')
-  const header = ['NODE', 'ROLE', 'SERVICES', 'VERSION', 'RUNTIME', 'RTT', ...(withLabels ? ['LABELS'] : [])]
+  const withRelay = clustered || nodes.some((node) => node.relay !== undefined && node.relay !== 'local')
+  const header = [
+    'NODE',
+    ...(withRelay ? ['RELAY'] : []),
+    'ROLE',
+    'SERVICES',
+    'VERSION',
+    'RUNTIME',
+    'RTT',
+    ...(withLabels ? ['LABELS'] : []),
+  ]
   const rows = nodes.map((node) => [
     node.node_id,
+    ...(withRelay ? [node.relay ?? '–'] : []),
     node.role === 'server' && !node.routable ? 'server (draining)' : node.role,
     node.services.join(',') || '–',
     node.meta.version ?? '–',
@@ -73,18 +138,19 @@ async function runLs(args: ParsedArgs): Promise<number> {
     rtt(node.rtt_ms),
     ...(withLabels ? [labels(node) || '–'] : []),
   ])
-  console.log(formatTable(header, rows))
-  return 0
+  return [header, rows]
 }
 
 /** `spider-mesh ls`: the nodes and services a relay sees. */
 export const lsCommand: Command = {
   name: 'ls',
-  summary: 'List the nodes connected to a relay: services, version, runtime, round-trip time.',
+  summary: 'List the nodes connected to a relay or its cluster: services, version, runtime, RTT.',
   usage: 'ls [--relay <url>] [--json]',
   details:
     "Reads the relay's GET /directory over HTTP on the relay's port (ws:// → http://, wss:// → https://).\n" +
-    'RTT is the round trip the relay last measured to each node (– until the first heartbeat).',
+    'RTT is the round trip the relay last measured to each node (– until the first heartbeat).\n' +
+    'For a relay in a cluster, a first line says whether it is connected to the others over NATS,\n' +
+    'and RELAY names the relay each node is on (nodes on other relays show no RTT).',
   flags: [
     RELAY_FLAG,
     TOKEN_FLAG,

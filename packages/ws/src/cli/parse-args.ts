@@ -4,10 +4,13 @@ import { usageError } from './cli-error.js'
 export interface FlagSpec {
   /** Long name without dashes, kebab-case (`heartbeat-ms`). */
   name: string
-  type: 'string' | 'number' | 'boolean'
+  /** `list`: a string flag that may be repeated, each value possibly comma-separated (`a,b`). */
+  type: 'string' | 'number' | 'boolean' | 'list'
   description: string
-  /** Environment variable read when the flag is absent (flags win over the environment). */
+  /** Environment variable read when the flag is absent (flags win over the environment); comma-separated for a list. */
   env?: string
+  /** Checks one string or list value: returns what was expected (`a nats:// URL`) when it is wrong. */
+  check?: (value: string) => string | undefined
   /** Shown in help; applied by the command, not by the parser. */
   default?: string
   /** Value placeholder in help (`ms`, `url`). */
@@ -16,14 +19,22 @@ export interface FlagSpec {
   short?: string
 }
 
+type Value = string | number | boolean | string[]
+
 /** A parsed command line: flag values (from argv or the environment) and positional arguments. */
 export class ParsedArgs {
   readonly positionals: string[]
-  readonly #values: Map<string, string | number | boolean>
+  readonly #values: Map<string, Value>
+  readonly #fromEnv: ReadonlyMap<string, string>
 
-  constructor(values: Map<string, string | number | boolean>, positionals: string[]) {
+  constructor(
+    values: Map<string, Value>,
+    positionals: string[],
+    fromEnv: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.#values = values
     this.positionals = positionals
+    this.#fromEnv = fromEnv
   }
 
   string(name: string): string | undefined {
@@ -40,15 +51,34 @@ export class ParsedArgs {
     return this.#values.get(name) === true
   }
 
+  /** The values of a `list` flag, in order; undefined when it was given neither as flag nor in the environment. */
+  list(name: string): string[] | undefined {
+    const value = this.#values.get(name)
+    return Array.isArray(value) ? [...value] : undefined
+  }
+
   has(name: string): boolean {
     return this.#values.has(name)
+  }
+
+  /** Where a flag's value came from, for messages: `--name`, the environment variable's name, or undefined. */
+  source(name: string): string | undefined {
+    if (!this.#values.has(name)) return undefined
+    return this.#fromEnv.get(name) ?? `--${name}`
   }
 }
 
 // `-1` and `-.5` are values (JSON numbers), not flags: `call Calc.add -1 2` must work.
 const NEGATIVE_NUMBER = /^-\.?\d/
 
-function convert(spec: FlagSpec, raw: string, source: string, command: string): string | number | boolean {
+function checked(spec: FlagSpec, value: string, source: string, command: string): string {
+  const expected = spec.check?.(value)
+  if (expected !== undefined)
+    throw usageError(`${source} expects ${expected}, got ${JSON.stringify(value)}.`, command)
+  return value
+}
+
+function convert(spec: FlagSpec, raw: string, source: string, command: string): Value {
   if (spec.type === 'number') {
     const value = Number(raw)
     if (raw.trim() === '' || !Number.isFinite(value)) {
@@ -61,12 +91,21 @@ function convert(spec: FlagSpec, raw: string, source: string, command: string): 
     if (raw === '0' || raw === 'false' || raw === '') return false
     throw usageError(`${source} expects 1/true or 0/false, got ${JSON.stringify(raw)}.`, command)
   }
-  return raw
+  if (spec.type === 'list') {
+    const items = raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+    if (items.length === 0) throw usageError(`${source} needs a value.`, command)
+    return items.map((item) => checked(spec, item, source, command))
+  }
+  return checked(spec, raw, source, command)
 }
 
 /**
  * Parses `argv` against `flags`: `--name value`, `--name=value`, `--flag`, `-x value`, and `--`
- * to end the flags. Flags that are absent are read from their `env` variable. Throws a usage
+ * to end the flags; a `list` flag may be repeated (its values add up). Flags that are absent are
+ * read from their `env` variable (a list's is comma-separated). Throws a usage
  * error (exit code 2) naming the bad token. Deliberately tiny: a framework would add a
  * dependency to every runtime the package supports for five commands' worth of flags.
  */
@@ -78,7 +117,8 @@ export function parseArgs(
 ): ParsedArgs {
   const byName = new Map(flags.map((f) => [f.name, f]))
   const byShort = new Map(flags.filter((f) => f.short).map((f) => [f.short!, f]))
-  const values = new Map<string, string | number | boolean>()
+  const values = new Map<string, Value>()
+  const fromEnv = new Map<string, string>()
   const positionals: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!
@@ -105,13 +145,16 @@ export function parseArgs(
     }
     const raw = inline ?? argv[++i]
     if (raw === undefined) throw usageError(`--${spec.name} needs a value.`, command)
-    values.set(spec.name, convert(spec, raw, `--${spec.name}`, command))
+    const value = convert(spec, raw, `--${spec.name}`, command)
+    const earlier = values.get(spec.name)
+    values.set(spec.name, Array.isArray(earlier) && Array.isArray(value) ? [...earlier, ...value] : value)
   }
   for (const spec of flags) {
     if (values.has(spec.name) || !spec.env) continue
     const raw = env[spec.env]
     if (raw === undefined || raw === '') continue
     values.set(spec.name, convert(spec, raw, `${spec.env}=${JSON.stringify(raw)}`, command))
+    fromEnv.set(spec.name, spec.env)
   }
-  return new ParsedArgs(values, positionals)
+  return new ParsedArgs(values, positionals, fromEnv)
 }

@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
 import { usageError } from './cli-error.js'
+import { CLUSTER_FLAGS, clusterLine, clusterOptionsFrom } from './cluster-flags.js'
 import type { Command } from './command.js'
 import type { FlagSpec, ParsedArgs } from './parse-args.js'
+import { readFileFor } from './read-file.js'
 
 type NumericOption =
   | 'heartbeatIntervalMs'
@@ -81,18 +82,6 @@ const NUMERIC_FLAGS: (FlagSpec & { option: NumericOption })[] = [
   },
 ]
 
-/** Reads a PEM file named on the command line; the relay wants the contents. */
-function readPem(file: string, flag: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (err) {
-    throw usageError(
-      `${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
-      'relay',
-    )
-  }
-}
-
 /**
  * `--auth-token`: one shared secret. Nodes send it as `Authorization: Bearer` (Node/Bun) or the
  * `access_token` query parameter (browsers, React Native) — the transporter's `token` option.
@@ -132,7 +121,10 @@ export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions 
     throw usageError('--tls-cert and --tls-key go together: give both PEM files, or neither.', 'relay')
   }
   if (cert !== undefined && key !== undefined) {
-    options.tls = { cert: readPem(cert, '--tls-cert'), key: readPem(key, '--tls-key') }
+    options.tls = {
+      cert: readFileFor(cert, args.source('tls-cert') ?? '--tls-cert', 'relay'),
+      key: readFileFor(key, args.source('tls-key') ?? '--tls-key', 'relay'),
+    }
   }
   const token = args.string('auth-token')
   if (token !== undefined) options.authenticate = tokenAuthenticator(token)
@@ -143,6 +135,8 @@ export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions 
     }
     options.adapter = adapter
   }
+  const cluster = clusterOptionsFrom(args)
+  if (cluster !== undefined) options.cluster = cluster
   return options
 }
 
@@ -174,6 +168,7 @@ async function runRelay(args: ParsedArgs): Promise<number> {
   console.log(`HTTP: ${http}://${options.host}:${server.port}/health, /metrics, /directory`)
   if (options.authenticate)
     console.log('Authentication: nodes must send the --auth-token (transporter option `token`).')
+  if (options.cluster) console.log(clusterLine(options.cluster, server.port))
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
@@ -195,7 +190,9 @@ export const relayCommand: Command = {
   usage: 'relay [flags]',
   details:
     'Runs until Ctrl-C or SIGTERM, then says Goodbye to every node and closes their sockets.\n' +
-    'Every flag can also be given as the environment variable shown.',
+    'Every flag can also be given as the environment variable shown.\n' +
+    'With --nats the relay joins every relay on that NATS (same --cluster-prefix) into one mesh:\n' +
+    "any relay's URL reaches every node; it keeps serving its own nodes while NATS is unreachable.",
   flags: [
     {
       name: 'host',
@@ -257,12 +254,15 @@ export const relayCommand: Command = {
       env: 'DASHBOARD',
       description: 'Serve the live dashboard page at http://HOST:PORT/.',
     },
+    ...CLUSTER_FLAGS,
   ],
   examples: [
     'spider-mesh relay',
     'spider-mesh relay --port 9000 --dashboard',
     'PORT=0 HOST=0.0.0.0 spider-mesh relay --heartbeat-ms 5000',
     'AUTH_TOKEN=s3cret spider-mesh relay --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
+    'spider-mesh relay --nats nats://10.0.0.2:4222 --nats nats://10.0.0.3:4222 --cluster-name eu-1',
+    'NATS_URL=tls://nats.internal:4222 NATS_CREDS=relay.creds NATS_TLS_CA=ca.pem spider-mesh relay',
   ],
   run: runRelay,
 }

@@ -1,9 +1,10 @@
 /**
  * The live dashboard served at `GET /` when the relay runs with `dashboard: true`. One
  * self-contained page (no external assets, so it works on an offline network): it polls
- * `/directory` and `/stats` every second and updates the tables in place — rows are keyed by node
+ * `/directory`, `/stats` and `/health` every second and updates the tables in place — rows are keyed by node
  * id and by `Service.method`, so a row keeps its place (and a selection in it) while its figures
  * change. Call rates are differences between two polls; the sparkline shows the last minute.
+ * In a cluster it also shows the cluster's state and the relay each node is on.
  */
 export function renderDashboardPage(): string {
   return `<!doctype html>
@@ -35,12 +36,13 @@ export function renderDashboardPage(): string {
   svg.spark { vertical-align: middle; margin-right: 8px; }
   svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; }
   svg.spark line { stroke: var(--line); }
-  #status.ok { color: var(--ok); } #status.down { color: var(--bad); }
+  #status.ok, #cluster.ok { color: var(--ok); } #status.down, #cluster.down { color: var(--bad); }
+  table.solo .relay { display: none; }
 </style>
 </head>
 <body>
 <h1>Spider Mesh relay</h1>
-<div class="muted"><span id="address"></span> &middot; refreshed every second &middot; <span id="status">connecting…</span></div>
+<div class="muted"><span id="address"></span> &middot; refreshed every second &middot; <span id="status">connecting…</span><span id="cluster"></span></div>
 <div class="cards">
   <div class="card"><span class="muted">Nodes</span><b id="c-nodes">–</b></div>
   <div class="card"><span class="muted">Connections</span><b id="c-connections">–</b></div>
@@ -52,7 +54,7 @@ export function renderDashboardPage(): string {
   <div class="card"><span class="muted">Uptime</span><b id="c-uptime">–</b></div>
 </div>
 <h2>Nodes</h2>
-<table id="nodes"><thead><tr><th>Node</th><th>Role</th><th>Services and topics</th><th>Runtime</th><th>Labels</th><th class="num">RTT</th><th class="num">In flight</th><th class="num">Connected</th></tr></thead><tbody></tbody></table>
+<table id="nodes" class="solo"><thead><tr><th>Node</th><th class="relay">Relay</th><th>Role</th><th>Services and topics</th><th>Runtime</th><th>Labels</th><th class="num">RTT</th><th class="num">In flight</th><th class="num">Connected</th></tr></thead><tbody></tbody></table>
 <h2>Calls</h2>
 <table id="calls"><thead><tr><th>Service.method</th><th class="num">Calls / s (last minute)</th><th class="num">OK</th><th class="num">Errors</th><th class="num">Offline</th><th class="num">Cancelled</th><th class="num">Overloaded</th><th class="num">Expired</th><th class="num">In flight</th><th class="num">p50</th><th class="num">p99</th></tr></thead><tbody></tbody></table>
 <script>
@@ -90,9 +92,9 @@ function renderNode(n) {
   const what = n.services.map((s) => '<span class="tag">' + esc(s) + '</span>').join('') +
     n.topics.map((t) => '<span class="tag topic" title="subscribed topic">' + esc(t) + '</span>').join('');
   const role = n.role === 'server' && !n.routable ? '<span class="draining">draining</span>' : esc(n.role);
-  return '<td class="id">' + esc(n.node_id) + '</td><td>' + role + '</td><td>' + (what || '<span class="muted">none</span>') +
+  return '<td class="id">' + esc(n.node_id) + '</td><td class="relay">' + esc(n.relay ?? '–') + '</td><td>' + role + '</td><td>' + (what || '<span class="muted">none</span>') +
     '</td><td>' + esc([n.meta.runtime, n.meta.version].filter(Boolean).join(' ') || '–') + '</td><td>' + (labels || '<span class="muted">–</span>') +
-    '</td><td class="num">' + ms(n.rtt_ms) + '</td><td class="num">' + n.calls_in_flight + '</td><td class="num">' + age(n.connected_at) + '</td>';
+    '</td><td class="num">' + ms(n.rtt_ms) + '</td><td class="num">' + n.calls_in_flight + '</td><td class="num">' + (n.connected_at ? age(n.connected_at) : '–') + '</td>';
 }
 function renderCall(c) {
   return '<td class="id">' + esc(c.key) + '</td><td class="num">' + spark(c.history) + c.rate.toFixed(1) + '</td><td class="num">' + c.ok +
@@ -103,7 +105,7 @@ function renderCall(c) {
 }
 async function refresh() {
   try {
-    const [dir, stats] = await Promise.all([fetch('/directory').then((r) => r.json()), fetch('/stats').then((r) => r.json())]);
+    const [dir, stats, health] = await Promise.all(['/directory', '/stats', '/health'].map((p) => fetch(p).then((r) => r.json())));
     const now = performance.now(); const seconds = previousAt ? (now - previousAt) / 1000 : 0;
     let totalRate = 0; let totalCalls = 0;
     const calls = stats.calls.map((c) => {
@@ -123,8 +125,13 @@ async function refresh() {
     document.getElementById('c-calls').textContent = totalCalls;
     document.getElementById('c-deliveries').textContent = stats.deliveries;
     document.getElementById('c-uptime').textContent = duration(stats.uptime_s);
-    const nodes = [...dir.nodes].sort((a, b) => a.node_id.localeCompare(b.node_id));
-    rows('nodes', nodes, (n) => n.node_id, renderNode, 'No nodes connected yet.');
+    // In a cluster: its state, and a Relay column (a node on other relays gets a row per relay).
+    const cluster = health.cluster; const clusterEl = document.getElementById('cluster');
+    clusterEl.textContent = cluster ? ' · cluster: ' + (cluster.state === 'connected' ? 'connected' : 'degraded (NATS ' + cluster.state + ')') + ', ' + cluster.relays + (cluster.relays === 1 ? ' relay' : ' relays') : '';
+    clusterEl.className = cluster ? (cluster.state === 'connected' ? 'ok' : 'down') : '';
+    document.getElementById('nodes').classList.toggle('solo', !cluster);
+    const nodes = [...dir.nodes].sort((a, b) => a.node_id.localeCompare(b.node_id) || String(a.relay).localeCompare(String(b.relay)));
+    rows('nodes', nodes, (n) => n.connected_at ? n.node_id : n.node_id + '@' + n.relay, renderNode, 'No nodes connected yet.');
     rows('calls', calls, (c) => c.key, renderCall, 'No calls yet.');
     const status = document.getElementById('status'); status.textContent = 'live'; status.className = 'ok';
   } catch (err) {
