@@ -10,7 +10,7 @@ export interface TestCluster {
 /** Starts a nats-server and `names.length` relays (`cluster.name` from `names`) on it. */
 export async function startCluster(
   names: string[],
-  options: { preferLocal?: boolean; heartbeatMs?: number } = {},
+  options: { preferLocal?: boolean; heartbeatMs?: number; passiveRole?: boolean } = {},
 ): Promise<TestCluster> {
   const nats = await startNatsServer()
   const relays = await Promise.all(

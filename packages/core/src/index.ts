@@ -46,6 +46,7 @@ export {
   FrameType,
   type GoodbyeFrame,
   type HelloFrame,
+  type InterestFrame,
   type NodeFrame,
   type NodeMeta,
   type OfflineFrame,

@@ -14,7 +14,7 @@ import {
   type TransportLink,
   VERSION,
 } from '@spider-mesh/core'
-import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs'
+import { BehaviorSubject, defer, distinctUntilChanged, map, type Observable, Subject } from 'rxjs'
 import type { ConnectionStatus, DiscoveryEvent } from './transporter/connection-status.js'
 import { DiscoveryMerge } from './transporter/discovery-merge.js'
 import { RelayLink, type RelayLinkOwner } from './transporter/relay-link.js'
@@ -78,6 +78,8 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
   readonly #directoryVersion = new BehaviorSubject(0)
   readonly #links = new Map<string, RelayLink>()
   readonly #topics = new Set<string>()
+  /** Services this node calls or watches: relays send it only their providers' entries. */
+  readonly #interest = new Set<string>()
   readonly #leaving = new Map<string, ReturnType<typeof setTimeout>>()
   readonly #options: Required<Omit<WebsocketTransporterOptions, 'onWarning' | 'meta' | 'token'>> & {
     token?: WebsocketTransporterOptions['token']
@@ -113,7 +115,11 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     this.#warn = options.onWarning ?? ((message) => console.warn(`[spider-mesh] ${message}`))
     this.#factory = factory
     const meta: NodeMeta = { ...options.meta, version: VERSION, runtime }
-    this.discovery$ = this.#discovery.asObservable()
+    // Who listens to every join wants every node's entry, not only those of its services.
+    this.discovery$ = defer(() => {
+      this.#declareInterest('*')
+      return this.#discovery
+    })
     // Every relay reports what it sees; the application hears each real change once.
     const merge = new DiscoveryMerge((event) => this.#discovery.next(event))
     const self = this
@@ -126,6 +132,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
         return self.#services
       },
       topics: this.#topics,
+      interest: this.#interest,
       meta,
       setStatus: (url, status) => this.#setStatus(url, status),
       directoryChanged: () => this.#directoryVersion.next(this.#directoryVersion.value + 1),
@@ -133,12 +140,18 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       warn: this.#warn,
     }
     this.directory = {
-      watchService: (service) =>
-        this.#directoryVersion.pipe(
-          map(() => this.directory.listNodes(service)),
+      watchService: (service) => {
+        this.#declareInterest(service)
+        return this.#directoryVersion.pipe(
+          map(() => this.#listNodes(service)),
           distinctUntilChanged(sameNodeLists),
-        ),
-      listNodes: (service) => this.#listNodes(service),
+        )
+      },
+      listNodes: (service) => {
+        this.#declareInterest(service)
+        return this.#listNodes(service)
+      },
+      declareInterest: (service) => this.#declareInterest(service),
     }
   }
 
@@ -321,6 +334,13 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       result.push({ node_id: host.nodeId, services: this.#services })
     }
     return result
+  }
+
+  /** Relays send this node the directory entries of the services it declared (`'*'`: all). */
+  #declareInterest(service: string): void {
+    if (this.#interest.has(service) || this.#interest.has('*')) return
+    this.#interest.add(service)
+    for (const link of this.#links.values()) link.sendInterest([service])
   }
 
   #setStatus(url: string, status: ConnectionStatus): void {

@@ -152,6 +152,8 @@ export const RemoteServiceLinker = {
       )
     }
     const state = { mesh, settings: validate(options ?? {}) }
+    // Relays send a node the directory entries of the services it uses, not every join.
+    mesh.declareInterest(state.settings.service)
     const methods = new Map<string, (...args: unknown[]) => RemoteCall<unknown>>()
     const controls = {
       wait: (waitOptions?: WaitOptions) => waitForProvider(mesh, state.settings, waitOptions),

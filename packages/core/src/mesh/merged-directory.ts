@@ -16,13 +16,22 @@ import type { ServiceDirectory } from '../transport/transporter.js'
  */
 export class MergedDirectory implements ServiceDirectory {
   #directories = new BehaviorSubject<ServiceDirectory[]>([])
+  /** Services declared so far (transporters registered later learn them). */
+  readonly #interest = new Set<string>()
 
   add(directory: ServiceDirectory): void {
+    // A transporter registered later learns the interest declared before it came.
+    for (const service of this.#interest) directory.declareInterest?.(service)
     this.#directories.next([...this.#directories.value, directory])
   }
 
   remove(directory: ServiceDirectory): void {
     this.#directories.next(this.#directories.value.filter((d) => d !== directory))
+  }
+
+  declareInterest(service: string): void {
+    this.#interest.add(service)
+    for (const directory of this.#directories.value) directory.declareInterest?.(service)
   }
 
   watchService(service: string): Observable<NodeRef[]> {

@@ -219,6 +219,14 @@ export class SpiderMesh implements ServiceDirectory {
     return this.#outbound.start(link, service, method, args, options, sink)
   }
 
+  /**
+   * Tells the transporters this node calls or watches `service` (`'*'`: every service), so relays
+   * that send directory entries by interest send its providers. `link()` does it for its service.
+   */
+  declareInterest(service: string): void {
+    this.#directory.declareInterest(service)
+  }
+
   /** Emits the providers of `service` at once, then on every change (merged over transporters). */
   watchService(service: string): Observable<NodeRef[]> {
     return this.#directory.watchService(service)

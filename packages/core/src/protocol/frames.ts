@@ -27,6 +27,7 @@ export const FrameType = {
   Pong: 13,
   Error: 14,
   Goodbye: 15,
+  Interest: 16,
 } as const
 
 /** What a node tells about itself in Hello (shown by `spider-mesh ls` and the relay's /directory). */
@@ -39,12 +40,15 @@ export interface NodeMeta {
 }
 
 /**
- * `[Hello, version, nodeId, services, topics, meta?]` — node → relay, first frame on a connection.
- * `meta` is optional so minimal clients can omit it.
+ * `[Hello, version, nodeId, services, topics, meta?, interest?]` — node → relay, first frame on a
+ * connection. `meta` is optional so minimal clients can omit it. `interest` opts in to discovery
+ * by interest: the relay then sends the node only the directory entries of those services
+ * (`'*'`: all), more with Interest frames; without it the node hears of every node (as before).
  */
 export type HelloFrame =
   | [typeof FrameType.Hello, number, string, string[], string[]]
   | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta]
+  | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta, string[]]
 /** Limits a relay announces in Welcome, so nodes can refuse what the relay would refuse anyway. */
 export interface RelayLimits {
   /** Largest message the relay accepts, in bytes. */
@@ -89,6 +93,8 @@ export type PongFrame = [typeof FrameType.Pong, number]
 export type ErrorFrame = [typeof FrameType.Error, string, string, number | null]
 /** `[Goodbye, reason]` — the sender is going away; stop routing to it. */
 export type GoodbyeFrame = [typeof FrameType.Goodbye, string]
+/** `[Interest, services]` — node → relay: also send me the directory entries of these services (`'*'`: all). */
+export type InterestFrame = [typeof FrameType.Interest, string[]]
 
 /** Any valid frame. */
 export type Frame =
@@ -107,6 +113,7 @@ export type Frame =
   | PongFrame
   | ErrorFrame
   | GoodbyeFrame
+  | InterestFrame
 
 const encoder = new Encoder()
 // Frames nest at most 4 levels (Welcome's node list); anything deeper is hostile.
@@ -142,7 +149,12 @@ const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
   [FrameType.Hello]: [
     5,
     (f) =>
-      isInt(f[1]) && isStr(f[2]) && isStrList(f[3]) && isStrList(f[4]) && (f.length === 5 || isMeta(f[5])),
+      isInt(f[1]) &&
+      isStr(f[2]) &&
+      isStrList(f[3]) &&
+      isStrList(f[4]) &&
+      (f.length === 5 || isMeta(f[5])) &&
+      (f.length < 7 || isStrList(f[6])),
   ],
   [FrameType.Welcome]: [
     5,
@@ -165,6 +177,7 @@ const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
   [FrameType.Pong]: [2, (f) => typeof f[1] === 'number'],
   [FrameType.Error]: [4, (f) => isStr(f[1]) && isStr(f[2]) && (f[3] === null || isInt(f[3]))],
   [FrameType.Goodbye]: [2, (f) => isStr(f[1])],
+  [FrameType.Interest]: [2, (f) => isStrList(f[1])],
 }
 
 function invalid(value: unknown): MeshError | undefined {
@@ -173,10 +186,11 @@ function invalid(value: unknown): MeshError | undefined {
   }
   const shape = shapes[value[0] as number]
   if (!shape) return new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
-  // Hello and Welcome may carry one optional trailing field; every other frame has a fixed length.
+  // Hello may carry two optional trailing fields, Welcome one; every other frame has a fixed length.
   const lengthOk =
     value.length === shape[0] ||
-    ((value[0] === FrameType.Hello || value[0] === FrameType.Welcome) && value.length === 6)
+    ((value[0] === FrameType.Hello || value[0] === FrameType.Welcome) && value.length === 6) ||
+    (value[0] === FrameType.Hello && value.length === 7)
   if (!lengthOk || !shape[1](value)) {
     return new MeshError(
       ErrorCode.PROTOCOL_ERROR,

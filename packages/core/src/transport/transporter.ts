@@ -25,6 +25,12 @@ export interface ServiceDirectory {
   watchService(service: string): Observable<NodeRef[]>
   /** The current providers. */
   listNodes(service: string): NodeRef[]
+  /**
+   * Optional: this node calls or watches `service` (`'*'`: every service), so a directory that
+   * is fed by interest (the relay sends only the entries a node asked for) starts receiving its
+   * providers. Watching or listing a service declares it too.
+   */
+  declareInterest?(service: string): void
 }
 
 /** The handle a mesh uses after registration. Optional members are capabilities. */

@@ -14,6 +14,8 @@ type NumericOption =
   | 'maxBufferedBytes'
   | 'pendingTtlMs'
   | 'helloTimeoutMs'
+  | 'maxServicesPerNode'
+  | 'maxNameLength'
 
 /** The relay's numeric options as flags: one row each, so help, env and options cannot drift apart. */
 const NUMERIC_FLAGS: (FlagSpec & { option: NumericOption })[] = [
@@ -79,6 +81,24 @@ const NUMERIC_FLAGS: (FlagSpec & { option: NumericOption })[] = [
     default: '10000',
     placeholder: 'ms',
     description: 'A connection that sent no Hello after this long is closed (4408).',
+  },
+  {
+    name: 'max-services-per-node',
+    option: 'maxServicesPerNode',
+    type: 'number',
+    env: 'MAX_SERVICES_PER_NODE',
+    default: '256',
+    placeholder: 'n',
+    description: 'Services one node may announce; the rest are not listed (PAYLOAD_TOO_LARGE).',
+  },
+  {
+    name: 'max-name-length',
+    option: 'maxNameLength',
+    type: 'number',
+    env: 'MAX_NAME_LENGTH',
+    default: '256',
+    placeholder: 'chars',
+    description: 'Longest service or topic name a node may announce or subscribe to.',
   },
 ]
 

@@ -55,15 +55,23 @@ export class FrameClient {
     })
   }
 
-  /** Connects and says Hello; resolves once the Welcome arrived (kept in `welcome`). */
+  /**
+   * Connects and says Hello; resolves once the Welcome arrived (kept in `welcome`). With
+   * `interest`, the Hello opts in to discovery by interest for those services.
+   */
   static async join(
     url: string,
     nodeId: string,
     services: string[] = [],
     topics: string[] = [],
+    interest?: string[],
   ): Promise<FrameClient> {
     const client = await FrameClient.connect(url)
-    client.send([FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics])
+    client.send(
+      interest === undefined
+        ? [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics]
+        : [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics, {}, interest],
+    )
     client.welcome = await client.next(FrameType.Welcome)
     return client
   }
@@ -152,8 +160,9 @@ export class RelayHarness {
     nodeId: string,
     services: string[] = [],
     topics: string[] = [],
+    interest?: string[],
   ): Promise<FrameClient> {
-    const client = await FrameClient.join(url, nodeId, services, topics)
+    const client = await FrameClient.join(url, nodeId, services, topics, interest)
     this.#clients.push(client)
     return client
   }

@@ -1,4 +1,5 @@
 import { ErrorCode, FrameType, type HelloFrame, PROTOCOL_VERSION, type RelayLimits } from '@spider-mesh/core'
+import { type AnnouncementLimits, addInterest, withinLimits } from './announcement-limits.js'
 import type { ClusterPort } from './cluster-port.js'
 import type { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
@@ -14,6 +15,7 @@ export interface AdmissionContext {
   /** What Welcome announces. */
   readonly welcome: { heartbeatMs: number; limits: RelayLimits }
   readonly logger: RelayLogger
+  readonly limits: AnnouncementLimits
   subscribe(peer: RelayPeer, topic: string): void
   /** The names the connection may use (the others are reported to it). */
   allowed(peer: RelayPeer, what: 'provide' | 'subscribe', names: string[]): string[]
@@ -61,14 +63,20 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
     return
   }
   peer.nodeId = nodeId
-  peer.meta = frame.length === 6 ? frame[5] : {}
+  peer.meta = frame.length >= 6 ? frame[5]! : {}
+  // A seventh field opts in to discovery by interest (see docs/protocol.md).
+  if (frame.length === 7) {
+    peer.interest = new Set()
+    addInterest(peer, frame[6], ctx.limits)
+  }
   ctx.nodes.set(nodeId, peer)
-  for (const topic of ctx.allowed(peer, 'subscribe', topics)) ctx.subscribe(peer, topic)
+  const subscribable = withinLimits(peer, 'topic', topics, ctx.limits, ctx.logger)
+  for (const topic of ctx.allowed(peer, 'subscribe', subscribable)) ctx.subscribe(peer, topic)
   peer.sendFrame([
     FrameType.Welcome,
     PROTOCOL_VERSION,
     nodeId,
-    ctx.directory.list(nodeId),
+    ctx.directory.list(nodeId, peer),
     ctx.welcome.heartbeatMs,
     ctx.welcome.limits,
   ])
@@ -76,7 +84,13 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
   peer.sendFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
   ctx.logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
   if (!peer.isServer) return
-  peer.services = ctx.allowed(peer, 'provide', unique(services))
+  peer.services = withinLimits(
+    peer,
+    'service',
+    ctx.allowed(peer, 'provide', unique(services)),
+    ctx.limits,
+    ctx.logger,
+  )
   ctx.directory.listLocal(peer)
   ctx.cluster?.nodeListed(peer)
 }
@@ -85,13 +99,25 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
 export function changeServices(peer: RelayPeer, services: string[], ctx: AdmissionContext): void {
   // Passive and leaving nodes are never routed to, so what they offer does not matter.
   if (!peer.listed) return
-  const next = ctx.allowed(peer, 'provide', unique(services))
+  const next = withinLimits(
+    peer,
+    'service',
+    ctx.allowed(peer, 'provide', unique(services)),
+    ctx.limits,
+    ctx.logger,
+  )
   const before = new Set(peer.services)
   if (next.length === before.size && next.every((service) => before.has(service))) return
   const previous = peer.services
   peer.services = next
   ctx.directory.changeLocal(peer, previous)
   ctx.cluster?.nodeListed(peer)
+}
+
+/** A node subscribes to a topic (within the name limit and its access rules). */
+export function subscribeTopic(peer: RelayPeer, topic: string, ctx: AdmissionContext): void {
+  const names = ctx.allowed(peer, 'subscribe', withinLimits(peer, 'topic', [topic], ctx.limits, ctx.logger))
+  if (names.length === 1) ctx.subscribe(peer, topic)
 }
 
 /** Removes duplicates, keeping the announced order. */

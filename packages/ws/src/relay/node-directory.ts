@@ -1,4 +1,5 @@
 import { encodeFrame, FrameType } from '@spider-mesh/core'
+import { type AnnouncementLimits, addInterest } from './announcement-limits.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { RelayPeer } from './relay-peer.js'
 import { ServiceTable } from './service-table.js'
@@ -59,14 +60,38 @@ export class NodeDirectory {
     return routes && effective(routes)
   }
 
-  /** Every routable node but `except`, as Welcome lists them. */
-  list(except: string): [string, string[]][] {
+  /**
+   * Every routable node but `except` (all of them, or those serving a service in `to`'s interest),
+   * as Welcome lists them; `to` is then known to have been told about them.
+   */
+  list(except: string, to?: RelayPeer): [string, string[]][] {
     const nodes: [string, string[]][] = []
     for (const [nodeId, routes] of this.#routes) {
       const end = effective(routes)
-      if (end && nodeId !== except) nodes.push([nodeId, servicesOf(end)])
+      if (!end || nodeId === except) continue
+      const services = servicesOf(end)
+      if (to && !wants(to, services)) continue
+      nodes.push([nodeId, services])
+      to?.told.add(nodeId)
     }
     return nodes
+  }
+
+  /**
+   * A node asked for more services' entries (`'*'`: all): it is sent a Node frame for each
+   * routable node it was not told about yet that serves one of them.
+   */
+  addInterest(peer: RelayPeer, services: string[], limits: AnnouncementLimits): void {
+    if (peer.interest === null) return
+    addInterest(peer, services, limits)
+    for (const [nodeId, routes] of this.#routes) {
+      const end = effective(routes)
+      if (!end || nodeId === peer.nodeId || peer.told.has(nodeId)) continue
+      const served = servicesOf(end)
+      if (!wants(peer, served)) continue
+      peer.told.add(nodeId)
+      peer.sendFrame([FrameType.Node, nodeId, served])
+    }
   }
 
   /** The remote listings, for /directory. */
@@ -152,15 +177,34 @@ export class NodeDirectory {
     if (before) for (const service of beforeServices) this.#services.remove(service, before)
     if (after) for (const service of afterServices) this.#services.add(service, after)
     if (!notify) return
-    if (!after) this.#tell(nodeId, encodeFrame([FrameType.Offline, nodeId]))
-    else if (!before || !sameList(beforeServices, afterServices)) {
-      this.#tell(nodeId, encodeFrame([FrameType.Node, nodeId, afterServices]))
+    if (!after) this.#tellGone(nodeId)
+    else if (!before || !sameList(beforeServices, afterServices)) this.#tellNode(nodeId, afterServices)
+  }
+
+  /**
+   * Tells a join or a change to every connection that said Hello but the node itself: to those
+   * that want one of its services, and to those that were told about it before (so their view
+   * stays true), not to everyone else.
+   */
+  #tellNode(about: string, services: string[]): void {
+    let bytes: Uint8Array | undefined
+    for (const peer of this.#peers()) {
+      if (peer.nodeId === null || peer.nodeId === about) continue
+      if (!peer.told.has(about) && !wants(peer, services)) continue
+      peer.told.add(about)
+      bytes ??= encodeFrame([FrameType.Node, about, services])
+      peer.send(bytes)
     }
   }
 
-  /** Sends to every connection that has said Hello, except the node the news is about. */
-  #tell(about: string, bytes: Uint8Array): void {
-    for (const peer of this.#peers()) if (peer.nodeId !== null && peer.nodeId !== about) peer.send(bytes)
+  /** Tells a leave to the connections that were told about the node. */
+  #tellGone(about: string): void {
+    let bytes: Uint8Array | undefined
+    for (const peer of this.#peers()) {
+      if (peer.nodeId === null || peer.nodeId === about || !peer.told.delete(about)) continue
+      bytes ??= encodeFrame([FrameType.Offline, about])
+      peer.send(bytes)
+    }
   }
 }
 
@@ -168,6 +212,12 @@ export class NodeDirectory {
 function effective(routes: NodeRoutes): CallEndpoint | undefined {
   if (routes.local?.listed) return routes.local
   return routes.remotes[0]
+}
+
+/** Whether a connection wants the entry of a node serving `services`. */
+function wants(peer: RelayPeer, services: string[]): boolean {
+  const interest = peer.interest
+  return interest === null || services.some((service) => interest.has(service))
 }
 
 function servicesOf(end: CallEndpoint): string[] {

@@ -74,6 +74,14 @@ export interface WebsocketRelayServerOptions {
   pendingTtlMs?: number
   /** A connection that has not sent Hello after this long is closed (4408). Default `10000`. */
   helloTimeoutMs?: number
+  /**
+   * Services one node may announce (Hello or Services): every listed service is told to the
+   * nodes that use it, so one announcement must not be amplified without bound. The rest are not
+   * listed, and the node gets a `PAYLOAD_TOO_LARGE` Error frame saying so. Default `256`.
+   */
+  maxServicesPerNode?: number
+  /** Longest service or topic name (in characters) a node may announce or subscribe to; longer ones are refused the same way. Default `256`. */
+  maxNameLength?: number
   /** Serve the live dashboard page at `GET /` (the JSON and metrics endpoints are always on). Default `false`. */
   dashboard?: boolean
   /** Socket library: `'bun'` (Bun.serve, Bun only) or `'node'` (`ws`). Default: `'bun'` under Bun. */
@@ -104,6 +112,8 @@ export interface ResolvedRelayOptions {
   maxBufferedBytes: number
   pendingTtlMs: number
   helloTimeoutMs: number
+  maxServicesPerNode: number
+  maxNameLength: number
   dashboard: boolean
   adapter: 'bun' | 'node'
   logger: RelayLogger
@@ -150,6 +160,8 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     maxBufferedBytes,
     pendingTtlMs = 900_000,
     helloTimeoutMs = 10_000,
+    maxServicesPerNode = 256,
+    maxNameLength = 256,
     dashboard = false,
     adapter = isBun() ? 'bun' : 'node',
     logger = defaultRelayLogger,
@@ -177,7 +189,14 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
   if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > 0xffff_ffff) {
     throw invalid('maxPayloadBytes', maxPayloadBytes, 'an integer number of bytes from 1 to 4294967295')
   }
-  const limits = { maxInFlightPerConnection, maxFramesPerSecond, pendingTtlMs, helloTimeoutMs }
+  const limits = {
+    maxInFlightPerConnection,
+    maxFramesPerSecond,
+    pendingTtlMs,
+    helloTimeoutMs,
+    maxServicesPerNode,
+    maxNameLength,
+  }
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isInteger(value) || value < 1) throw invalid(name, value, 'a positive integer')
   }
@@ -249,5 +268,7 @@ export type RelayRouterOptions = Pick<
   | 'maxBufferedBytes'
   | 'pendingTtlMs'
   | 'helloTimeoutMs'
+  | 'maxServicesPerNode'
+  | 'maxNameLength'
   | 'access'
 >

@@ -29,6 +29,13 @@ export class RelayPeer implements CallEndpoint {
   drainAcked = false
   services: string[] = []
   readonly topics = new Set<string>()
+  /**
+   * Services whose directory entries this node wants (it calls or watches them); null: every
+   * node, as for nodes that did not opt in to discovery by interest in their Hello.
+   */
+  interest: Set<string> | null = null
+  /** Nodes this connection was told about (a Node frame, or in Welcome) and not told gone. */
+  readonly told = new Set<string>()
   /** Requests this connection made that are in flight, by the caller's own id. */
   readonly outgoing = new Map<number, PendingRequest>()
   /** Requests routed to this connection as the provider. */

@@ -7,14 +7,14 @@ import {
   type PublishFrame,
 } from '@spider-mesh/core'
 import { allowedNames, deny } from './access-enforcement.js'
-import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
+import { ConnectionAccess } from './access-rules.js'
 import { CallRouter } from './call-router.js'
 import { type RoutingTables, routeCall } from './call-routing.js'
 import type { ClusterPort } from './cluster-port.js'
 import { ConnectionDiscipline } from './connection-discipline.js'
 import { type ThrottleActions, throttle } from './frame-throttle.js'
 import { MaintenanceSweep } from './maintenance-sweep.js'
-import { type AdmissionContext, admitHello, changeServices } from './node-admission.js'
+import { type AdmissionContext, admitHello, changeServices, subscribeTopic } from './node-admission.js'
 import { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
@@ -56,10 +56,8 @@ export class RelayRouter {
   readonly #routing: RoutingTables = { nodes: this.#nodes, directory: this.directory, cluster: undefined }
   /** Counters behind /metrics, /stats and the dashboard. */
   readonly metrics = new RelayMetrics()
-  readonly #maxPayloadBytes: number
-  readonly #maxFrames: number
-  readonly #maxBuffered: number
-  readonly #access: AccessPolicy | undefined
+  /** Limits and hooks, with defaults applied. */
+  readonly #options: RelayRouterOptions
   readonly #heartbeat: ReturnType<typeof setInterval>
   readonly #sweep: MaintenanceSweep
   #seq = 0
@@ -72,9 +70,7 @@ export class RelayRouter {
   constructor(options: RelayRouterOptions) {
     const { heartbeatIntervalMs, maxInFlightPerConnection: maxInFlight } = options
     this.#logger = options.logger
-    this.#maxPayloadBytes = options.maxPayloadBytes
-    this.#maxFrames = options.maxFramesPerSecond
-    this.#maxBuffered = options.maxBufferedBytes
+    this.#options = options
     this.calls = new CallRouter({
       metrics: this.metrics,
       maxInFlight,
@@ -89,7 +85,6 @@ export class RelayRouter {
         if (this.#drain.draining) this.#checkDrained()
       },
     })
-    this.#access = options.access
     this.#sweep = new MaintenanceSweep({
       heartbeatIntervalMs,
       helloTimeoutMs: options.helloTimeoutMs,
@@ -99,7 +94,7 @@ export class RelayRouter {
     this.#discipline = new ConnectionDiscipline({
       logger: this.#logger,
       metrics: this.metrics,
-      maxBufferedBytes: this.#maxBuffered,
+      maxBufferedBytes: options.maxBufferedBytes,
       closed: (peer) => this.closed(peer),
     })
     this.#throttleActions = {
@@ -117,9 +112,10 @@ export class RelayRouter {
       },
       welcome: {
         heartbeatMs: heartbeatIntervalMs,
-        limits: { maxPayloadBytes: this.#maxPayloadBytes, maxInFlight },
+        limits: { maxPayloadBytes: options.maxPayloadBytes, maxInFlight },
       },
       logger: this.#logger,
+      limits: { maxServicesPerNode: options.maxServicesPerNode, maxNameLength: options.maxNameLength },
       subscribe: (peer, topic) => this.#topics.subscribe(peer, topic),
       allowed: (peer, what, names) => allowedNames(peer, what, names, this.#logger),
       reject: (peer, code, message, closeCode) => this.#discipline.reject(peer, code, message, closeCode),
@@ -164,9 +160,10 @@ export class RelayRouter {
   open(connection: RelayConnection, options: { isServer: boolean; principal?: unknown }): RelayPeer {
     const peer = new RelayPeer(++this.#seq, connection, options.isServer, Date.now())
     peer.principal = options.principal
-    if (this.#access) {
+    const policy = this.#options.access
+    if (policy) {
       try {
-        peer.access = new ConnectionAccess(this.#access(options.principal, { isServer: options.isServer }))
+        peer.access = new ConnectionAccess(policy(options.principal, { isServer: options.isServer }))
       } catch (err) {
         this.#logger.error('[relay] the access policy threw; closing the connection', err)
         peer.closed = true
@@ -174,9 +171,9 @@ export class RelayRouter {
         return peer
       }
     }
-    peer.maxBufferedBytes = this.#maxBuffered
+    peer.maxBufferedBytes = this.#options.maxBufferedBytes
     // Nodes are held to the limit the relay announces; coalesced messages to them stay within it too.
-    peer.coalesceBytes(this.#maxPayloadBytes)
+    peer.coalesceBytes(this.#options.maxPayloadBytes)
     peer.onBackpressure = this.#discipline.slowConsumer
     if (this.#closed || this.#drain.draining) {
       peer.closed = true
@@ -229,8 +226,8 @@ export class RelayRouter {
       type !== FrameType.Response &&
       type !== FrameType.Cancel &&
       type !== FrameType.Pong &&
-      ++peer.framesInWindow > this.#maxFrames &&
-      throttle(peer, frame, this.#maxFrames, this.#throttleActions)
+      ++peer.framesInWindow > this.#options.maxFramesPerSecond &&
+      throttle(peer, frame, this.#options.maxFramesPerSecond, this.#throttleActions)
     ) {
       return
     }
@@ -355,14 +352,16 @@ export class RelayRouter {
         this.#publish(peer, frame)
         return
       case FrameType.Subscribe:
-        if (allowedNames(peer, 'subscribe', [frame[1]], this.#logger).length === 1)
-          this.#topics.subscribe(peer, frame[1])
+        subscribeTopic(peer, frame[1], this.#admission)
         return
       case FrameType.Unsubscribe:
         this.#topics.unsubscribe(peer, frame[1])
         return
       case FrameType.Services:
         changeServices(peer, frame[1], this.#admission)
+        return
+      case FrameType.Interest:
+        this.directory.addInterest(peer, frame[1], this.#admission.limits)
         return
       case FrameType.Goodbye:
         if (this.#drain.draining) {

@@ -1,52 +1,28 @@
 import {
   decodeFrames,
   ErrorCode,
-  encodeValue,
   type Frame,
   FrameBatch,
   FrameType,
   MeshError,
-  type NodeMeta,
   type NodeRef,
   PROTOCOL_VERSION,
   type RelayLimits,
-  ResponseKind,
   type RpcRequestPacket,
   type RpcResponsePacket,
-  type TransporterHost,
-  type TransportLink,
 } from '@spider-mesh/core'
-import { DeadlineWaiters } from '../deadline-waiters.js'
-import type { ConnectionStatus, DiscoveryEvent } from './connection-status.js'
+import { LinkCalls } from './link-calls.js'
+import { checkLiveness } from './link-liveness.js'
+import { ReconnectBackoff } from './reconnect-backoff.js'
 import { RelayDirectory } from './relay-directory.js'
-import { OPEN, type SocketFactory, type WebSocketLike } from './socket.js'
+import type { RelayLinkOptions, RelayLinkOwner } from './relay-link-owner.js'
+import { OPEN, type WebSocketLike } from './socket.js'
+import { withToken } from './token-source.js'
 
-/** What a {@link RelayLink} needs from the transporter that owns it. */
-export interface RelayLinkOwner {
-  readonly host: TransporterHost | undefined
-  /** The TransportLink the mesh answers requests through. */
-  readonly link: TransportLink
-  readonly services: string[]
-  readonly topics: Iterable<string>
-  readonly meta: NodeMeta
-  setStatus(url: string, status: ConnectionStatus): void
-  directoryChanged(): void
-  discovered(event: DiscoveryEvent): void
-  warn(message: string): void
-}
-
-/** Timing options of a {@link RelayLink}. */
-export interface RelayLinkOptions {
-  heartbeatIntervalMs: number
-  reconnectIntervalMs: number
-  maxReconnectIntervalMs: number
-  socketFactory: SocketFactory
-  token?: string | (() => string | Promise<string>)
-}
+export type { RelayLinkOptions, RelayLinkOwner } from './relay-link-owner.js'
 
 /** Close codes after which reconnecting cannot help. */
 const FATAL_CLOSE_CODES = new Set([4426])
-const NOOP = () => {}
 /** Epoch ms with sub-millisecond precision: round trips on a LAN are well under 1 ms. */
 const preciseNow = () => performance.timeOrigin + performance.now()
 
@@ -64,23 +40,18 @@ export class RelayLink {
   #welcomed = false
   #helloSent = false
   #closed = false
-  #attempt = 0
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #backoff: ReconnectBackoff
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
   #lastSeen = 0
   #openedAt = 0
   /** The relay said Goodbye on this socket: it closes it when its drain is done. */
   #relayLeaving = false
   #rtt: number | undefined
-  /** Mesh request ids sent on this connection that have not ended. */
-  readonly #outbound = new Set<number>()
-  /** Relay request ids of calls this node is serving, with the function that stops each. */
-  readonly #active = new Map<number, () => void>()
+  /** The calls this connection carries, both ways. */
+  readonly #calls: LinkCalls
   /** Nodes seen through this relay; kept across reconnects to diff the re-sync. */
   readonly #directory: RelayDirectory
   #closeWaiters: (() => void)[] = []
-  /** drain() callers waiting for the served calls to end. */
-  readonly #idle = new DeadlineWaiters()
   /** What the relay announced it accepts. */
   #limits: RelayLimits = {}
   /** Frames queued in the same tick leave in one message (64 calls started together: one write). */
@@ -93,6 +64,16 @@ export class RelayLink {
     this.url = url
     this.#owner = owner
     this.#options = options
+    this.#backoff = new ReconnectBackoff(options)
+    this.#calls = new LinkCalls({
+      get host() {
+        return owner.host
+      },
+      link: owner.link,
+      replyTo: this,
+      send: (frame) => this.#send(frame),
+      tooLarge: (payload, nameLength) => this.#tooLarge(payload, nameLength),
+    })
     this.#directory = new RelayDirectory((type, node_id, services) =>
       owner.discovered({ type, node_id, services, url }),
     )
@@ -124,59 +105,12 @@ export class RelayLink {
 
   /** Sends a request; returns its cancel function. */
   request(packet: RpcRequestPacket): () => void {
-    const id = packet.request_id
-    const tooLarge = this.#tooLarge(packet.payload, packet.service.length + packet.method.length)
-    if (tooLarge) {
-      const host = this.#owner.host
-      const payload = encodeValue({
-        code: ErrorCode.PAYLOAD_TOO_LARGE,
-        message: `The arguments of ${packet.service}.${packet.method}() ${tooLarge}`,
-      })
-      queueMicrotask(() =>
-        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload }),
-      )
-      return NOOP
-    }
-    this.#outbound.add(id)
-    this.#send([
-      FrameType.Request,
-      id,
-      packet.service,
-      packet.method,
-      packet.destination_node_id ?? null,
-      packet.payload,
-    ])
-    return () => {
-      if (this.#outbound.delete(id)) this.#send([FrameType.Cancel, id])
-    }
+    return this.#calls.request(packet)
   }
 
   /** Sends one step of the response to a call this node is serving. */
   respond(packet: RpcResponsePacket): void {
-    const id = packet.request_id
-    const stop = this.#active.get(id)
-    // A call that ended (or was cancelled) sends nothing more.
-    if (!stop) return
-    const tooLarge = packet.payload && this.#tooLarge(packet.payload, 0)
-    if (tooLarge) {
-      // The relay would close this socket for it; end just this call with a clear error instead.
-      this.#served(id)
-      stop()
-      const error = encodeValue({
-        code: ErrorCode.PAYLOAD_TOO_LARGE,
-        message: `The provider's result ${tooLarge}`,
-      })
-      this.#send([FrameType.Response, id, ResponseKind.Error, error])
-      return
-    }
-    if (packet.kind !== ResponseKind.Next) this.#served(id)
-    this.#send([FrameType.Response, id, packet.kind, packet.payload ?? null])
-  }
-
-  /** Forgets a call this node served; the last one releases a waiting drain(). */
-  #served(id: number): void {
-    this.#active.delete(id)
-    if (this.#active.size === 0) this.#idle.release()
+    this.#calls.respond(packet)
   }
 
   sendServices(services: string[]): void {
@@ -185,6 +119,11 @@ export class RelayLink {
 
   sendTopic(topic: string, subscribe: boolean): void {
     if (this.#welcomed) this.#send([subscribe ? FrameType.Subscribe : FrameType.Unsubscribe, topic])
+  }
+
+  /** Asks for more services' directory entries; after Hello (frames keep their order). */
+  sendInterest(services: string[]): void {
+    if (this.#helloSent) this.#send([FrameType.Interest, services])
   }
 
   /** Publishes; throws PAYLOAD_TOO_LARGE when the relay would refuse the message. */
@@ -216,6 +155,7 @@ export class RelayLink {
       this.#owner.services,
       [...this.#owner.topics],
       this.#owner.meta,
+      [...this.#owner.interest],
     ])
   }
 
@@ -225,14 +165,13 @@ export class RelayLink {
    */
   drain(timeoutMs: number): Promise<void> {
     if (this.#welcomed) this.#send([FrameType.Goodbye, 'node draining'])
-    if (this.#active.size === 0) return Promise.resolve()
-    return this.#idle.wait(timeoutMs)
+    return this.#calls.idle(timeoutMs)
   }
 
   /** Closes for good; resolves once the socket is closed. */
   close(): Promise<void> {
     this.#closed = true
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer)
+    this.#backoff.cancel()
     const socket = this.#socket
     if (!socket) {
       this.#lost('closed by the application')
@@ -256,21 +195,10 @@ export class RelayLink {
   /** Opens a socket; a token function is asked afresh for every attempt (tokens expire). */
   #open(): void {
     this.#owner.setStatus(this.url, 'connecting')
-    const token = this.#options.token
-    if (typeof token !== 'function') {
-      this.#connect(token)
-      return
-    }
-    let pending: string | Promise<string>
-    try {
-      pending = token()
-    } catch (err) {
-      this.#tokenFailed(err)
-      return
-    }
-    Promise.resolve(pending).then(
-      (value) => {
-        if (!this.#closed) this.#connect(value)
+    withToken(
+      this.#options.token,
+      (token) => {
+        if (!this.#closed) this.#connect(token)
       },
       (err) => this.#tokenFailed(err),
     )
@@ -332,44 +260,15 @@ export class RelayLink {
   readonly #onFrame = (frame: Frame): void => {
     const host = this.#owner.host
     switch (frame[0]) {
-      case FrameType.Response: {
-        const id = frame[1]
-        if (!this.#outbound.has(id) || !host) return
-        if (frame[2] !== ResponseKind.Next) this.#outbound.delete(id)
-        const packet: RpcResponsePacket = {
-          type: 'response',
-          request_id: id,
-          kind: frame[2] as RpcResponsePacket['kind'],
-        }
-        if (frame[3] !== null) packet.payload = frame[3]
-        host.handleResponse(packet)
+      case FrameType.Response:
+        this.#calls.onResponse(frame)
         return
-      }
-      case FrameType.Request: {
-        const id = frame[1]
-        if (!host) return
-        const packet: RpcRequestPacket = {
-          type: 'request',
-          request_id: id,
-          service: frame[2],
-          method: frame[3],
-          payload: frame[5],
-          reply_to: this,
-        }
-        if (frame[4] !== null) packet.source_node_id = frame[4]
-        // Registered before dispatch: a synchronous answer removes it again in respond().
-        this.#active.set(id, NOOP)
-        const stop = host.handleRequest(packet, this.#owner.link)
-        if (this.#active.has(id)) this.#active.set(id, stop)
+      case FrameType.Request:
+        this.#calls.onRequest(frame)
         return
-      }
-      case FrameType.Cancel: {
-        const stop = this.#active.get(frame[1])
-        if (!stop) return
-        this.#served(frame[1])
-        stop()
+      case FrameType.Cancel:
+        this.#calls.onCancel(frame[1])
         return
-      }
       case FrameType.Publish:
         host?.handlePublish({
           type: 'publish',
@@ -418,53 +317,37 @@ export class RelayLink {
     // A re-sync after reconnect reports only what really changed while we were away.
     this.#directory.resync(nodes)
     this.#welcomed = true
-    this.#attempt = 0
+    this.#backoff.reset()
     this.#owner.setStatus(this.url, 'connected')
     this.#owner.directoryChanged()
   }
 
   #relayError(code: string, message: string, requestId: number | null): void {
-    const host = this.#owner.host
-    if (requestId !== null && this.#outbound.delete(requestId) && host) {
-      host.handleResponse({
-        type: 'response',
-        request_id: requestId,
-        kind: ResponseKind.Error,
-        payload: encodeValue({ code, message }),
-      })
-      return
-    }
+    if (requestId !== null && this.#calls.fail(requestId, code, message)) return
     this.#owner.warn(`Relay ${this.url} reported ${code}: ${message}`)
   }
 
   #heartbeat(): void {
-    // The relay answers pings even before Welcome, so liveness alone would not notice a Hello it
-    // never accepted (malformed, or lost): give it a deadline of its own.
-    const waitedForWelcome = Date.now() - this.#openedAt
-    if (
-      !this.#welcomed &&
-      !this.#relayLeaving &&
-      this.#helloSent &&
-      waitedForWelcome > Math.max(5000, this.#options.heartbeatIntervalMs)
-    ) {
-      const socket = this.#socket
-      this.#lost(`the relay did not welcome this node within ${waitedForWelcome} ms`)
-      try {
-        socket?.close(1000, 'no Welcome')
-      } catch {}
+    const verdict = checkLiveness(
+      {
+        welcomed: this.#welcomed,
+        helloSent: this.#helloSent,
+        relayLeaving: this.#relayLeaving,
+        openedAt: this.#openedAt,
+        lastSeen: this.#lastSeen,
+        heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      },
+      Date.now(),
+    )
+    if (!verdict) {
+      this.#send([FrameType.Ping, preciseNow()])
       return
     }
-    const silentFor = Date.now() - this.#lastSeen
-    if (silentFor > this.#options.heartbeatIntervalMs * 2.5) {
-      // A dead peer may never deliver a close event; give up on the socket now.
-      const socket = this.#socket
-      this.#lost(`no frame from the relay for ${silentFor} ms (heartbeat deadline)`)
-      try {
-        socket?.close(4408, 'heartbeat timeout')
-      } catch {}
-      return
-    }
-    this.#send([FrameType.Ping, preciseNow()])
+    const socket = this.#socket
+    this.#lost(verdict.why)
+    try {
+      socket?.close(verdict.closeCode, verdict.closeReason)
+    } catch {}
   }
 
   #send(frame: Frame): void {
@@ -485,23 +368,7 @@ export class RelayLink {
     const wasWelcomed = this.#welcomed
     this.#welcomed = false
     this.#helloSent = false
-    const host = this.#owner.host
-    if (this.#outbound.size > 0) {
-      const payload = encodeValue({
-        code: ErrorCode.MICROSERVICE_OFFLINE,
-        message: `Lost the connection to relay ${this.url} during the call: ${why}`,
-      })
-      const ids = [...this.#outbound]
-      this.#outbound.clear()
-      for (const id of ids)
-        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload })
-    }
-    if (this.#active.size > 0) {
-      const stops = [...this.#active.values()]
-      this.#active.clear()
-      this.#idle.release()
-      for (const stop of stops) stop()
-    }
+    this.#calls.lost(`Lost the connection to relay ${this.url} during the call: ${why}`)
     if (wasWelcomed) this.#owner.directoryChanged()
     for (const resolve of this.#closeWaiters.splice(0)) resolve()
     if (this.#closed) {
@@ -517,16 +384,7 @@ export class RelayLink {
     this.#scheduleReconnect()
   }
 
-  /** Exponential backoff from reconnectIntervalMs, capped, with ±25% jitter so nodes do not stampede. */
   #scheduleReconnect(): void {
-    if (this.#closed || this.#reconnectTimer) return
-    const { reconnectIntervalMs, maxReconnectIntervalMs } = this.#options
-    const base = Math.min(reconnectIntervalMs * 2 ** Math.min(this.#attempt, 16), maxReconnectIntervalMs)
-    const delay = Math.max(0, Math.round(base * (0.75 + Math.random() * 0.5)))
-    this.#attempt++
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined
-      if (!this.#closed) this.#open()
-    }, delay)
+    if (!this.#closed) this.#backoff.schedule(() => this.#closed || this.#open())
   }
 }

@@ -1,0 +1,184 @@
+import {
+  ErrorCode,
+  encodeValue,
+  type Frame,
+  FrameType,
+  type RequestFrame,
+  type ResponseFrame,
+  ResponseKind,
+  type RpcRequestPacket,
+  type RpcResponsePacket,
+  type TransporterHost,
+  type TransportLink,
+} from '@spider-mesh/core'
+import { DeadlineWaiters } from '../deadline-waiters.js'
+
+/** What {@link LinkCalls} needs from the relay connection that owns it. */
+export interface LinkCallsOwner {
+  readonly host: TransporterHost | undefined
+  /** The TransportLink the mesh answers requests through. */
+  readonly link: TransportLink
+  /** Where the mesh sends the responses of calls this node serves (the RelayLink). */
+  readonly replyTo: unknown
+  send(frame: Frame): void
+  /** Why a payload is too large for the relay, or undefined (see RelayLink). */
+  tooLarge(payload: Uint8Array, nameLength: number): string | undefined
+}
+
+const NOOP = () => {}
+
+/**
+ * The calls carried by one relay connection, in both directions: requests this node made that
+ * await responses, and calls it serves that may be cancelled. When the connection is lost they
+ * all end at once (outbound with `MICROSERVICE_OFFLINE`, served ones stopped).
+ */
+export class LinkCalls {
+  readonly #owner: LinkCallsOwner
+  /** Mesh request ids sent on this connection that have not ended. */
+  readonly #outbound = new Set<number>()
+  /** Relay request ids of calls this node is serving, with the function that stops each. */
+  readonly #active = new Map<number, () => void>()
+  /** drain() callers waiting for the served calls to end. */
+  readonly #idle = new DeadlineWaiters()
+
+  constructor(owner: LinkCallsOwner) {
+    this.#owner = owner
+  }
+
+  /** Sends a request; returns its cancel function. */
+  request(packet: RpcRequestPacket): () => void {
+    const id = packet.request_id
+    const tooLarge = this.#owner.tooLarge(packet.payload, packet.service.length + packet.method.length)
+    if (tooLarge) {
+      const host = this.#owner.host
+      const payload = encodeValue({
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        message: `The arguments of ${packet.service}.${packet.method}() ${tooLarge}`,
+      })
+      queueMicrotask(() =>
+        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload }),
+      )
+      return NOOP
+    }
+    this.#outbound.add(id)
+    this.#owner.send([
+      FrameType.Request,
+      id,
+      packet.service,
+      packet.method,
+      packet.destination_node_id ?? null,
+      packet.payload,
+    ])
+    return () => {
+      if (this.#outbound.delete(id)) this.#owner.send([FrameType.Cancel, id])
+    }
+  }
+
+  /** Sends one step of the response to a call this node is serving. */
+  respond(packet: RpcResponsePacket): void {
+    const id = packet.request_id
+    const stop = this.#active.get(id)
+    // A call that ended (or was cancelled) sends nothing more.
+    if (!stop) return
+    const tooLarge = packet.payload && this.#owner.tooLarge(packet.payload, 0)
+    if (tooLarge) {
+      // The relay would close this socket for it; end just this call with a clear error instead.
+      this.#served(id)
+      stop()
+      const error = encodeValue({
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        message: `The provider's result ${tooLarge}`,
+      })
+      this.#owner.send([FrameType.Response, id, ResponseKind.Error, error])
+      return
+    }
+    if (packet.kind !== ResponseKind.Next) this.#served(id)
+    this.#owner.send([FrameType.Response, id, packet.kind, packet.payload ?? null])
+  }
+
+  /** A response step for a request this node made. */
+  onResponse(frame: ResponseFrame): void {
+    const host = this.#owner.host
+    const id = frame[1]
+    if (!this.#outbound.has(id) || !host) return
+    if (frame[2] !== ResponseKind.Next) this.#outbound.delete(id)
+    const packet: RpcResponsePacket = {
+      type: 'response',
+      request_id: id,
+      kind: frame[2] as RpcResponsePacket['kind'],
+    }
+    if (frame[3] !== null) packet.payload = frame[3]
+    host.handleResponse(packet)
+  }
+
+  /** A request the relay routed to this node. */
+  onRequest(frame: RequestFrame): void {
+    const host = this.#owner.host
+    const id = frame[1]
+    if (!host) return
+    const packet: RpcRequestPacket = {
+      type: 'request',
+      request_id: id,
+      service: frame[2],
+      method: frame[3],
+      payload: frame[5],
+      reply_to: this.#owner.replyTo,
+    }
+    if (frame[4] !== null) packet.source_node_id = frame[4]
+    // Registered before dispatch: a synchronous answer removes it again in respond().
+    this.#active.set(id, NOOP)
+    const stop = host.handleRequest(packet, this.#owner.link)
+    if (this.#active.has(id)) this.#active.set(id, stop)
+  }
+
+  /** The caller no longer wants a call this node serves. */
+  onCancel(id: number): void {
+    const stop = this.#active.get(id)
+    if (!stop) return
+    this.#served(id)
+    stop()
+  }
+
+  /** Ends an outbound request with an error the relay reported; false when it is not ours. */
+  fail(requestId: number, code: string, message: string): boolean {
+    const host = this.#owner.host
+    if (!this.#outbound.delete(requestId) || !host) return false
+    host.handleResponse({
+      type: 'response',
+      request_id: requestId,
+      kind: ResponseKind.Error,
+      payload: encodeValue({ code, message }),
+    })
+    return true
+  }
+
+  /** Resolves once every served call has ended, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.#active.size === 0) return Promise.resolve()
+    return this.#idle.wait(timeoutMs)
+  }
+
+  /** The connection is gone: outbound calls fail with MICROSERVICE_OFFLINE, served calls stop. */
+  lost(message: string): void {
+    const host = this.#owner.host
+    if (this.#outbound.size > 0) {
+      const payload = encodeValue({ code: ErrorCode.MICROSERVICE_OFFLINE, message })
+      const ids = [...this.#outbound]
+      this.#outbound.clear()
+      for (const id of ids)
+        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload })
+    }
+    if (this.#active.size > 0) {
+      const stops = [...this.#active.values()]
+      this.#active.clear()
+      this.#idle.release()
+      for (const stop of stops) stop()
+    }
+  }
+
+  /** Forgets a call this node served; the last one releases a waiting drain(). */
+  #served(id: number): void {
+    this.#active.delete(id)
+    if (this.#active.size === 0) this.#idle.release()
+  }
+}
