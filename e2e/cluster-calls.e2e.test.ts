@@ -32,6 +32,12 @@ describe('calls across relays (real relays and nats-server)', () => {
     const pinned = client.link<Matrix>('Matrix', { node_id: 'rr-a' })
     expect(await pinned.whoami()).toBe('rr-a')
     expect(await pinned.syncValue(21)).toBe(42)
+    // Relay C's cluster metrics count what crossed: 4 of the 6 round-robin calls and the 2 pinned.
+    const metrics = await (await fetch(`http://127.0.0.1:${relays[2]!.port}/metrics`)).text()
+    expect(metrics).toContain('spider_mesh_cluster_remote_calls_total{direction="out"} 6')
+    expect(metrics).toContain('spider_mesh_cluster_relays 3')
+    expect(metrics).toContain('spider_mesh_cluster_directory_nodes{relay="A"} 1')
+    expect(metrics).toContain('spider_mesh_cluster_nats_connected 1')
   })
 
   test('preferLocal keeps service calls on the caller’s relay while it has a provider', async () => {

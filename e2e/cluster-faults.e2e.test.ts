@@ -114,6 +114,34 @@ describe('cluster faults (real relays and nats-server)', () => {
     expect(directory.nodes.map((n) => n.node_id).sort()).toEqual(['nf-a', 'nf-b', client.mesh.nodeId].sort())
   })
 
+  test('changes missed during a NATS outage are re-synced from a snapshot: no stale provider, no ghost', async () => {
+    const { nats, relays } = await startCluster(['A', 'B'])
+    const [a, b] = relays as [(typeof relays)[0] & {}, (typeof relays)[0] & {}]
+    const old = await startProvider({ relayUrl: a.url, nodeId: 'gap-old' })
+    const client = await startClient(b.url)
+    const matrix = client.link<Matrix>('Matrix')
+    await firstMatching(matrix.watch(), 'the old provider through B', 5000, (n) => n.length === 1)
+    nats.kill()
+    await until(
+      'relay A to see NATS down',
+      async () => (await relayJson<Health>(a, '/health')).status === 'degraded',
+    )
+    // While B cannot hear it, A loses one provider and gains another: two deltas B misses.
+    old.kill('SIGKILL')
+    await until('relay A to drop the old provider', async () => (await a.stats()).nodes === 0)
+    await startProvider({ relayUrl: a.url, nodeId: 'gap-new' })
+    await nats.restart()
+    await firstMatching(
+      matrix.watch(),
+      'B to see exactly the new provider',
+      10_000,
+      (nodes) => nodes.length === 1 && nodes[0]!.node_id === 'gap-new',
+    )
+    expect(await within(3000, 'a call to the new provider', matrix.whoami())).toBe('gap-new')
+    const directory = await relayJson<{ nodes: { node_id: string }[] }>(b, '/directory')
+    expect(directory.nodes.map((n) => n.node_id).filter((id) => id.startsWith('gap-'))).toEqual(['gap-new'])
+  })
+
   test('a relay starts and serves its own nodes while NATS is unreachable, and joins when it comes', async () => {
     const { nats, relays } = await startCluster(['A'])
     nats.kill()
