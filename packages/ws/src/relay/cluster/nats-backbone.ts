@@ -48,6 +48,7 @@ export class NatsBackbone {
   readonly #deferred: DeferredSubscription[] = []
   readonly #options: NatsBackboneOptions
   #grace: ReturnType<typeof setTimeout> | undefined
+  #retry: ReturnType<typeof setTimeout> | undefined
   /** Times the connection came back after a loss. */
   reconnects = 0
   /** Last measured NATS round trip, in ms. */
@@ -75,20 +76,26 @@ export class NatsBackbone {
 
   /** Starts connecting in the background; never throws, never blocks. */
   start(): void {
-    const { servers, name, connectOptions, logger } = this.#options
     this.#grace = setTimeout(() => {
       if (this.#state === 'connecting') this.#state = 'down'
     }, CONNECTING_GRACE_MS)
     ;(this.#grace as { unref?: () => void }).unref?.()
+    this.#attempt(0)
+  }
+
+  /**
+   * One first-connection attempt. Until NATS has been reached once, the retries are ours (not the
+   * client's `waitOnFirstConnect`), so that close() can stop them: a relay that never reached NATS
+   * must still exit. After that, the client reconnects by itself, for ever.
+   */
+  #attempt(failures: number): void {
+    const { servers, name, connectOptions, logger } = this.#options
     connect({
       ...connectOptions,
       servers,
       name,
       // The relay never needs its own publications back (pub/sub, heartbeats).
       noEcho: true,
-      // Keep trying for ever, also before the first success: the relay serves its own nodes
-      // meanwhile, and joins the cluster when NATS is there.
-      waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 2000,
@@ -96,9 +103,16 @@ export class NatsBackbone {
     }).then(
       (nc) => this.#connected(nc),
       (err: Error) => {
+        if (this.#closed) return
         this.#state = 'down'
-        if (!this.#closed)
-          logger.error(`[relay] cluster: cannot use NATS at ${servers.join(', ')}: ${err.message}`)
+        // Said once at warn level (with the reason); the retries go on quietly.
+        const say = failures === 0 ? logger.warn : logger.debug
+        say.call(
+          logger,
+          `[relay] cluster: cannot reach NATS at ${servers.join(', ')} (${err.message}); serving this relay's nodes only, retrying`,
+        )
+        this.#retry = setTimeout(() => this.#attempt(failures + 1), Math.min(250 * 2 ** failures, 2000))
+        ;(this.#retry as { unref?: () => void }).unref?.()
       },
     )
   }
@@ -204,6 +218,7 @@ export class NatsBackbone {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#grace)
+    clearTimeout(this.#retry)
     const nc = this.#nc
     this.#state = 'down'
     if (!nc) return
