@@ -5,7 +5,12 @@ export interface ChildOptions {
   /** Shown in errors and progress. */
   name: string
   /** The script to run with the current runtime, relative to bench/. */
-  script: string
+  script?: string
+  /**
+   * Or an executable that is not a bench script (nats-server): run as given, without the runtime
+   * or a profile. It gets no lifeline; whoever builds the command arranges for it to die with us.
+   */
+  command?: string[]
   env?: Record<string, string | number>
   /** Raise the soft open-files limit to this before starting (for the idle-connection scenario). */
   openFiles?: number
@@ -38,7 +43,7 @@ export class Child {
           `--cpu-prof-name=${slug(options.name)}-${Date.now()}.md`,
         ]
       : []
-    const cmd = [process.execPath, ...profile, `${benchDir}${options.script}`]
+    const cmd = options.command ?? [process.execPath, ...profile, `${benchDir}${options.script}`]
     // `exec` keeps the pid, so /proc/<pid> is the runtime's own and kill() reaches it.
     const argv = options.openFiles
       ? ['sh', '-c', `ulimit -n ${options.openFiles} && exec "$@"`, 'sh', ...cmd]

@@ -19,9 +19,15 @@ export interface LoopResult extends LatencySummary {
 
 /**
  * Runs `call` in `inflight` concurrent loops (`await call()` in each): first for the warm-up,
- * unmeasured, then for the measured duration with each call's latency recorded.
+ * unmeasured, then for the measured duration with each call's latency recorded. `onMeasuring`
+ * runs as the measured phase starts (a caller prints MEASURING, so the bench can meter CPU over
+ * exactly that window).
  */
-export async function runAwaitLoops(options: LoopOptions, call: () => Promise<unknown>): Promise<LoopResult> {
+export async function runAwaitLoops(
+  options: LoopOptions,
+  call: () => Promise<unknown>,
+  onMeasuring: () => void = () => {},
+): Promise<LoopResult> {
   const phase = async (ms: number, recorder: LatencyRecorder | null) => {
     const until = performance.now() + ms
     let started = 0
@@ -36,6 +42,7 @@ export async function runAwaitLoops(options: LoopOptions, call: () => Promise<un
     await Promise.all(Array.from({ length: options.inflight }, loop))
   }
   await phase(options.warmupMs, null)
+  onMeasuring()
   const recorder = new LatencyRecorder(options.maxCalls)
   const t0 = performance.now()
   await phase(options.durationMs, recorder)
@@ -62,9 +69,10 @@ export class CallbackLoops {
     this.#started = new Float64Array(options.inflight)
   }
 
-  /** Warm-up, then the measured phase. */
-  async run(): Promise<LoopResult> {
+  /** Warm-up, then the measured phase (`onMeasuring` as it starts, see {@link runAwaitLoops}). */
+  async run(onMeasuring: () => void = () => {}): Promise<LoopResult> {
     await this.#phase(this.#options.warmupMs, null)
+    onMeasuring()
     const recorder = new LatencyRecorder(this.#options.maxCalls)
     const t0 = performance.now()
     await this.#phase(this.#options.durationMs, recorder)

@@ -3,8 +3,12 @@ import { median } from './stats.js'
 
 /** One measured figure: a line of the table and of `--json` output. */
 export interface BenchRow {
-  scenario: 'unary' | 'stream' | 'pubsub' | 'idle'
-  /** `spider-mesh-bun`, `spider-mesh-node`, `limit-bun`, `limit-node`, `socketio`, `moleculer-tcp`. */
+  /** `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows. */
+  scenario: 'unary' | 'stream' | 'pubsub' | 'idle' | 'cluster' | 'cluster-stream'
+  /**
+   * `spider-mesh-bun`, `spider-mesh-node`, `limit-bun`, `limit-node`, `socketio`, `moleculer-tcp`;
+   * in the cluster scenario `single-relay`, `cross-relay`, `nats-rtt`.
+   */
   system: string
   /** Calls in flight for unary, 1 for the stream, null where it does not apply. */
   inflight: number | null

@@ -2,7 +2,7 @@
  * The Spider Mesh benchmark. Starts relays, providers and callers as separate processes on
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
- *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,pubsub,idle]
+ *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,pubsub,cluster,idle]
  *                    [--connections N] [--peers] [--profile]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -10,13 +10,15 @@
  * repeats everything and reports the median of each figure. `--chart` writes bench/chart.svg.
  * `--peers` also runs the unary workload through Socket.IO and Moleculer, next to Spider Mesh and
  * the limit on Bun (installing them into bench/node_modules first when missing); `bun run
- * bench:peers` is `--peers --only unary`.
+ * bench:peers` is `--peers --only unary`. `cluster` compares calls across two relays joined over a
+ * nats-server (which it starts itself) with calls through one relay.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { renderChart } from './chart.js'
 import { killAllNow } from './child.js'
+import { formatClusterReport, withClusterRatios } from './cluster-compare.js'
 import {
   type BenchRow,
   type BenchSettings,
@@ -25,6 +27,7 @@ import {
   unaryRatios,
   withRatios,
 } from './results.js'
+import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
 import { meshPubsub } from './scenarios/pubsub.js'
@@ -71,7 +74,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 /** A scenario step: its scenario, the systems it measures (named in a failure row) and the run. */
 type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
-const wanted = new Set((args.only ?? 'unary,stream,pubsub,idle').split(','))
+const wanted = new Set((args.only ?? 'unary,stream,pubsub,cluster,idle').split(','))
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
 const bunUnary = [limitSystem('bun'), meshSystem('bun'), ...peers]
 const steps: Step[] = [
@@ -85,6 +88,7 @@ const steps: Step[] = [
   ['stream', 'spider-mesh-node', () => meshStream(settings, 'node')],
   ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
   ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
+  ['cluster', 'single-relay, cross-relay, nats-rtt', () => clusterScenario(settings)],
   ['idle', 'spider-mesh-bun', () => idleMemory(settings, 'spider-mesh', 'bun')],
   ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
   ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
@@ -129,7 +133,7 @@ for (let run = 1; run <= runs; run++) {
   }
   results.push(rows)
 }
-const rows = withRatios(medianRows(results))
+const rows = withClusterRatios(withRatios(medianRows(results)))
 if (sourceFingerprint() !== sourcesAtStart) {
   settings.log('WARNING: packages/ sources changed during the run: processes may have run different code')
 }
@@ -143,6 +147,8 @@ if (args.json) {
     stream: 'items/s',
     pubsub: 'deliveries/s',
     idle: 'KB/conn',
+    cluster: 'req/s',
+    'cluster-stream': 'items/s',
   }
   const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
@@ -168,6 +174,8 @@ if (args.json) {
   const lines = describeRatios(unaryRatios(rows))
   if (lines.length > 0)
     console.log(`\nRatios to the limit (same run):\n${lines.map((l) => `  ${l}`).join('\n')}`)
+  const cluster = formatClusterReport(rows)
+  if (cluster) console.log(`\nCross-relay (cluster) against one relay (same run):\n${cluster}`)
   for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
     const met = (row.kb_per_conn as number) <= 10 ? 'met' : 'NOT met'
     console.log(`  ${row.system} idle: ${row.kb_per_conn} KB per connection (target ≤ 10 KB: ${met})`)

@@ -2,11 +2,12 @@
  * Calls `BenchEcho` through the relay at RELAY_URL and prints `RESULT <json>`.
  * MODE=unary: `await proxy.echo(payload)` in INFLIGHT loops (see closed-loop.ts).
  * MODE=stream: one STREAM_ITEMS-item stream for the warm-up, then streams back to back for
- * DURATION_MS (at most MAX_STREAMS); reports items/s.
+ * DURATION_MS (at most MAX_STREAMS); reports items/s. Both print `MEASURING` as the measured
+ * phase starts (the cluster scenario meters every process's CPU from there).
  */
 import { RemoteServiceLinker } from '@spider-mesh/core'
 import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
-import { envNumber, envString, holdLifeline, report } from '../lifeline.js'
+import { envNumber, envString, holdLifeline, report, say } from '../lifeline.js'
 import { median } from '../stats.js'
 import { connectMesh } from './mesh-connect.js'
 import type { BenchEcho } from './mesh-provider.js'
@@ -17,7 +18,13 @@ const proxy = RemoteServiceLinker.link<BenchEcho>(mesh, { service: 'BenchEcho', 
 await proxy.wait({ timeout: 10_000 })
 
 if (envString('MODE', 'unary') === 'unary') {
-  report(await runAwaitLoops(loopOptionsFromEnv(), () => proxy.echo(PAYLOAD)))
+  report(
+    await runAwaitLoops(
+      loopOptionsFromEnv(),
+      () => proxy.echo(PAYLOAD),
+      () => say('MEASURING'),
+    ),
+  )
 } else {
   const items = envNumber('STREAM_ITEMS', 100_000)
   const durationMs = envNumber('DURATION_MS')
@@ -36,6 +43,7 @@ if (envString('MODE', 'unary') === 'unary') {
       })
     })
   await streamOnce()
+  say('MEASURING')
   const durations: number[] = []
   const t0 = performance.now()
   while (durations.length < maxStreams && (durations.length === 0 || performance.now() - t0 < durationMs)) {

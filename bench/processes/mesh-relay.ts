@@ -2,7 +2,8 @@
  * The Spider Mesh relay for the bench: the real WebsocketRelayServer (RELAY_ADAPTER=bun|node),
  * tied to the bench by a lifeline. Connections with `?role=client` are passive clients (never
  * listed or routed to), like browsers behind `isServerConnection`. Stdin `GC` forces a full
- * collection and prints `GC_DONE` (to read a steady RSS).
+ * collection and prints `GC_DONE` (to read a steady RSS). NATS_URL (and CLUSTER_NAME) make it a
+ * member of a relay cluster over that NATS server (the cluster scenario).
  */
 import { WebsocketRelayServer } from '@spider-mesh/ws/relay-server'
 import { fail, holdLifeline, say } from '../lifeline.js'
@@ -15,6 +16,9 @@ const server = new WebsocketRelayServer({
   isServerConnection: (_socket, request) =>
     new URL(request.url ?? '/', 'http://relay').searchParams.get('role') !== 'client',
   logger: { debug: () => {}, info: () => {}, warn: console.warn, error: console.error },
+  ...(process.env.NATS_URL
+    ? { cluster: { nats: process.env.NATS_URL, name: process.env.CLUSTER_NAME || undefined } }
+    : {}),
 })
 await server.ready.catch(fail)
 holdLifeline((command) => {

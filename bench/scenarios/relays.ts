@@ -28,6 +28,21 @@ export async function startMeshRelay(
   return { child, url: match[1]! }
 }
 
+/**
+ * Starts a Spider Mesh relay (Bun adapter) that joins the relay cluster on the NATS server at
+ * `natsUrl` as `name`. It listens before it has joined NATS (joining is in the background): a
+ * caller's `proxy.wait()` is what proves the other relays' providers are known to it.
+ */
+export async function startClusterRelay(spawn: Spawn, natsUrl: string, name: string): Promise<RunningRelay> {
+  const child = spawn({
+    name: `spider-mesh relay ${name} (cluster)`,
+    script: 'processes/mesh-relay.ts',
+    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun', NATS_URL: natsUrl, CLUSTER_NAME: name },
+  })
+  const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
+  return { child, url: match[1]! }
+}
+
 /** Starts the byte-forwarding limit relay (bench/limit-relay.ts). */
 export async function startLimitRelay(
   spawn: Spawn,

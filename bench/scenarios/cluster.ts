@@ -1,0 +1,166 @@
+import type { Child, ChildOptions } from '../child.js'
+import { withChildren } from '../child.js'
+import type { LoopResult } from '../closed-loop.js'
+import { CROSS_RELAY, NATS_RTT, SINGLE_RELAY } from '../cluster-compare.js'
+import { startNatsServer } from '../nats-server.js'
+import { CpuMeter } from '../proc-cpu.js'
+import type { BenchRow, BenchSettings } from '../results.js'
+import { loopEnv, resultDeadline, type Spawn, startClusterRelay, startMeshRelay } from './relays.js'
+import { STREAM_ITEMS } from './stream.js'
+import { INFLIGHTS } from './unary.js'
+
+interface StreamResult {
+  streams: number
+  items_per_s: number
+  median_stream_ms: number
+}
+
+/** Starts a mesh provider on `relayUrl` and waits until the relay has welcomed it. */
+async function startProvider(spawn: Spawn, relayUrl: string, name: string): Promise<Child> {
+  const provider = spawn({ name, script: 'processes/mesh-provider.ts', env: { RELAY_URL: relayUrl } })
+  await provider.waitFor(/^READY/, 15_000)
+  return provider
+}
+
+/** A mesh caller on `relayUrl` (MODE unary or stream), with the loop settings of `env`. */
+function meshCaller(relayUrl: string, name: string, env: Record<string, string | number>): ChildOptions {
+  return { name, script: 'processes/mesh-caller.ts', env: { ...env, RELAY_URL: relayUrl } }
+}
+
+/**
+ * Runs one measuring child to its RESULT and kills it, so the next figure has the CPUs alone.
+ * Meters the CPU of the caller and of `path` (the processes a call crosses) from the caller's
+ * MEASURING line to its RESULT: the window its figure covers. `units` reads how many calls or
+ * items that was from the result; the row gets `cpu_<process>_us` per unit and `cpu_total_us`.
+ */
+async function measure<T>(
+  spawn: Spawn,
+  options: ChildOptions,
+  path: Record<string, Child>,
+  deadlineMs: number,
+  units: (result: T) => number,
+): Promise<{ result: T; cpu: Record<string, number> }> {
+  const caller = spawn(options)
+  const pids: Record<string, number> = { caller: caller.pid }
+  for (const [name, child] of Object.entries(path)) pids[name] = child.pid
+  const meter = new CpuMeter(pids)
+  await caller.waitFor(/^MEASURING/, deadlineMs)
+  meter.start()
+  const result = await caller.result<T>(deadlineMs)
+  const perUnit = meter.perUnit(units(result))
+  await caller.kill()
+  const cpu: Record<string, number> = {}
+  let total = 0
+  for (const [name, us] of Object.entries(perUnit)) {
+    cpu[`cpu_${name}_us`] = us
+    total += us
+  }
+  cpu.cpu_total_us = Math.round(total * 100) / 100
+  return { result, cpu }
+}
+
+/**
+ * Cross-relay calls. In one run and against each other: unary echo and 100k-item streams
+ * through ONE relay (`single-relay`: provider and caller on the same relay, not clustered, the
+ * `spider-mesh-bun` system), and ACROSS relays (`cross-relay`: a nats-server, relay A with the
+ * provider, relay B with the caller, both with `cluster: { nats }`). `nats-rtt` times raw NATS
+ * request/reply between two processes on the same server: the floor of the extra hop.
+ *
+ * Everything starts first and stays up; then each figure runs its caller alone, alternating
+ * single and cross per setting (seconds apart, so background noise hits both alike). Idle
+ * processes cost nothing but the cluster heartbeats (1 message per relay per second).
+ */
+export function clusterScenario(settings: BenchSettings): Promise<BenchRow[]> {
+  let cleanup = () => {}
+  return withChildren(async (spawn) => {
+    settings.log('cluster: starting nats-server, the relays and the providers')
+    const nats = await startNatsServer(spawn)
+    cleanup = nats.cleanup
+    const single = await startMeshRelay(spawn, 'bun')
+    const singleProvider = await startProvider(spawn, single.url, 'mesh provider (single relay)')
+    const relayA = await startClusterRelay(spawn, nats.url, 'A')
+    const relayB = await startClusterRelay(spawn, nats.url, 'B')
+    const providerA = await startProvider(spawn, relayA.url, 'mesh provider (relay A)')
+    const responder = spawn({
+      name: 'nats responder',
+      script: 'processes/nats-responder.ts',
+      env: { NATS_URL: nats.url },
+    })
+    await responder.waitFor(/^READY/, 15_000)
+
+    // The processes each kind of call crosses besides its caller, in path order.
+    const paths: Record<string, Record<string, Child>> = {
+      [SINGLE_RELAY]: { relay: single.child, provider: singleProvider },
+      [CROSS_RELAY]: { relay_b: relayB.child, nats: nats.child, relay_a: relayA.child, provider: providerA },
+      [NATS_RTT]: { nats: nats.child, responder },
+    }
+    const deadline = resultDeadline(settings.warmupMs, settings.durationMs)
+    const rows: BenchRow[] = []
+    for (const inflight of INFLIGHTS) {
+      const env = { ...loopEnv(inflight, settings.warmupMs, settings.durationMs), MODE: 'unary' }
+      const callers: [string, ChildOptions][] = [
+        [SINGLE_RELAY, meshCaller(single.url, `mesh caller @${inflight} (single relay)`, env)],
+        [CROSS_RELAY, meshCaller(relayB.url, `mesh caller @${inflight} (relay B)`, env)],
+        [
+          NATS_RTT,
+          {
+            name: `nats caller @${inflight}`,
+            script: 'processes/nats-caller.ts',
+            env: { ...env, NATS_URL: nats.url },
+          },
+        ],
+      ]
+      for (const [system, options] of callers) {
+        settings.log(`cluster ${system} unary @${inflight}`)
+        const { result: r, cpu } = await measure<LoopResult>(
+          spawn,
+          options,
+          paths[system]!,
+          deadline,
+          (x) => x.count,
+        )
+        rows.push({
+          scenario: 'cluster',
+          system,
+          inflight,
+          rps: r.rps,
+          p50_us: r.p50_us,
+          p99_us: r.p99_us,
+          max_us: r.max_us,
+          calls: r.count,
+          ...cpu,
+        })
+      }
+    }
+
+    const streamEnv = { ...loopEnv(1, settings.warmupMs, settings.durationMs), MODE: 'stream', STREAM_ITEMS }
+    const streams: [string, string][] = [
+      [SINGLE_RELAY, single.url],
+      [CROSS_RELAY, relayB.url],
+    ]
+    for (const [system, url] of streams) {
+      settings.log(`cluster ${system} stream`)
+      // Streams run whole, so allow for a slow one on top of the duration (as the stream scenario).
+      const { result: r, cpu } = await measure<StreamResult>(
+        spawn,
+        meshCaller(url, `mesh stream caller (${system})`, streamEnv),
+        paths[system]!,
+        deadline + 60_000,
+        (x) => x.streams * STREAM_ITEMS,
+      )
+      rows.push({
+        scenario: 'cluster-stream',
+        system,
+        inflight: 1,
+        rps: r.items_per_s,
+        p50_us: null,
+        p99_us: null,
+        items_per_s: r.items_per_s,
+        streams: r.streams,
+        median_stream_ms: r.median_stream_ms,
+        ...cpu,
+      })
+    }
+    return rows
+  }).finally(() => cleanup())
+}
