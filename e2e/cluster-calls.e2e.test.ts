@@ -112,6 +112,23 @@ describe('calls across relays (real relays and nats-server)', () => {
     expect(err.code).toBe('MICROSERVICE_OFFLINE')
   })
 
+  test('a call to a node of a relay SIGKILLed a moment ago fails at once (NATS: no responders)', async () => {
+    const { relays } = await startCluster(['A', 'B'])
+    const [a, b] = relays as [(typeof relays)[0] & {}, (typeof relays)[0] & {}]
+    await startProvider({ relayUrl: a.url, nodeId: 'gone-a' })
+    const client = await startClient(b.url)
+    const matrix = client.link<Matrix>('Matrix', { node_id: 'gone-a', timeout: 10_000 })
+    await matrix.wait({ timeout: 5000 })
+    a.proc.kill('SIGKILL')
+    await a.proc.exited
+    // Well before the heartbeat (3.5 s) or a probe (1.5 s) could tell relay B.
+    const started = Date.now()
+    const err = await within(1000, 'the call to fail', rejectionOf(matrix.whoami()))
+    expect(err.code).toBe('MICROSERVICE_OFFLINE')
+    expect(err.message).toContain('no responders')
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
   test('a relay SIGKILLed mid-stream: its calls end with a typed error, the others continue', async () => {
     const { relays } = await startCluster(['A', 'B', 'C'])
     const [a, b, c] = relays as [(typeof relays)[0] & {}, (typeof relays)[0] & {}, (typeof relays)[0] & {}]

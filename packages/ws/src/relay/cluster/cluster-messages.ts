@@ -30,25 +30,23 @@ export type DirectoryMessage = HeartbeatMessage | DeltaMessage | ByeMessage
 /** `[relayId, seq, info, entries]`: a relay's whole directory, the answer to a snapshot request. */
 export type SnapshotMessage = [string, number, RelayInfo, [string, DirectoryEntry][]]
 
-/** Message kinds on a relay's call subject. */
-export const CallKind = { Request: 1, Cancel: 2 } as const
-/** `[Request, fromRelay, callId, callerNode, service, method, destinationNode, payload]`. */
-export type RemoteRequest = [
-  typeof CallKind.Request,
-  string,
-  number,
-  string,
-  string,
-  string,
-  string,
-  Uint8Array,
-]
-/** `[Cancel, fromRelay, callId]`. */
-export type RemoteCancel = [typeof CallKind.Cancel, string, number]
-export type CallMessage = RemoteRequest | RemoteCancel
+/**
+ * Calls travel in batches (see ClusterBatch): one NATS message is `[header, items]` with a
+ * {@link BatchHeader}. On a relay's call subject the items are requests and cancels; on its
+ * response subject, response steps.
+ */
+export type BatchHeader = [fromRelay: string]
 
-/** `[kind, payload]` on a call's reply subject: one step of its response stream. */
-export type ReplyMessage = [number, Uint8Array | null]
+/** Item kinds on a relay's call subject. Part of the cluster protocol: never renumber. */
+export const CallKind = { Request: 1, Cancel: 2 } as const
+/** `[Request, callId, callerNode, service, method, destinationNode, payload]`. */
+export type RemoteRequest = [typeof CallKind.Request, number, string, string, string, string, Uint8Array]
+/** `[Cancel, callId]`. */
+export type RemoteCancel = [typeof CallKind.Cancel, number]
+export type CallItem = RemoteRequest | RemoteCancel
+
+/** `[callId, kind, payload]` on a relay's response subject: one step of a call's response stream. */
+export type ResponseItem = [number, number, Uint8Array | null]
 
 /** `[fromRelay, sourceNode, payload]` on a topic subject. */
 export type TopicMessage = [string, string, Uint8Array]

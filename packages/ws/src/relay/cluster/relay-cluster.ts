@@ -1,25 +1,17 @@
 import type { Msg } from '@nats-io/transport-node'
-import { ErrorCode, encodeValue, type Frame, FrameType, ResponseKind } from '@spider-mesh/core'
+import { ErrorCode } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from '../call-endpoint.js'
 import type { ClusterPort } from '../cluster-port.js'
 import type { RelayLogger } from '../relay-logger.js'
 import type { RelayPeer } from '../relay-peer.js'
 import type { RelayRouter } from '../relay-router.js'
+import { ClusterCalls } from './cluster-calls.js'
 import { ClusterDirectory, HEARTBEAT_MS } from './cluster-directory.js'
-import {
-  CallKind,
-  type CallMessage,
-  type DirectoryEntry,
-  decodeMessage,
-  encodeMessage,
-  type RemoteRequest,
-  type ReplyMessage,
-  type TopicMessage,
-} from './cluster-messages.js'
+import { type DirectoryEntry, decodeMessage, encodeMessage, type TopicMessage } from './cluster-messages.js'
 import { ClusterMetrics } from './cluster-metrics.js'
 import type { ResolvedClusterOptions } from './cluster-options.js'
 import { type BackboneState, NatsBackbone } from './nats-backbone.js'
-import type { RemoteFrameSink, RemoteNode, RemoteRelay } from './remote-relay.js'
+import type { RemoteRelay } from './remote-relay.js'
 import { ClusterSubjects } from './subjects.js'
 
 /** What `/health` says about the cluster. */
@@ -38,12 +30,14 @@ const newRelayId = (): string => Math.random().toString(36).slice(2, 10) + Date.
  * untouched), and relays pub/sub by interest. The router sees other relays' nodes as endpoints
  * in its directory, so round-robin, pinning, cancels and provider loss work as on one relay.
  */
-export class RelayCluster implements ClusterPort, RemoteFrameSink {
+export class RelayCluster implements ClusterPort {
   readonly relayId = newRelayId()
   readonly preferLocal: boolean
   readonly metrics = new ClusterMetrics()
   readonly backbone: NatsBackbone
   readonly directory: ClusterDirectory
+  /** Calls to and from providers and callers on other relays. */
+  readonly calls: ClusterCalls
   readonly #router: RelayRouter
   readonly #subjects: ClusterSubjects
   readonly #info = { name: '' }
@@ -70,9 +64,22 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
       subjects: this.#subjects,
       logger,
       directory: router.directory,
-      sink: this,
+      // Arrows: the call transport is made just below, with this directory.
+      sink: {
+        toProvider: (node, frame) => this.calls.toProvider(node, frame),
+        toCaller: (relay, frame) => this.calls.toCaller(relay, frame),
+      },
       localEntries: () => this.#localEntries(),
       relayLost: (relay) => this.#relayLost(relay),
+    })
+    this.calls = new ClusterCalls({
+      relayId: this.relayId,
+      backbone: this.backbone,
+      subjects: this.#subjects,
+      router,
+      directory: this.directory,
+      metrics: this.metrics,
+      logger,
     })
     router.attachCluster(this)
   }
@@ -86,12 +93,13 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
   start(name: string): void {
     this.#info.name = name
     this.directory.start()
-    this.backbone.subscribe(this.#subjects.calls(this.relayId), (msg) => this.#onCall(msg))
-    this.backbone.subscribe(this.#subjects.replies(this.relayId), (msg) => this.#onReply(msg))
+    this.calls.start()
     this.backbone.start()
     let beats = 0
     this.#timer = setInterval(() => {
-      this.directory.beat(Date.now())
+      const now = Date.now()
+      this.directory.beat(now)
+      this.calls.sweep(now)
       if (++beats % 5 === 1) void this.backbone.measureRtt()
     }, HEARTBEAT_MS)
     ;(this.#timer as { unref?: () => void }).unref?.()
@@ -195,68 +203,6 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
       this.metrics.publications++
   }
 
-  /** Frames the router sends to a provider on another relay: a request or a cancel. */
-  toProvider(node: RemoteNode, frame: Frame): void {
-    if (frame[0] === FrameType.Request) {
-      const [, callId, service, method, source, payload] = frame
-      if (payload.byteLength + HEADER_ROOM > this.backbone.maxPayload) {
-        queueMicrotask(() =>
-          this.#router.calls.abort(
-            callId,
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            tooLarge('arguments', payload, node.label, this.backbone.maxPayload),
-          ),
-        )
-        return
-      }
-      const request: RemoteRequest = [
-        CallKind.Request,
-        this.relayId,
-        callId,
-        source ?? '',
-        service,
-        method,
-        node.nodeId,
-        payload,
-      ]
-      const sent = this.backbone.publish(
-        this.#subjects.calls(node.relay.id),
-        encodeMessage(request),
-        this.#subjects.reply(this.relayId, callId),
-      )
-      if (sent) this.metrics.callsOut++
-      else {
-        // Checked by refuse() a moment ago; NATS dropped in between.
-        queueMicrotask(() =>
-          this.#router.calls.abort(
-            callId,
-            ErrorCode.CLUSTER_UNAVAILABLE,
-            `${node.label} cannot be reached: NATS is down`,
-          ),
-        )
-      }
-    } else if (frame[0] === FrameType.Cancel) {
-      this.backbone.publish(
-        this.#subjects.calls(node.relay.id),
-        encodeMessage([CallKind.Cancel, this.relayId, frame[1]]),
-      )
-    }
-  }
-
-  /** Frames the router sends to a caller on another relay: one response step. */
-  toCaller(relay: RemoteRelay, frame: Frame): void {
-    if (frame[0] !== FrameType.Response) return
-    const [, callId, kind, payload] = frame
-    let reply: ReplyMessage = [kind, payload]
-    if (payload && payload.byteLength + HEADER_ROOM > this.backbone.maxPayload) {
-      // NATS would refuse it: end the call (the provider stops) with an error that says why.
-      if (kind === ResponseKind.Next) this.#router.calls.cancel(relay.caller, [FrameType.Cancel, callId])
-      const message = tooLarge('result', payload, `relay "${relay.name}"`, this.backbone.maxPayload)
-      reply = [ResponseKind.Error, encodeValue({ code: ErrorCode.PAYLOAD_TOO_LARGE, message })]
-    }
-    this.backbone.publish(this.#subjects.reply(relay.id, callId), encodeMessage(reply))
-  }
-
   /** First step of a graceful stop: the other relays stop routing new calls to this relay's nodes. */
   drain(): void {
     if (this.#leaving) return
@@ -275,48 +221,6 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
   #localEntries(): [string, DirectoryEntry][] {
     if (this.#leaving) return []
     return [...this.#router.listedPeers()].map((peer) => [peer.nodeId!, entryOf(peer)])
-  }
-
-  /** A request or a cancel from another relay's caller, for a node here. */
-  #onCall(msg: Msg): void {
-    const message = decodeMessage<CallMessage>(msg.data, 3)
-    if (!message || typeof message[1] !== 'string' || typeof message[2] !== 'number') return
-    const relay = this.directory.relay(message[1])
-    const caller = relay.caller
-    caller.lastSeen = Date.now()
-    if (message[0] === CallKind.Cancel) {
-      this.#router.calls.cancel(caller, [FrameType.Cancel, message[2]])
-      return
-    }
-    const [, , callId, source, service, method, destination, payload] = message
-    if (typeof service !== 'string' || typeof method !== 'string' || typeof destination !== 'string') return
-    if (!(payload instanceof Uint8Array)) return
-    this.metrics.callsIn++
-    this.#router.calls.request(
-      caller,
-      [FrameType.Request, callId, service, method, destination, payload],
-      source,
-    )
-  }
-
-  /** One response step from another relay, or NATS saying the target relay is gone. */
-  #onReply(msg: Msg): void {
-    const callId = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1))
-    const pending = this.#router.calls.pending(callId)
-    // Unknown: the call ended here (cancel, caller gone) while the answer was on its way.
-    if (!pending?.provider.remote) return
-    if (msg.data.length === 0 && msg.headers?.code === 503) {
-      this.#router.calls.abort(
-        callId,
-        ErrorCode.MICROSERVICE_OFFLINE,
-        `The relay of ${pending.provider.label} is gone (NATS: no responders) during the call to "${pending.service}.${pending.method}"`,
-      )
-      return
-    }
-    const reply = decodeMessage<ReplyMessage>(msg.data, 2)
-    if (!reply || typeof reply[0] !== 'number' || reply[0] < 0 || reply[0] > 3) return
-    pending.provider.lastSeen = Date.now()
-    this.#router.calls.response(pending.provider, [FrameType.Response, callId, reply[0], reply[1] ?? null])
   }
 
   #onTopic(topic: string, msg: Msg): void {
@@ -344,17 +248,8 @@ export class RelayCluster implements ClusterPort, RemoteFrameSink {
   #relayLost(relay: RemoteRelay): void {
     for (const node of relay.nodes.values()) this.#router.calls.connectionLost(node)
     this.#router.calls.connectionLost(relay.caller)
+    this.calls.forget(relay.id)
   }
-}
-
-/** Room for a cluster message's header next to its payload (names, ids, msgpack framing). */
-const HEADER_ROOM = 4096
-
-function tooLarge(what: string, payload: Uint8Array, to: string, limit: number): string {
-  return (
-    `The ${what} (${payload.byteLength} bytes) cannot cross relays to ${to}: NATS accepts messages up to ` +
-    `${limit} bytes (its max_payload; raise it in the nats-server config, or keep caller and provider on one relay)`
-  )
 }
 
 function entryOf(peer: RelayPeer): DirectoryEntry {

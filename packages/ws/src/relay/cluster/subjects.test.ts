@@ -20,7 +20,8 @@ describe('cluster subjects', () => {
   test('a topic subject has exactly prefix tokens + 2', () => {
     const subjects = new ClusterSubjects('acme.mesh')
     expect(subjects.topic('news.today').split('.')).toHaveLength(4)
-    expect(subjects.reply('r1', 42)).toBe('acme.mesh.relay.r1.r.42')
+    expect(subjects.bounce('r1', 42)).toBe('acme.mesh.relay.r1.b.42')
+    expect(subjects.responses('r1')).toBe('acme.mesh.relay.r1.resp')
   })
 
   test('a prefix with wildcards, spaces or empty tokens is refused with INVALID_OPTION', () => {

@@ -24,9 +24,10 @@ export function nameOfToken(token: string): string {
  * NATS server with two prefixes):
  * - `<p>.dir`: every relay's heartbeats, directory deltas and goodbyes (all relays listen);
  * - `<p>.relay.<id>.snap`: request/reply, a relay's full directory (re-sync);
- * - `<p>.relay.<id>.call`: requests and cancels for providers on that relay;
- * - `<p>.relay.<id>.r.<callId>`: the response stream of one call, back to the caller's relay
- *   (a reply subject per call, so NATS answers "no responders" at once when the target is gone);
+ * - `<p>.relay.<id>.call`: batches of requests and cancels for providers on that relay, each
+ *   sent with the reply subject `<p>.relay.<sender>.b.<batch>` so that NATS answers "no
+ *   responders" there at once when the target relay is gone;
+ * - `<p>.relay.<id>.resp`: batches of response steps for callers on that relay;
  * - `<p>.relay.<id>.ping`: request/reply liveness probe;
  * - `<p>.topic.<topic>`: pub/sub, subscribed only while a node of the relay listens.
  */
@@ -51,13 +52,18 @@ export class ClusterSubjects {
     return `${this.prefix}.relay.${relayId}.ping`
   }
 
-  reply(relayId: string, callId: number): string {
-    return `${this.prefix}.relay.${relayId}.r.${callId}`
+  responses(relayId: string): string {
+    return `${this.prefix}.relay.${relayId}.resp`
   }
 
-  /** Every reply subject of one relay (it subscribes once, not once per call). */
-  replies(relayId: string): string {
-    return `${this.prefix}.relay.${relayId}.r.*`
+  /** Where NATS says "no responders" for one batch of calls this relay sent. */
+  bounce(relayId: string, batch: number): string {
+    return `${this.prefix}.relay.${relayId}.b.${batch}`
+  }
+
+  /** Every bounce subject of one relay (it subscribes once, not once per batch). */
+  bounces(relayId: string): string {
+    return `${this.prefix}.relay.${relayId}.b.*`
   }
 
   topic(name: string): string {
