@@ -1,7 +1,7 @@
 import { ErrorCode, MeshError } from '@spider-mesh/core'
 import { BunAdapter } from './relay/bun-adapter.js'
-import { defaultRelayName } from './relay/cluster/cluster-options.js'
 import { RelayCluster } from './relay/cluster/relay-cluster.js'
+import { defaultRelayName } from './relay/cluster-options.js'
 import type { RelayAdapter } from './relay/relay-adapter.js'
 import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/relay-options.js'
 import { RelayRouter, type RelayStats } from './relay/relay-router.js'
@@ -12,7 +12,7 @@ export type { AccessPolicy, AccessRules } from './relay/access-rules.js'
 /** The request `authenticate` receives, and the hook's type. */
 export type { Authenticate, AuthRequest } from './relay/authentication.js'
 /** The relay's `cluster` option. */
-export type { ClusterOptions } from './relay/cluster/cluster-options.js'
+export type { ClusterOptions } from './relay/cluster-options.js'
 /** Close codes the relay sends, with their meaning. */
 export { RelayCloseCode, type RelayCloseCodeValue } from './relay/relay-close-codes.js'
 /** The logger interface the relay writes to. */

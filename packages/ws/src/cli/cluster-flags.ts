@@ -1,6 +1,5 @@
 import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node'
-import { type ClusterOptions, defaultRelayName } from '../relay/cluster/cluster-options.js'
-import { validPrefix } from '../relay/cluster/subjects.js'
+import { type ClusterOptions, defaultRelayName, validPrefix } from '../relay/cluster-options.js'
 import { usageError } from './cli-error.js'
 import type { FlagSpec, ParsedArgs } from './parse-args.js'
 import { readFileFor } from './read-file.js'

@@ -1,6 +1,6 @@
 import type { Frame } from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
-import type { PendingRequest } from './pending-table.js'
+import type { MethodStats } from './relay-metrics.js'
 
 /**
  * One end of a call as the {@link CallRouter} sees it: a node connected to this relay (a
@@ -30,4 +30,21 @@ export interface CallEndpoint {
 export interface Refusal {
   code: string
   message: string
+}
+
+/** A request the relay forwarded and whose response stream has not ended. */
+export interface PendingRequest {
+  /** The relay's id, unique among pending requests; the provider sees only this one. */
+  readonly relayId: number
+  readonly caller: CallEndpoint
+  /** The id the caller chose, unique only on the caller's connection. */
+  readonly callerId: number
+  readonly provider: CallEndpoint
+  readonly service: string
+  readonly method: string
+  /** Counters of this call's method, and when it was forwarded (performance.now()). */
+  readonly stats: MethodStats
+  readonly startedAt: number
+  /** Date.now() of the request or its latest response step; the TTL sweep reads it. */
+  lastActivity: number
 }

@@ -1,22 +1,7 @@
-import type { CallEndpoint } from './call-endpoint.js'
+import type { CallEndpoint, PendingRequest } from './call-endpoint.js'
 import type { MethodStats } from './relay-metrics.js'
 
-/** A request the relay forwarded and whose response stream has not ended. */
-export interface PendingRequest {
-  /** The relay's id, unique among pending requests; the provider sees only this one. */
-  readonly relayId: number
-  readonly caller: CallEndpoint
-  /** The id the caller chose, unique only on the caller's connection. */
-  readonly callerId: number
-  readonly provider: CallEndpoint
-  readonly service: string
-  readonly method: string
-  /** Counters of this call's method, and when it was forwarded (performance.now()). */
-  readonly stats: MethodStats
-  readonly startedAt: number
-  /** Date.now() of the request or its latest response step; the TTL sweep reads it. */
-  lastActivity: number
-}
+export type { PendingRequest } from './call-endpoint.js'
 
 // Ids stay in msgpack's uint32 range (5 bytes at most) and wrap; a live id is never reused.
 const MAX_ID = 0xffff_ffff

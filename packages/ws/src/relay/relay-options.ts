@@ -2,11 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { ErrorCode, MeshError } from '@spider-mesh/core'
 import type { AccessPolicy } from './access-rules.js'
 import type { Authenticate } from './authentication.js'
-import {
-  type ClusterOptions,
-  type ResolvedClusterOptions,
-  resolveClusterOptions,
-} from './cluster/cluster-options.js'
+import { type ClusterOptions, type ResolvedClusterOptions, resolveClusterOptions } from './cluster-options.js'
 import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { resolveClusterOptions } from './cluster-options.js'
-import { ClusterSubjects, nameOfToken, subjectToken, validPrefix } from './subjects.js'
+import { resolveClusterOptions, validPrefix } from '../cluster-options.js'
+import { ClusterSubjects, nameOfToken, subjectToken } from './subjects.js'
 
 describe('cluster subjects', () => {
   test('names with dots, wildcards, spaces and unicode become one safe token and come back', () => {

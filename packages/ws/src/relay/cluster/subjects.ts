@@ -1,5 +1,3 @@
-import { ErrorCode, MeshError } from '@spider-mesh/core'
-
 /**
  * One NATS subject token for any service, node or topic name. NATS splits subjects on `.` and
  * gives `*` and `>` meaning, and a token may not be empty or hold whitespace; percent-encoding
@@ -69,15 +67,4 @@ export class ClusterSubjects {
   topic(name: string): string {
     return `${this.prefix}.topic.${subjectToken(name)}`
   }
-}
-
-/** Checks a subject prefix: dot-separated tokens without wildcards or whitespace. */
-export function validPrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string' || !/^[^.*>\s]+(\.[^.*>\s]+)*$/.test(prefix)) {
-    throw new MeshError(
-      ErrorCode.INVALID_OPTION,
-      `cluster.prefix must be NATS subject tokens separated by dots, without '*', '>' or spaces; got ${JSON.stringify(prefix)}`,
-    )
-  }
-  return prefix
 }

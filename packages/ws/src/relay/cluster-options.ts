@@ -1,7 +1,6 @@
 import { hostname } from 'node:os'
 import type { NodeConnectionOptions } from '@nats-io/transport-node'
 import { ErrorCode, MeshError } from '@spider-mesh/core'
-import { validPrefix } from './subjects.js'
 
 /** The relay's `cluster` option: relays that share a NATS server (or cluster) act as one mesh. */
 export interface ClusterOptions {
@@ -61,4 +60,15 @@ export function resolveClusterOptions(cluster: ClusterOptions): ResolvedClusterO
 /** The default relay name: the host and the port it listens on. */
 export function defaultRelayName(port: number | null): string {
   return `${hostname()}:${port ?? 0}`
+}
+
+/** Checks a subject prefix: dot-separated tokens without wildcards or whitespace. */
+export function validPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string' || !/^[^.*>\s]+(\.[^.*>\s]+)*$/.test(prefix)) {
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `cluster.prefix must be NATS subject tokens separated by dots, without '*', '>' or spaces; got ${JSON.stringify(prefix)}`,
+    )
+  }
+  return prefix
 }
