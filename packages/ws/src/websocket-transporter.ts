@@ -47,6 +47,26 @@ const NOOP = () => {}
 const NO_CANCEL = { cancel: NOOP }
 const RESOLVED_NO_CANCEL = Promise.resolve(NO_CANCEL)
 
+/** `ws(s)://host[:port][/path…]`: parsed by hand, since React Native's `URL` is incomplete. */
+const RELAY_URL = /^wss?:\/\/(\[[0-9a-f:.]+\]|[^/:?#\s@]+)(?::(\d*))?(?:[/?#]\S*)?$/i
+
+/** Checks a relay URL at connect(): scheme, host and port, so a typo fails at once, not by silence. */
+function checkRelayUrl(url: unknown): void {
+  const fail = (why: string): never => {
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `connect() needs a ws:// or wss:// relay URL: ${why}, got ${JSON.stringify(url)}`,
+    )
+  }
+  if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) return fail('wrong scheme')
+  const match = RELAY_URL.exec(url)
+  if (!match) return fail('no host, or characters a URL cannot hold')
+  const port = match[2]
+  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) {
+    fail('the port must be 1 to 65535')
+  }
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -160,12 +180,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
    * URL; call it for several relays to be connected to all of them.
    */
   connect(url: string): void {
-    if (typeof url !== 'string' || !/^wss?:\/\/./i.test(url)) {
-      throw new MeshError(
-        ErrorCode.INVALID_OPTION,
-        `connect() needs a ws:// or wss:// URL, got ${JSON.stringify(url)}`,
-      )
-    }
+    checkRelayUrl(url)
     if (this.#links.has(url)) return
     const link = new RelayLink(url, this.#owner, { ...this.#options, socketFactory: this.#factory })
     this.#links.set(url, link)
@@ -294,16 +309,24 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     return first
   }
 
+  /** Why no relay can carry a call now, or undefined when one can. */
+  unreachable(): string | undefined {
+    if (this.#links.size === 0) return 'not connected: connect() was never called on its transporter'
+    const problems: string[] = []
+    for (const link of this.#links.values()) {
+      const problem = link.problem()
+      if (problem === undefined) return undefined
+      problems.push(problem)
+    }
+    return `not connected to any relay (${problems.join('; ')})`
+  }
+
   #offline(packet: RpcRequestPacket): void {
     const host = this.#host
     if (!host) return
-    const urls = [...this.#links.keys()]
     const payload = encodeValue({
       code: ErrorCode.MICROSERVICE_OFFLINE,
-      message:
-        urls.length === 0
-          ? `Cannot call ${packet.service}.${packet.method}(): connect() was never called on this transporter`
-          : `Cannot call ${packet.service}.${packet.method}(): not connected to any relay (${urls.join(', ')})`,
+      message: `Cannot call ${packet.service}.${packet.method}(): this node is ${this.unreachable() ?? 'not connected to any relay'}`,
     })
     queueMicrotask(() =>
       host.handleResponse({

@@ -227,14 +227,18 @@ function waitForProvider(mesh: SpiderMesh, s: Settings, options: WaitOptions = {
   const sources: Observable<undefined>[] = [available, closed]
   if (options.timeout !== undefined) {
     const target =
-      s.node_id === undefined ? `a provider of ${s.service}` : `node ${s.node_id} serving ${s.service}`
+      s.node_id === undefined ? `provider of ${s.service}` : `node ${s.node_id} serving ${s.service}`
     sources.push(
       timer(options.timeout).pipe(
         take(1),
         map(() => {
+          // Say when the cause is on this side: no relay (or other transport) is reachable at all.
+          const problem = mesh.connectionProblem()
           throw new MeshError(
             ErrorCode.MICROSERVICE_OFFLINE,
-            `No ${target} appeared within ${options.timeout} ms`,
+            problem === undefined
+              ? `No ${target} appeared within ${options.timeout} ms`
+              : `No ${target} appeared within ${options.timeout} ms: this node is ${problem}`,
           )
         }),
       ),

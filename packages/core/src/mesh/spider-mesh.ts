@@ -109,6 +109,21 @@ export class SpiderMesh implements ServiceDirectory {
     return [...this.#services.keys()]
   }
 
+  /**
+   * Why no transporter can carry a call now (e.g. no relay is connected, and why), or undefined
+   * when one can (or when no transporter says).
+   */
+  connectionProblem(): string | undefined {
+    const problems: string[] = []
+    for (const link of this.#links) {
+      if (!link.unreachable) return undefined
+      const problem = link.unreachable()
+      if (problem === undefined) return undefined
+      problems.push(problem)
+    }
+    return problems.length > 0 ? problems.join('; ') : undefined
+  }
+
   /** Number of calls this node has sent that have not ended (for diagnostics and tests). */
   get pendingCalls(): number {
     return this.#outbound.size

@@ -61,6 +61,12 @@ export interface TransportLink {
    * resolve when the calls being served have ended or after `timeoutMs`.
    */
   drain?(timeoutMs: number): Promise<void>
+  /**
+   * Why this link can carry no call now (e.g. "not connected to any relay: ws://…: connection
+   * refused"), or undefined when it can. Error messages quote it, so nobody blames a provider
+   * for a relay that cannot be reached.
+   */
+  unreachable?(): string | undefined
   /** Called once by `mesh.close()`; the link releases everything it holds for this mesh. */
   detach(): void | Promise<void>
 }

@@ -11,6 +11,7 @@ import {
   type RpcRequestPacket,
   type RpcResponsePacket,
 } from '@spider-mesh/core'
+import { ConnectionProblem } from './connection-problem.js'
 import { LinkCalls } from './link-calls.js'
 import { checkLiveness } from './link-liveness.js'
 import { ReconnectBackoff } from './reconnect-backoff.js'
@@ -54,6 +55,8 @@ export class RelayLink {
   #closeWaiters: (() => void)[] = []
   /** What the relay announced it accepts. */
   #limits: RelayLimits = {}
+  /** Why the relay is down, said once per state change. */
+  readonly #problem: ConnectionProblem
   /** Frames queued in the same tick leave in one message (64 calls started together: one write). */
   readonly #batch = new FrameBatch((bytes) => {
     const socket = this.#socket
@@ -65,6 +68,7 @@ export class RelayLink {
     this.#owner = owner
     this.#options = options
     this.#backoff = new ReconnectBackoff(options)
+    this.#problem = new ConnectionProblem(url)
     this.#calls = new LinkCalls({
       get host() {
         return owner.host
@@ -215,9 +219,7 @@ export class RelayLink {
     try {
       socket = this.#options.socketFactory(this.url, token === undefined ? {} : { token })
     } catch (err) {
-      this.#owner.warn(`Cannot open a WebSocket to ${this.url}: ${(err as Error).message}`)
-      this.#owner.setStatus(this.url, 'error')
-      this.#scheduleReconnect()
+      this.#lost(`cannot open a WebSocket: ${(err as Error).message}`)
       return
     }
     this.#socket = socket
@@ -235,9 +237,9 @@ export class RelayLink {
       if (this.#socket === socket)
         this.#lost(`closed with code ${event.code}${event.reason ? ` (${event.reason})` : ''}`, event.code)
     }
-    socket.onerror = () => {
-      // onclose follows with the details; nothing to do twice.
-    }
+    this.#problem.opening()
+    // onclose follows; keep the cause where the socket library gives one.
+    socket.onerror = (event) => this.#problem.socketError(event)
   }
 
   #receive(data: unknown): void {
@@ -317,6 +319,7 @@ export class RelayLink {
     // A re-sync after reconnect reports only what really changed while we were away.
     this.#directory.resync(nodes)
     this.#welcomed = true
+    this.#problem.connected()
     this.#backoff.reset()
     this.#owner.setStatus(this.url, 'connected')
     this.#owner.directoryChanged()
@@ -368,6 +371,7 @@ export class RelayLink {
     const wasWelcomed = this.#welcomed
     this.#welcomed = false
     this.#helloSent = false
+    const unreachable = this.#problem.failed(why, wasWelcomed)
     this.#calls.lost(`Lost the connection to relay ${this.url} during the call: ${why}`)
     if (wasWelcomed) this.#owner.directoryChanged()
     for (const resolve of this.#closeWaiters.splice(0)) resolve()
@@ -381,7 +385,13 @@ export class RelayLink {
       return
     }
     if (wasWelcomed) this.#owner.warn(`Lost relay ${this.url}: ${why}; reconnecting`)
+    else if (unreachable) this.#owner.warn(unreachable)
     this.#scheduleReconnect()
+  }
+
+  /** Why this relay is not connected now (for error messages), or undefined when it is. */
+  problem(): string | undefined {
+    return this.#welcomed ? undefined : this.#problem.describe()
   }
 
   #scheduleReconnect(): void {
