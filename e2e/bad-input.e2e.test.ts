@@ -33,6 +33,21 @@ describe('calling without a relay', () => {
     expect(stream.code).toBe('MICROSERVICE_OFFLINE')
   })
 
+  test('wait({ timeout }) on a wrong relay URL says no relay is connected, with the URL and the cause', async () => {
+    const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') })
+    const url = `ws://127.0.0.1:${probe.port}`
+    probe.stop(true)
+    const client = await startClient(url, { noWait: true })
+    const err = await within(
+      3000,
+      'wait() to time out',
+      rejectionOf(client.link<Matrix>('Matrix').wait({ timeout: 500 })),
+    )
+    expect(err.code).toBe('MICROSERVICE_OFFLINE')
+    expect(err.message).toContain('No provider of Matrix appeared within 500 ms')
+    expect(err.message).toContain(`this node is not connected to any relay (${url}: closed with code`)
+  })
+
   test('a call on a transporter that was never connected fails fast with MICROSERVICE_OFFLINE', async () => {
     const client = await startClient([], { noWait: true })
     const err = await within(3000, 'the call to fail', rejectionOf(client.link<Matrix>('Matrix').whoami()))
