@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { Microservice, type RemoteService } from '@spider-mesh/core'
+import { type MeshError, Microservice, type RemoteService, registerErrorClass } from '@spider-mesh/core'
 import { lastValueFrom, take, toArray } from 'rxjs'
-import type { Matrix } from './fixtures/services.js'
+import { type Matrix, OrderNotFoundError } from './fixtures/services.js'
 import {
   ADAPTERS,
   type ManagedProcess,
@@ -128,6 +128,20 @@ for (const adapter of ADAPTERS) {
       test('Error with a code property', async () => {
         const err = await rejectionOf(matrix.throwWithCode())
         expect([err.code, err.message]).toEqual(['E_CODED', 'coded'])
+      })
+      test('an error keeps its own fields and its cause; a registered class arrives as itself', async () => {
+        const plain = (await rejectionOf(matrix.throwWithFields('o-1'))) as MeshError & { orderId?: string }
+        expect([plain.code, plain.message, plain.name, plain.orderId]).toEqual([
+          'ORDER_NOT_FOUND',
+          'No order o-1',
+          'OrderNotFoundError',
+          'o-1',
+        ])
+        expect((plain.cause as Error).message).toBe('the orders table has no such row')
+        registerErrorClass(OrderNotFoundError)
+        const rebuilt = await rejectionOf(matrix.throwWithFields('o-2'))
+        expect(rebuilt).toBeInstanceOf(OrderNotFoundError)
+        expect((rebuilt as unknown as OrderNotFoundError).orderId).toBe('o-2')
       })
       test('Error subclass keeps its code, message and name', async () => {
         const err = (await rejectionOf(matrix.throwSubclass())) as Error & { code?: string }

@@ -33,7 +33,13 @@ export { decodeValue, encodeValue } from './protocol/codec.js'
 /** Error codes Spider Mesh produces. */
 export { ErrorCode, type ErrorCodeValue } from './protocol/error-codes.js'
 /** The error type of every Spider Mesh API, and the converters to and from the wire form. */
-export { fromWireError, MeshError, toWireError, type WireError } from './protocol/errors.js'
+export {
+  fromWireError,
+  MeshError,
+  registerErrorClass,
+  toWireError,
+  type WireError,
+} from './protocol/errors.js'
 /** Wire frames between nodes and a relay, with a validating decoder. */
 export {
   type CancelFrame,
