@@ -143,6 +143,19 @@ for (const adapter of ADAPTERS) {
         expect(rebuilt).toBeInstanceOf(OrderNotFoundError)
         expect((rebuilt as unknown as OrderNotFoundError).orderId).toBe('o-2')
       })
+      test('a result that cannot be serialised: SERIALIZATION_ERROR naming the path, logged on the provider too', async () => {
+        const from = provider.lines.length
+        const err = await rejectionOf(matrix.unserialisable())
+        expect(err.code).toBe('SERIALIZATION_ERROR')
+        expect(err.message).toContain(
+          'Matrix.unserialisable produced a value that cannot be serialised: result.items[1] is a function',
+        )
+        await until('the provider to log it', () =>
+          provider.lines
+            .slice(from)
+            .some((l) => l.stream === 'stderr' && l.text.includes('result.items[1] is a function')),
+        )
+      })
       test('Error subclass keeps its code, message and name', async () => {
         const err = (await rejectionOf(matrix.throwSubclass())) as Error & { code?: string }
         expect([err.code, err.message, err.name]).toEqual([

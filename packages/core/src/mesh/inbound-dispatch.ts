@@ -1,9 +1,10 @@
 import { isObservable, type Observable, type Subscription } from 'rxjs'
-import { decodeValue, encodeValue } from '../protocol/codec.js'
+import { decodeValue, encodeValue, findUnserialisable } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { toWireError, type WireError } from '../protocol/errors.js'
 import { ResponseKind, type ResponseKindValue, type RpcRequestPacket } from '../protocol/packets.js'
 import type { TransportLink } from '../transport/transporter.js'
+import type { Logger } from './logger.js'
 import type { ServiceDefinition } from './service-definition.js'
 
 /** A served instance and its definition. */
@@ -24,6 +25,7 @@ export function dispatchRequest(
   packet: RpcRequestPacket,
   link: TransportLink,
   nodeId: string,
+  logger?: Logger,
 ): () => void {
   let stopped = false
   let subscription: Subscription | undefined
@@ -50,10 +52,12 @@ export function dispatchRequest(
       payload = encodeValue(value)
     } catch (err) {
       subscription?.unsubscribe()
-      fail({
-        code: ErrorCode.SERIALIZATION_ERROR,
-        message: `${packet.service}.${packet.method} produced a value that cannot be serialised: ${(err as Error).message}`,
-      })
+      // The path names the culprit (`result.items[3].callback is a function`); say it here too:
+      // the provider's author is the one who can fix it, and the caller only sees the code.
+      const path = findUnserialisable(value, 'result')
+      const message = `${packet.service}.${packet.method} produced a value that cannot be serialised: ${path ?? (err as Error).message}`
+      logger?.warn(`${message}; the caller gets SERIALIZATION_ERROR`)
+      fail({ code: ErrorCode.SERIALIZATION_ERROR, message })
       return
     }
     send(kind, payload)

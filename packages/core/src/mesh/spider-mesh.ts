@@ -92,7 +92,7 @@ export class SpiderMesh implements ServiceDirectory {
     this.#host = {
       nodeId,
       handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
-        dispatchRequest(this.#services.get(packet.service), packet, link, nodeId),
+        dispatchRequest(this.#services.get(packet.service), packet, link, nodeId, this.#logger),
       handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
       handlePublish: (packet: PublishPacket) => this.#topics.deliver(packet),
     }

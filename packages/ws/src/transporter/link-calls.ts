@@ -23,6 +23,8 @@ export interface LinkCallsOwner {
   send(frame: Frame): void
   /** Why a payload is too large for the relay, or undefined (see RelayLink). */
   tooLarge(payload: Uint8Array, nameLength: number): string | undefined
+  /** Logs on this node (the transporter's onWarning). */
+  warn(message: string): void
 }
 
 const NOOP = () => {}
@@ -38,6 +40,8 @@ export class LinkCalls {
   readonly #outbound = new Set<number>()
   /** Relay request ids of calls this node is serving, with the function that stops each. */
   readonly #active = new Map<number, () => void>()
+  /** `Service.method` of each served call, for what the provider's author must read. */
+  readonly #names = new Map<number, string>()
   /** drain() callers waiting for the served calls to end. */
   readonly #idle = new DeadlineWaiters()
 
@@ -82,12 +86,15 @@ export class LinkCalls {
     if (!stop) return
     const tooLarge = packet.payload && this.#owner.tooLarge(packet.payload, 0)
     if (tooLarge) {
-      // The relay would close this socket for it; end just this call with a clear error instead.
+      // The relay would close this socket for it; end just this call with a clear error instead,
+      // and say so here: the provider's author is the one who can fix it.
+      const call = this.#names.get(id) ?? 'a call'
+      this.#owner.warn(`The result of ${call} ${tooLarge}; the caller gets PAYLOAD_TOO_LARGE`)
       this.#served(id)
       stop()
       const error = encodeValue({
         code: ErrorCode.PAYLOAD_TOO_LARGE,
-        message: `The provider's result ${tooLarge}`,
+        message: `The result of ${call} ${tooLarge}`,
       })
       this.#owner.send([FrameType.Response, id, ResponseKind.Error, error])
       return
@@ -127,6 +134,7 @@ export class LinkCalls {
     if (frame[4] !== null) packet.source_node_id = frame[4]
     // Registered before dispatch: a synchronous answer removes it again in respond().
     this.#active.set(id, NOOP)
+    this.#names.set(id, `${packet.service}.${packet.method}`)
     const stop = host.handleRequest(packet, this.#owner.link)
     if (this.#active.has(id)) this.#active.set(id, stop)
   }
@@ -171,6 +179,7 @@ export class LinkCalls {
     if (this.#active.size > 0) {
       const stops = [...this.#active.values()]
       this.#active.clear()
+      this.#names.clear()
       this.#idle.release()
       for (const stop of stops) stop()
     }
@@ -179,6 +188,7 @@ export class LinkCalls {
   /** Forgets a call this node served; the last one releases a waiting drain(). */
   #served(id: number): void {
     this.#active.delete(id)
+    this.#names.delete(id)
     if (this.#active.size === 0) this.#idle.release()
   }
 }

@@ -14,6 +14,7 @@ import {
 import { ConnectionProblem } from './connection-problem.js'
 import { LinkCalls } from './link-calls.js'
 import { checkLiveness } from './link-liveness.js'
+import { payloadTooLarge } from './payload-limit.js'
 import { ReconnectBackoff } from './reconnect-backoff.js'
 import { RelayDirectory } from './relay-directory.js'
 import type { RelayLinkOptions, RelayLinkOwner } from './relay-link-owner.js'
@@ -77,6 +78,7 @@ export class RelayLink {
       replyTo: this,
       send: (frame) => this.#send(frame),
       tooLarge: (payload, nameLength) => this.#tooLarge(payload, nameLength),
+      warn: (message) => owner.warn(message),
     })
     this.#directory = new RelayDirectory((type, node_id, services) =>
       owner.discovered({ type, node_id, services, url }),
@@ -137,15 +139,9 @@ export class RelayLink {
     this.#send([FrameType.Publish, topic, payload, null])
   }
 
-  /**
-   * Why a payload cannot go to this relay (it announced maxPayloadBytes in Welcome), or undefined.
-   * Frame headers are small; 3 bytes per UTF-16 unit of the names covers any UTF-8 and 64 the rest.
-   */
-  #tooLarge(payload: Uint8Array, nameLength: number): string | undefined {
-    const limit = this.#limits.maxPayloadBytes
-    if (limit === undefined || payload.byteLength + 3 * nameLength + 64 <= limit) return undefined
-    return `take ${payload.byteLength} bytes; relay ${this.url} accepts messages up to ${limit} bytes (maxPayloadBytes)`
-  }
+  /** Why a payload cannot go to this relay (see payloadTooLarge), or undefined. */
+  readonly #tooLarge = (payload: Uint8Array, nameLength: number): string | undefined =>
+    payloadTooLarge(this.#limits.maxPayloadBytes, this.url, payload, nameLength)
 
   /** Sends Hello if the socket is open and the mesh is known (connect() may precede registration). */
   helloIfReady(): void {
