@@ -52,19 +52,20 @@ const RELAY_URL = /^wss?:\/\/(\[[0-9a-f:.]+\]|[^/:?#\s@]+)(?::(\d*))?(?:[/?#]\S*
 
 /** Checks a relay URL at connect(): scheme, host and port, so a typo fails at once, not by silence. */
 function checkRelayUrl(url: unknown): void {
-  const fail = (why: string): never => {
-    throw new MeshError(
-      ErrorCode.INVALID_OPTION,
-      `connect() needs a ws:// or wss:// relay URL: ${why}, got ${JSON.stringify(url)}`,
-    )
-  }
-  if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) return fail('wrong scheme')
+  if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) invalidUrl(url, 'wrong scheme')
   const match = RELAY_URL.exec(url)
-  if (!match) return fail('no host, or characters a URL cannot hold')
+  if (!match) invalidUrl(url, 'no host, or characters a URL cannot hold')
   const port = match[2]
   if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) {
-    fail('the port must be 1 to 65535')
+    invalidUrl(url, 'the port must be 1 to 65535')
   }
+}
+
+function invalidUrl(url: unknown, why: string): never {
+  throw new MeshError(
+    ErrorCode.INVALID_OPTION,
+    `connect() needs a ws:// or wss:// relay URL: ${why}, got ${JSON.stringify(url)}`,
+  )
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -27,7 +27,6 @@ const errorClasses = new Map<string, { prototype: Error }>()
  * registerErrorClass(OrderNotFoundError)
  * ```
  */
-// biome-ignore lint/suspicious/noExplicitAny: any constructor signature of an Error class
 export function registerErrorClass(
   errorClass: abstract new (...args: any[]) => Error,
   name = errorClass.name,
