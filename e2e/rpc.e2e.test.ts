@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type MeshError, Microservice, type RemoteService, registerErrorClass } from '@spider-mesh/core'
-import { lastValueFrom, take, toArray } from 'rxjs'
+import { EmptyError, lastValueFrom, take, toArray } from 'rxjs'
 import { type Matrix, OrderNotFoundError } from './fixtures/services.js'
 import {
   ADAPTERS,
@@ -67,8 +67,9 @@ for (const adapter of ADAPTERS) {
         test(`${name}: subscribe receives every value, then completion`, async () => {
           expect(await lastValueFrom(call(matrix).pipe(toArray()))).toEqual(expected)
         })
-        test(`${name}: await gives the first value${expected.length === 0 ? ' (undefined when empty)' : ''}`, async () => {
-          expect(await call(matrix)).toEqual(expected[0])
+        test(`${name}: await gives the first value${expected.length === 0 ? ' (rejects with EmptyError when empty)' : ''}`, async () => {
+          if (expected.length === 0) expect(await rejectionOf(call(matrix))).toBeInstanceOf(EmptyError)
+          else expect(await call(matrix)).toEqual(expected[0])
         })
       }
 

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs'
+import { EmptyError, Observable } from 'rxjs'
 import type { CallSink } from '../mesh/call-sink.js'
 
 /** Starts a call, reporting to `sink`; returns the function that cancels it. */
@@ -39,7 +39,9 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T> {
 
   /**
    * One call shared by every `then`: resolves with the first value (cancelling the rest of a
-   * stream), or `undefined` when the stream completes empty.
+   * stream). A stream that completes without a value rejects with RxJS's `EmptyError`, as
+   * `firstValueFrom` does and as the upstream spider-mesh contract does: code written against
+   * it catches that case, so resolving `undefined` would silently change its meaning.
    */
   #first(): Promise<T> {
     if (this.#promise) return this.#promise
@@ -61,7 +63,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T> {
         complete() {
           if (settled) return
           settled = true
-          resolve(undefined as T)
+          reject(new EmptyError())
         },
       })
       // The first value may arrive synchronously, before `cancel` was assigned.
