@@ -157,6 +157,16 @@ for (const adapter of ADAPTERS) {
             .some((l) => l.stream === 'stderr' && l.text.includes('result.items[1] is a function')),
         )
       })
+      test('an application error with a mesh code arrives as REMOTE_<code> and a retry never reruns it', async () => {
+        const retrying = client.link<Matrix>('Matrix', { retry: 3, retryDelayMs: 10 })
+        const before = await matrix.lies()
+        const err = await rejectionOf(retrying.offlineLie())
+        expect([err.code, err.message]).toEqual(['REMOTE_MICROSERVICE_OFFLINE', 'pretending to be offline'])
+        expect(await matrix.lies()).toBe(before + 1)
+        // A call the relay could not deliver says so, and that one may be retried.
+        const refused = (await rejectionOf(client.link<Matrix>('Nobody').whoami())) as MeshError
+        expect([refused.code, refused.delivered]).toEqual(['MICROSERVICE_OFFLINE', false])
+      })
       test('Error subclass keeps its code, message and name', async () => {
         const err = (await rejectionOf(matrix.throwSubclass())) as Error & { code?: string }
         expect([err.code, err.message, err.name]).toEqual([

@@ -333,7 +333,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       host.handleResponse({
         type: 'response',
         request_id: packet.request_id,
-        kind: ResponseKind.Error,
+        kind: ResponseKind.Refused,
         payload,
       }),
     )

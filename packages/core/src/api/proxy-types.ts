@@ -46,8 +46,17 @@ export interface LinkOptions {
   service: string
   /** Inactivity window per value in ms; fails with `MICROSERVICE_RPC_TIMEOUT`. Default 30000; 0 disables. */
   timeout?: number
-  /** Retries for `MICROSERVICE_OFFLINE` before any value arrived: a count, or `{ count, delayMs }`. Default 0. */
+  /**
+   * Retries before any value arrived: a count, or `{ count, delayMs }`. Default 0. A call is
+   * retried only when it never reached a provider (`MICROSERVICE_OFFLINE`, `OVERLOADED` or
+   * `CLUSTER_UNAVAILABLE` from a relay or the transporter), unless its method is `idempotent`.
+   */
   retry?: number | { count: number; delayMs?: number }
+  /**
+   * Methods that are safe to run twice (`true`: all of them): their calls are also retried when
+   * the provider was reached but lost (`MICROSERVICE_OFFLINE` mid-call). Default: none.
+   */
+  idempotent?: boolean | string[]
   /** Delay between retries in ms when `retry` is a number. Default 1000. */
   retryDelayMs?: number
   /** When present (even `null` or `0`), emitted instead of any error, then the call completes. */

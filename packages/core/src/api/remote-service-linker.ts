@@ -26,6 +26,8 @@ interface Settings {
   timeout: number
   retries: number
   retryDelayMs: number
+  /** Methods whose delivered calls may be retried too; `true`: every method. */
+  idempotent: boolean | ReadonlySet<string>
   hasFallback: boolean
   fallback: unknown
   node_id: string | undefined
@@ -63,11 +65,19 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
   if (node_id !== undefined && (typeof node_id !== 'string' || node_id === ''))
     fail('`node_id` must be a non-empty string', node_id)
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
+  let idempotent: boolean | ReadonlySet<string> = base?.idempotent ?? false
+  if (options.idempotent !== undefined) {
+    const given = options.idempotent
+    if (typeof given === 'boolean') idempotent = given
+    else if (Array.isArray(given) && given.every((m) => typeof m === 'string')) idempotent = new Set(given)
+    else fail('`idempotent` must be true, false or a list of method names', given)
+  }
   return {
     service: service as string,
     timeout,
     retries,
     retryDelayMs,
+    idempotent,
     hasFallback,
     fallback: 'fallback' in options ? options.fallback : base?.fallback,
     node_id,
@@ -102,8 +112,8 @@ function startCall(
       sink.complete()
     },
     error(error) {
-      // Retrying after a value was emitted would duplicate it; only a call that never started retries.
-      if (!emitted && error.code === ErrorCode.MICROSERVICE_OFFLINE && attempt < s.retries) {
+      // Retrying after a value was emitted would duplicate it; see retryable() for the rest.
+      if (!emitted && attempt < s.retries && retryable(error, method, s)) {
         attempt++
         retryTimer = setTimeout(go, s.retryDelayMs)
         return
@@ -125,6 +135,26 @@ function startCall(
     if (retryTimer) clearTimeout(retryTimer)
     cancelCurrent()
   }
+}
+
+/** Codes that say the call could not be served now, and may be later. */
+const RETRY_CODES = new Set<string>([
+  ErrorCode.MICROSERVICE_OFFLINE,
+  ErrorCode.OVERLOADED,
+  ErrorCode.CLUSTER_UNAVAILABLE,
+])
+
+/**
+ * Whether a failed call may be sent again. A call that never reached a provider (`delivered:
+ * false`, marked by a relay or transporter and unspoofable by providers) is safe to resend. One
+ * that reached a provider may have run: it is resent only for a method declared idempotent, and
+ * only when the provider was lost (not for its own errors, whose mesh-looking codes arrive as
+ * `REMOTE_…`).
+ */
+function retryable(error: MeshError, method: string, s: Settings): boolean {
+  if (error.code === undefined || !RETRY_CODES.has(error.code)) return false
+  if (error.delivered === false) return true
+  return s.idempotent === true || (s.idempotent !== false && s.idempotent.has(method))
 }
 
 /**

@@ -46,6 +46,8 @@ export function dispatchRequest(
     void link.send(response)
   }
   const fail = (error: WireError) => send(ResponseKind.Error, encodeValue(error))
+  /** What the method threw: its mesh-looking code is namespaced, never taken for the mesh's own. */
+  const thrown = (err: unknown) => fail(applicationError(err))
   const emit = (kind: ResponseKindValue, value: unknown) => {
     let payload: Uint8Array
     try {
@@ -65,7 +67,7 @@ export function dispatchRequest(
   const stream = (source: Observable<unknown>) => {
     subscription = source.subscribe({
       next: (value) => emit(ResponseKind.Next, value),
-      error: (err) => fail(toWireError(err)),
+      error: thrown,
       complete: () => send(ResponseKind.Complete),
     })
     // A source may complete synchronously inside subscribe(), before `subscription` was set.
@@ -115,20 +117,17 @@ export function dispatchRequest(
   try {
     result = method.fn.apply(service.instance, args)
   } catch (err) {
-    fail(toWireError(err))
+    thrown(err)
     return noop
   }
   if (isObservable(result)) {
     stream(result)
   } else if (isThenable(result)) {
-    result.then(
-      (value) => {
-        if (stopped) return
-        if (isObservable(value)) stream(value)
-        else emit(ResponseKind.Value, value)
-      },
-      (err) => fail(toWireError(err)),
-    )
+    result.then((value) => {
+      if (stopped) return
+      if (isObservable(value)) stream(value)
+      else emit(ResponseKind.Value, value)
+    }, thrown)
   } else {
     emit(ResponseKind.Value, result)
   }
@@ -136,6 +135,20 @@ export function dispatchRequest(
     stopped = true
     subscription?.unsubscribe()
   }
+}
+
+const MESH_CODES = new Set<string>(Object.values(ErrorCode))
+
+/**
+ * An error the method threw (or rethrew from a call of its own), as the caller receives it. A
+ * code the mesh itself uses (`MICROSERVICE_OFFLINE`, …) becomes `REMOTE_<code>`: the caller's
+ * mesh decides retries and fallbacks on those codes, and an application must not be able to
+ * make it believe the provider was never reached.
+ */
+function applicationError(err: unknown): WireError {
+  const wire = toWireError(err)
+  if (wire.code !== undefined && MESH_CODES.has(wire.code)) wire.code = `REMOTE_${wire.code}`
+  return wire
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

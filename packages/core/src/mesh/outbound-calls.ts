@@ -117,7 +117,12 @@ export class OutboundCalls {
       call.sink.complete()
     } else {
       const wire = this.#decode(packet, call)
-      if (wire !== FAILED) call.sink.error(fromWireError(wire))
+      if (wire === FAILED) return
+      const error = fromWireError(wire)
+      // Only a relay or a transporter sends Refused (the relay refuses it from providers).
+      if (kind === ResponseKind.Refused)
+        Object.defineProperty(error, 'delivered', { value: false, enumerable: true })
+      call.sink.error(error)
     }
   }
 

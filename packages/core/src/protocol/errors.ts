@@ -35,7 +35,7 @@ export function registerErrorClass(
 }
 
 /** Fields every error has its own way of carrying; never copied as fields. */
-const RESERVED = new Set(['message', 'code', 'name', 'data', 'stack', 'cause'])
+const RESERVED = new Set(['message', 'code', 'name', 'data', 'stack', 'cause', 'delivered'])
 /** A thrown error is not a data transport: at most this many fields cross. */
 const MAX_FIELDS = 32
 
@@ -72,6 +72,11 @@ function nameOf(source: { name?: unknown; constructor?: unknown }): string | und
 export class MeshError extends Error {
   declare readonly code?: string
   declare readonly data?: unknown
+  /**
+   * `false` when the request never reached a provider (a relay or transporter refused it): a
+   * retry cannot run the method twice. Absent when it was, or may have been, delivered.
+   */
+  declare readonly delivered?: false
 
   constructor(code: string | undefined, message: string, options?: { name?: string; data?: unknown }) {
     super(message)

@@ -168,7 +168,7 @@ const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
     6,
     (f) => isInt(f[1]) && isStr(f[2]) && isStr(f[3]) && (f[4] === null || isStr(f[4])) && isBin(f[5]),
   ],
-  [FrameType.Response]: [4, (f) => isInt(f[1]) && isInt(f[2]) && f[2] <= 3 && (f[3] === null || isBin(f[3]))],
+  [FrameType.Response]: [4, (f) => isInt(f[1]) && isInt(f[2]) && f[2] <= 4 && (f[3] === null || isBin(f[3]))],
   [FrameType.Cancel]: [2, (f) => isInt(f[1])],
   [FrameType.Publish]: [4, (f) => isStr(f[1]) && isBin(f[2]) && (f[3] === null || isStr(f[3]))],
   [FrameType.Subscribe]: [2, (f) => isStr(f[1])],

@@ -3,8 +3,13 @@
  * value codec: transporters and the relay move them without looking inside.
  */
 
-/** Kinds of response a provider sends for one request. `Value` is a `Next` followed by `Complete`. */
-export const ResponseKind = { Next: 0, Complete: 1, Error: 2, Value: 3 } as const
+/**
+ * Kinds of response a provider sends for one request. `Value` is a `Next` followed by
+ * `Complete`. `Refused` is an error that a relay or a transporter made for a request that never
+ * reached a provider (no provider, overloaded, denied, no relay): a retry cannot run it twice.
+ * Providers never send it; the relay refuses it from them, so it cannot be spoofed.
+ */
+export const ResponseKind = { Next: 0, Complete: 1, Error: 2, Value: 3, Refused: 4 } as const
 /** One of {@link ResponseKind}. */
 export type ResponseKindValue = (typeof ResponseKind)[keyof typeof ResponseKind]
 

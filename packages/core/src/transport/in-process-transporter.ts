@@ -98,7 +98,7 @@ export class InProcessTransporter implements Transporter {
         packet.destination_node_id === undefined
           ? `No provider for service "${packet.service}"`
           : `Node ${packet.destination_node_id} is not serving "${packet.service}"`
-      caller.deliverError(packet.request_id, ErrorCode.MICROSERVICE_OFFLINE, target)
+      caller.deliverError(packet.request_id, ErrorCode.MICROSERVICE_OFFLINE, target, ResponseKind.Refused)
       return () => {}
     }
     const id = this.#nextRouteId++
@@ -206,6 +206,7 @@ class Endpoint implements TransportLink {
           packet.request_id,
           ErrorCode.MICROSERVICE_OFFLINE,
           'The in-process transporter link is closed',
+          ResponseKind.Refused,
         )
       }
       return Promise.resolve({ cancel: () => {} })
@@ -252,11 +253,15 @@ class Endpoint implements TransportLink {
     if (this.#attached) this.host.handleResponse(packet)
   }
 
-  deliverError(requestId: number, code: string, message: string): void {
+  /** `kind` Refused: the request reached no provider (see ResponseKind). */
+  deliverError(
+    requestId: number,
+    code: string,
+    message: string,
+    kind: typeof ResponseKind.Error | typeof ResponseKind.Refused = ResponseKind.Error,
+  ): void {
     const payload = encodeValue({ code, message })
-    queueMicrotask(() =>
-      this.deliver({ type: 'response', request_id: requestId, kind: ResponseKind.Error, payload }),
-    )
+    queueMicrotask(() => this.deliver({ type: 'response', request_id: requestId, kind, payload }))
   }
 
   detach(): void {

@@ -97,6 +97,11 @@ export class CallRouter {
     const request = this.#pending.get(relayId)
     // Unknown: the caller cancelled or left while this response was on its way, a normal race.
     if (!request) return
+    // Refused means "never reached a provider": only a relay may say it (a retry trusts it).
+    if (kind === ResponseKind.Refused && !peer.remote) {
+      this.#options.protocolError(peer, 'Response kind 4 (Refused) is sent by relays only', relayId)
+      return
+    }
     if (request.provider !== peer) {
       this.#options.protocolError(
         peer,
@@ -161,7 +166,8 @@ export class CallRouter {
     const request = this.#pending.get(relayId)
     if (!request) return false
     this.#end(request, 'offline')
-    this.#replyError(request.caller, request.callerId, code, message)
+    // Aborted before its relay took it (gone, NATS down, too large to cross): never delivered.
+    this.#replyError(request.caller, request.callerId, code, message, ResponseKind.Refused)
     return true
   }
 
@@ -184,7 +190,7 @@ export class CallRouter {
     stats.inFlight++
     const now = performance.now()
     stats.end(outcome, now, now)
-    this.#replyError(caller, id, code, message)
+    this.#replyError(caller, id, code, message, ResponseKind.Refused)
   }
 
   /** Forgets every call without telling anyone (the relay is closing every connection). */
@@ -199,7 +205,13 @@ export class CallRouter {
   }
 
   /** Ends a caller's call with an error the relay produced (a relay-made payload, never a forwarded one). */
-  #replyError(caller: CallEndpoint, id: number, code: string, message: string): void {
-    caller.sendFrame([FrameType.Response, id, ResponseKind.Error, encodeValue({ code, message })])
+  #replyError(
+    caller: CallEndpoint,
+    id: number,
+    code: string,
+    message: string,
+    kind: number = ResponseKind.Error,
+  ): void {
+    caller.sendFrame([FrameType.Response, id, kind, encodeValue({ code, message })])
   }
 }

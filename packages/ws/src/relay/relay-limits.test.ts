@@ -29,7 +29,7 @@ describe.each(['bun', 'node'] as const)('relay limits (%s adapter)', (adapter) =
     const caller = await harness.join(url, 'c')
     for (const id of [1, 2, 3]) caller.send([FrameType.Request, id, 'S', 'm', null, encodeValue([])])
     const [, id, kind, payload] = await caller.next(FrameType.Response)
-    expect([id, kind]).toEqual([3, ResponseKind.Error])
+    expect([id, kind]).toEqual([3, ResponseKind.Refused])
     expect(decodeValue(payload!)).toMatchObject({ code: ErrorCode.OVERLOADED })
     await provider.next(FrameType.Request, (f) => f[1] !== undefined)
     await provider.next(FrameType.Request)

@@ -134,7 +134,8 @@ describe.each(adapters)('relay routing (%s adapter)', (adapter) => {
       const caller = await harness.join(url, 'caller')
       call(caller, 5, 'Missing')
       const [, id, kind, payload] = await caller.next(FrameType.Response)
-      expect([id, kind]).toEqual([5, ResponseKind.Error])
+      // Refused: the request reached no provider (a retry cannot run it twice).
+      expect([id, kind]).toEqual([5, ResponseKind.Refused])
       expect(decodeValue(payload!)).toEqual({
         code: ErrorCode.MICROSERVICE_OFFLINE,
         message: 'No provider for service "Missing"',
@@ -148,7 +149,7 @@ describe.each(adapters)('relay routing (%s adapter)', (adapter) => {
       const caller = await harness.join(url, 'caller')
       call(caller, 5, 'Echo', 'ghost')
       const [, , kind, payload] = await caller.next(FrameType.Response)
-      expect(kind).toBe(ResponseKind.Error)
+      expect(kind).toBe(ResponseKind.Refused)
       const error = decodeValue(payload!) as { code: string; message: string }
       expect(error.code).toBe(ErrorCode.MICROSERVICE_OFFLINE)
       expect(error.message).toContain('"ghost"')
@@ -280,7 +281,7 @@ describe.each(adapters)('relay routing (%s adapter)', (adapter) => {
 
       call(provider, 10, 'Echo', 'browser')
       const [, , kind] = await provider.next(FrameType.Response, (frame) => frame[1] === 10)
-      expect(kind).toBe(ResponseKind.Error)
+      expect(kind).toBe(ResponseKind.Refused)
 
       call(passive, 1, 'Echo')
       const [, relayId, , , source] = await provider.next(FrameType.Request)

@@ -59,8 +59,9 @@ export class LinkCalls {
         code: ErrorCode.PAYLOAD_TOO_LARGE,
         message: `The arguments of ${packet.service}.${packet.method}() ${tooLarge}`,
       })
+      // Refused: it never left this node, so a retry cannot run it twice.
       queueMicrotask(() =>
-        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload }),
+        host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Refused, payload }),
       )
       return NOOP
     }
@@ -151,10 +152,11 @@ export class LinkCalls {
   fail(requestId: number, code: string, message: string): boolean {
     const host = this.#owner.host
     if (!this.#outbound.delete(requestId) || !host) return false
+    // The relay answered the request itself (an Error frame about it): no provider saw it.
     host.handleResponse({
       type: 'response',
       request_id: requestId,
-      kind: ResponseKind.Error,
+      kind: ResponseKind.Refused,
       payload: encodeValue({ code, message }),
     })
     return true

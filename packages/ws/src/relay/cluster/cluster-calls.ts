@@ -167,7 +167,7 @@ export class ClusterCalls implements RemoteFrameSink {
     this.#decode(msg, (value, first) => {
       if (first) return
       const [callId, kind, payload] = value as ResponseItem
-      if (typeof callId !== 'number' || typeof kind !== 'number' || kind < 0 || kind > 3) return
+      if (typeof callId !== 'number' || typeof kind !== 'number' || kind < 0 || kind > 4) return
       const pending = calls.pending(callId)
       // Unknown: the call ended here (cancel, caller gone) while the answer was on its way.
       if (!pending?.provider.remote) return
