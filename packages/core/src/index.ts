@@ -1,5 +1,7 @@
 import 'reflect-metadata'
 
+/** What `RemoteServiceLinker.all(proxy)` returns and emits. */
+export type { FanOut, FanOutResult } from './api/fan-out.js'
 // API
 /** Class decorator that makes a class a service. */
 export { Microservice, type MicroserviceOptions } from './api/microservice.js'

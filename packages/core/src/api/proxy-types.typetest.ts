@@ -6,6 +6,7 @@
 import type { Observable } from 'rxjs'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import type { NodeRef } from '../protocol/packets.js'
+import type { FanOutResult } from './fan-out.js'
 import type { RemoteCall } from './remote-call.js'
 import { RemoteServiceLinker } from './remote-service-linker.js'
 
@@ -32,7 +33,12 @@ export type Tests = [
   Expect<Equal<ReturnType<typeof proxy.asyncStream>, RemoteCall<{ id: string }>>>,
   Expect<Equal<Parameters<typeof proxy.optional>, [a: number, b?: string]>>,
   Expect<Equal<typeof proxy.nodes, NodeRef[]>>,
+  // Fan-out keeps the method's arguments and yields one result per provider.
+  Expect<Equal<ReturnType<typeof fan.unary>, Observable<FanOutResult<string>>>>,
+  Expect<Equal<Parameters<typeof fan.optional>, [a: number, b?: string]>>,
 ]
+
+const fan = RemoteServiceLinker.all(proxy)
 
 // Unary methods are Promises of the value; stream methods are Observables of the items.
 export const asPromise: Promise<string> = proxy.unary('x')

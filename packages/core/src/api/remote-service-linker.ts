@@ -4,6 +4,7 @@ import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 import type { NodeRef } from '../protocol/packets.js'
+import { type FanOut, fanOut } from './fan-out.js'
 import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
 import { RemoteCall } from './remote-call.js'
 
@@ -212,6 +213,36 @@ export const RemoteServiceLinker = {
     })
     proxyState.set(proxy, state)
     return proxy as RemoteService<T>
+  },
+
+  /**
+   * Fan-out: the service's methods, each calling every provider at once. A call emits one
+   * `{ node_id, value }` or `{ node_id, error }` per provider and completes when all answered (each
+   * within the proxy's `timeout`, or `options.timeout`).
+   *
+   * @example
+   * ```ts
+   * RemoteServiceLinker.all(cache).flush().subscribe(({ node_id, ...r }) => console.log(node_id, r))
+   * ```
+   */
+  all<T>(proxy: RemoteService<T>, options: { timeout?: number } = {}): FanOut<T> {
+    const state = proxyState.get(proxy)
+    if (!state)
+      throw new MeshError(ErrorCode.INVALID_OPTION, 'all() needs a proxy made by RemoteServiceLinker.link()')
+    const timeout = options.timeout ?? state.settings.timeout
+    if (typeof timeout !== 'number' || !(timeout >= 0))
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `all(): timeout must be a number of ms >= 0, got ${timeout}`,
+      )
+    return new Proxy(Object.create(null) as object, {
+      get(_target, prop) {
+        if (typeof prop === 'symbol' || prop === 'then') return undefined
+        const { service, node_id } = state.settings
+        const target = node_id === undefined ? { service, timeout } : { service, node_id, timeout }
+        return (...args: unknown[]) => fanOut(state.mesh, target, prop, args)
+      },
+    }) as FanOut<T>
   },
 
   /** Calls a remote method whose name the proxy reserves (`wait`, `watch`, `nodes`, `set`, `then`). */
