@@ -1,4 +1,5 @@
 /** The rows the bench reports, and the ratios to the limit computed from them. */
+import type { LoopResult } from './closed-loop.js'
 import { median } from './stats.js'
 
 /** One measured figure: a line of the table and of `--json` output. */
@@ -17,6 +18,47 @@ export interface BenchRow {
   p50_us: number | null
   p99_us: number | null
   [extra: string]: unknown
+}
+
+/** What a stream caller reports (`processes/mesh-caller.ts`, MODE=stream). */
+export interface StreamResult {
+  streams: number
+  items_per_s: number
+  median_stream_ms: number
+}
+
+/** The table row of a closed-loop (unary) measurement. */
+export function loopRow(
+  scenario: BenchRow['scenario'],
+  system: string,
+  inflight: number,
+  r: LoopResult,
+): BenchRow {
+  return {
+    scenario,
+    system,
+    inflight,
+    rps: r.rps,
+    p50_us: r.p50_us,
+    p99_us: r.p99_us,
+    max_us: r.max_us,
+    calls: r.count,
+  }
+}
+
+/** The table row of a stream measurement (items/s, one stream in flight). */
+export function streamRow(scenario: BenchRow['scenario'], system: string, r: StreamResult): BenchRow {
+  return {
+    scenario,
+    system,
+    inflight: 1,
+    rps: r.items_per_s,
+    p50_us: null,
+    p99_us: null,
+    items_per_s: r.items_per_s,
+    streams: r.streams,
+    median_stream_ms: r.median_stream_ms,
+  }
 }
 
 /** Settings of the bench run (from the command line). */

@@ -4,16 +4,10 @@ import type { LoopResult } from '../closed-loop.js'
 import { CROSS_RELAY, NATS_RTT, SINGLE_RELAY } from '../cluster-compare.js'
 import { startNatsServer } from '../nats-server.js'
 import { CpuMeter } from '../proc-cpu.js'
-import type { BenchRow, BenchSettings } from '../results.js'
+import { type BenchRow, type BenchSettings, loopRow, type StreamResult, streamRow } from '../results.js'
 import { loopEnv, resultDeadline, type Spawn, startClusterRelay, startMeshRelay } from './relays.js'
 import { STREAM_ITEMS } from './stream.js'
 import { INFLIGHTS } from './unary.js'
-
-interface StreamResult {
-  streams: number
-  items_per_s: number
-  median_stream_ms: number
-}
 
 /** Starts a mesh provider on `relayUrl` and waits until the relay has welcomed it. */
 async function startProvider(spawn: Spawn, relayUrl: string, name: string): Promise<Child> {
@@ -119,17 +113,7 @@ export function clusterScenario(settings: BenchSettings): Promise<BenchRow[]> {
           deadline,
           (x) => x.count,
         )
-        rows.push({
-          scenario: 'cluster',
-          system,
-          inflight,
-          rps: r.rps,
-          p50_us: r.p50_us,
-          p99_us: r.p99_us,
-          max_us: r.max_us,
-          calls: r.count,
-          ...cpu,
-        })
+        rows.push({ ...loopRow('cluster', system, inflight, r), ...cpu })
       }
     }
 
@@ -148,18 +132,7 @@ export function clusterScenario(settings: BenchSettings): Promise<BenchRow[]> {
         deadline + 60_000,
         (x) => x.streams * STREAM_ITEMS,
       )
-      rows.push({
-        scenario: 'cluster-stream',
-        system,
-        inflight: 1,
-        rps: r.items_per_s,
-        p50_us: null,
-        p99_us: null,
-        items_per_s: r.items_per_s,
-        streams: r.streams,
-        median_stream_ms: r.median_stream_ms,
-        ...cpu,
-      })
+      rows.push({ ...streamRow('cluster-stream', system, r), ...cpu })
     }
     return rows
   }).finally(() => cleanup())

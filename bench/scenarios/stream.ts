@@ -1,15 +1,9 @@
 import { withChildren } from '../child.js'
-import type { BenchRow, BenchSettings } from '../results.js'
+import { type BenchRow, type BenchSettings, type StreamResult, streamRow } from '../results.js'
 import { type Adapter, loopEnv, resultDeadline, startMeshRelay } from './relays.js'
 
 /** Items per stream, as the issue asks: one 100k-item Observable stream. */
 export const STREAM_ITEMS = 100_000
-
-interface StreamResult {
-  streams: number
-  items_per_s: number
-  median_stream_ms: number
-}
 
 /** Items/s of 100k-item Observable streams from the provider, streamed back to back for the duration. */
 export function meshStream(settings: BenchSettings, adapter: Adapter): Promise<BenchRow> {
@@ -36,16 +30,6 @@ export function meshStream(settings: BenchSettings, adapter: Adapter): Promise<B
     const r = await caller.result<StreamResult>(
       resultDeadline(settings.warmupMs, settings.durationMs) + 60_000,
     )
-    return {
-      scenario: 'stream',
-      system: `spider-mesh-${adapter}`,
-      inflight: 1,
-      rps: r.items_per_s,
-      p50_us: null,
-      p99_us: null,
-      items_per_s: r.items_per_s,
-      streams: r.streams,
-      median_stream_ms: r.median_stream_ms,
-    }
+    return streamRow('stream', `spider-mesh-${adapter}`, r)
   })
 }

@@ -1,7 +1,7 @@
 import type { ChildOptions } from '../child.js'
 import { withChildren } from '../child.js'
 import type { LoopResult } from '../closed-loop.js'
-import type { BenchRow, BenchSettings } from '../results.js'
+import { type BenchRow, type BenchSettings, loopRow } from '../results.js'
 import {
   type Adapter,
   loopEnv,
@@ -81,16 +81,7 @@ export function runUnary(settings: BenchSettings, systems: UnarySystem[]): Promi
         const caller = spawn(starters[i]!(loopEnv(inflight, settings.warmupMs, settings.durationMs)))
         const r = await caller.result<LoopResult>(resultDeadline(settings.warmupMs, settings.durationMs))
         await caller.kill()
-        rows.push({
-          scenario: 'unary',
-          system: system.name,
-          inflight,
-          rps: r.rps,
-          p50_us: r.p50_us,
-          p99_us: r.p99_us,
-          max_us: r.max_us,
-          calls: r.count,
-        })
+        rows.push(loopRow('unary', system.name, inflight, r))
       }
     }
     return rows
