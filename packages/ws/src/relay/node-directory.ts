@@ -1,4 +1,5 @@
 import { encodeFrame, FrameType } from '@spider-mesh/core'
+import { sameList } from '../same-list.js'
 import { type AnnouncementLimits, addInterest } from './announcement-limits.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { RelayPeer } from './relay-peer.js'
@@ -222,8 +223,4 @@ function wants(peer: RelayPeer, services: string[]): boolean {
 
 function servicesOf(end: CallEndpoint): string[] {
   return (end as RelayPeer | RemoteListing).services
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i])
 }

@@ -1,3 +1,4 @@
+import { sameList } from '../same-list.js'
 import type { DiscoveryEvent } from './connection-status.js'
 
 /**
@@ -33,8 +34,4 @@ export class DiscoveryMerge {
     known.services = event.services
     this.#emit({ ...event, type: 'changed' })
   }
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i])
 }

@@ -1,4 +1,5 @@
 import type { NodeRef } from '@spider-mesh/core'
+import { sameList } from '../same-list.js'
 import type { DiscoveryEvent } from './connection-status.js'
 
 /**
@@ -70,8 +71,4 @@ export class RelayDirectory {
     }
     return this.#byService.get(service) ?? []
   }
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i])
 }
