@@ -6,13 +6,21 @@ import type { RelayPeer } from './relay-peer.js'
  * only this interface; the cluster under `cluster/` implements it and drives the router back
  * through its public methods, so a relay without a cluster carries none of it.
  */
+/** One metric for `/metrics`: its samples as label values (unescaped) and a number. */
+export interface MetricSeries {
+  name: string
+  type: 'gauge' | 'counter'
+  help: string
+  samples: [labels: Record<string, string>, value: number][]
+}
+
 export interface ClusterPort {
   /** This relay's name in the cluster. */
   readonly name: string
   /** For `/health`: the NATS connection's state and how many relays are in the cluster. */
   health(): { state: 'connected' | 'connecting' | 'down'; relays: number }
-  /** For `/metrics`: the cluster's series, as [name, type, help, [labels, value][]]. */
-  metricSeries(): [string, string, string, [string, number][]][]
+  /** For `/metrics`: the cluster's series (label values raw; the exposition escapes them). */
+  metricSeries(): MetricSeries[]
   /** Service calls go to providers on this relay while there is one (cluster `preferLocal`). */
   readonly preferLocal: boolean
   /** Why a call cannot go to this remote endpoint now (the backbone is down), or undefined. */

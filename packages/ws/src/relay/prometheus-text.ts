@@ -90,7 +90,12 @@ export function renderPrometheus(router: RelayRouter): string {
   metric('spider_mesh_relay_deliveries_total', 'counter', 'Pub/sub messages delivered to subscribers.', [
     ['', m.deliveries],
   ])
-  for (const [name, type, help, samples] of router.cluster?.metricSeries() ?? [])
-    metric(name, type, help, samples)
+  for (const series of router.cluster?.metricSeries() ?? []) {
+    const samples = series.samples.map(([labels, value]): [string, number] => {
+      const pairs = Object.entries(labels).map(([key, v]) => `${key}="${label(v)}"`)
+      return [pairs.length === 0 ? '' : `{${pairs.join(',')}}`, value]
+    })
+    metric(series.name, series.type, series.help, samples)
+  }
   return `${out.join('\n')}\n`
 }

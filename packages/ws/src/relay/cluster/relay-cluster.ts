@@ -2,14 +2,14 @@ import type { Msg } from '@nats-io/transport-node'
 import { ErrorCode } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from '../call-endpoint.js'
 import type { ResolvedClusterOptions } from '../cluster-options.js'
-import type { ClusterPort } from '../cluster-port.js'
+import type { ClusterPort, MetricSeries } from '../cluster-port.js'
 import type { RelayLogger } from '../relay-logger.js'
 import type { RelayPeer } from '../relay-peer.js'
 import type { RelayRouter } from '../relay-router.js'
 import { ClusterCalls } from './cluster-calls.js'
 import { ClusterDirectory, HEARTBEAT_MS } from './cluster-directory.js'
 import { type DirectoryEntry, decodeMessage, encodeMessage, type TopicMessage } from './cluster-messages.js'
-import { ClusterMetrics } from './cluster-metrics.js'
+import { ClusterMetrics, clusterMetricSeries } from './cluster-metrics.js'
 import { type BackboneState, NatsBackbone } from './nats-backbone.js'
 import type { RemoteRelay } from './remote-relay.js'
 import { ClusterSubjects } from './subjects.js'
@@ -109,63 +109,19 @@ export class RelayCluster implements ClusterPort {
     return { state: this.backbone.state, relays: this.directory.relays.size + 1 }
   }
 
-  metricSeries(): [string, string, string, [string, number][]][] {
-    const m = this.metrics
-    const perRelay: [string, number][] = [
-      [`{relay="${label(this.name)}"}`, [...this.#router.listedPeers()].length],
+  metricSeries(): MetricSeries[] {
+    const perRelay: [Record<string, string>, number][] = [
+      [{ relay: this.name }, [...this.#router.listedPeers()].length],
     ]
     for (const relay of this.directory.relays.values())
-      perRelay.push([`{relay="${label(relay.name)}"}`, relay.nodes.size])
-    return [
-      [
-        'spider_mesh_cluster_relays',
-        'gauge',
-        'Relays in the cluster, this one included.',
-        [['', this.directory.relays.size + 1]],
-      ],
-      [
-        'spider_mesh_cluster_nats_connected',
-        'gauge',
-        '1 while this relay is connected to NATS.',
-        [['', this.backbone.connected ? 1 : 0]],
-      ],
-      [
-        'spider_mesh_cluster_nats_reconnects_total',
-        'counter',
-        'Times the NATS connection came back after a loss.',
-        [['', this.backbone.reconnects]],
-      ],
-      [
-        'spider_mesh_cluster_nats_rtt_seconds',
-        'gauge',
-        'Last measured round trip to NATS.',
-        [['', (this.backbone.rttMs ?? 0) / 1000]],
-      ],
-      [
-        'spider_mesh_cluster_remote_calls_total',
-        'counter',
-        'Calls that crossed relays: out = to a provider on another relay, in = from a caller on another relay.',
-        [
-          ['{direction="out"}', m.callsOut],
-          ['{direction="in"}', m.callsIn],
-        ],
-      ],
-      [
-        'spider_mesh_cluster_publications_total',
-        'counter',
-        'Pub/sub messages sent to (out) and received from (in) the other relays.',
-        [
-          ['{direction="out"}', m.publications],
-          ['{direction="in"}', m.deliveriesIn],
-        ],
-      ],
-      [
-        'spider_mesh_cluster_directory_nodes',
-        'gauge',
-        'Routable nodes listed by each relay of the cluster.',
-        perRelay,
-      ],
-    ]
+      perRelay.push([{ relay: relay.name }, relay.nodes.size])
+    return clusterMetricSeries(this.metrics, {
+      relays: this.directory.relays.size + 1,
+      connected: this.backbone.connected,
+      reconnects: this.backbone.reconnects,
+      rttMs: this.backbone.rttMs,
+      perRelay,
+    })
   }
 
   refuse(endpoint: CallEndpoint): Refusal | undefined {
@@ -254,9 +210,4 @@ export class RelayCluster implements ClusterPort {
 
 function entryOf(peer: RelayPeer): DirectoryEntry {
   return { services: peer.services, meta: peer.meta }
-}
-
-/** Escapes a label value for the Prometheus text format. */
-function label(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 }
