@@ -50,7 +50,7 @@ export function withinLimits(
  * Adds to a node's interest (discovery by interest). Names past `maxNameLength` cannot match a
  * listed service and are skipped; past MAX_INTEREST the node simply hears of every node.
  */
-export function addInterest(peer: RelayPeer, names: string[], limits: AnnouncementLimits): void {
+export function widenInterest(peer: RelayPeer, names: string[], limits: AnnouncementLimits): void {
   if (peer.interest === null) return
   if (names.includes('*') || peer.interest.size + names.length > MAX_INTEREST) {
     peer.interest = null

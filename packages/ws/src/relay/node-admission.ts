@@ -1,5 +1,5 @@
 import { ErrorCode, FrameType, type HelloFrame, PROTOCOL_VERSION, type RelayLimits } from '@spider-mesh/core'
-import { type AnnouncementLimits, addInterest, withinLimits } from './announcement-limits.js'
+import { type AnnouncementLimits, widenInterest, withinLimits } from './announcement-limits.js'
 import type { ClusterPort } from './cluster-port.js'
 import type { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
@@ -67,7 +67,7 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
   // A seventh field opts in to discovery by interest (see docs/protocol.md).
   if (frame.length === 7) {
     peer.interest = new Set()
-    addInterest(peer, frame[6], ctx.limits)
+    widenInterest(peer, frame[6], ctx.limits)
   }
   ctx.nodes.set(nodeId, peer)
   const subscribable = withinLimits(peer, 'topic', topics, ctx.limits, ctx.logger)

@@ -82,3 +82,14 @@ test('a remote change of services moves the node in the round-robin and tells on
     [3, 'n2', ['T']],
   ])
 })
+
+test('a connection that wants every node keeps no per-node record, and still hears every leave', () => {
+  const watcher = peer(1, 'watcher')
+  const local = peer(2, 'n3', ['S'])
+  const directory = new NodeDirectory(() => [watcher.p, local.p])
+  directory.listLocal(local.p)
+  expect(watcher.p.told.size).toBe(0)
+  directory.unlistLocal(local.p)
+  watcher.p.flush()
+  expect(watcher.frames.map((f) => f[0])).toEqual([3, 4])
+})

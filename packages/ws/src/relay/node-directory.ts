@@ -1,6 +1,6 @@
 import { encodeFrame, FrameType } from '@spider-mesh/core'
 import { sameList } from '../same-list.js'
-import { type AnnouncementLimits, addInterest } from './announcement-limits.js'
+import { type AnnouncementLimits, widenInterest } from './announcement-limits.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { RelayPeer } from './relay-peer.js'
 import { ServiceTable } from './service-table.js'
@@ -73,7 +73,7 @@ export class NodeDirectory {
       const services = servicesOf(end)
       if (to && !wants(to, services)) continue
       nodes.push([nodeId, services])
-      to?.told.add(nodeId)
+      if (to?.interest) to.told.add(nodeId)
     }
     return nodes
   }
@@ -84,15 +84,17 @@ export class NodeDirectory {
    */
   addInterest(peer: RelayPeer, services: string[], limits: AnnouncementLimits): void {
     if (peer.interest === null) return
-    addInterest(peer, services, limits)
+    widenInterest(peer, services, limits)
     for (const [nodeId, routes] of this.#routes) {
       const end = effective(routes)
       if (!end || nodeId === peer.nodeId || peer.told.has(nodeId)) continue
       const served = servicesOf(end)
       if (!wants(peer, served)) continue
-      peer.told.add(nodeId)
+      if (peer.interest) peer.told.add(nodeId)
       peer.sendFrame([FrameType.Node, nodeId, served])
     }
+    // Wanting every node now, it has been told of all of them: nothing left to track.
+    if (peer.interest === null) peer.told.clear()
   }
 
   /** The remote listings, for /directory. */
@@ -191,8 +193,10 @@ export class NodeDirectory {
     let bytes: Uint8Array | undefined
     for (const peer of this.#peers()) {
       if (peer.nodeId === null || peer.nodeId === about) continue
-      if (!peer.told.has(about) && !wants(peer, services)) continue
-      peer.told.add(about)
+      if (peer.interest) {
+        if (!peer.told.has(about) && !wants(peer, services)) continue
+        peer.told.add(about)
+      }
       bytes ??= encodeFrame([FrameType.Node, about, services])
       peer.send(bytes)
     }
@@ -202,7 +206,9 @@ export class NodeDirectory {
   #tellGone(about: string): void {
     let bytes: Uint8Array | undefined
     for (const peer of this.#peers()) {
-      if (peer.nodeId === null || peer.nodeId === about || !peer.told.delete(about)) continue
+      if (peer.nodeId === null || peer.nodeId === about) continue
+      // A connection that wants every node was told of this one too.
+      if (peer.interest && !peer.told.delete(about)) continue
       bytes ??= encodeFrame([FrameType.Offline, about])
       peer.send(bytes)
     }

@@ -34,7 +34,10 @@ export class RelayPeer implements CallEndpoint {
    * node, as for nodes that did not opt in to discovery by interest in their Hello.
    */
   interest: Set<string> | null = null
-  /** Nodes this connection was told about (a Node frame, or in Welcome) and not told gone. */
+  /**
+   * Nodes this connection was told about (a Node frame, or in Welcome) and not told gone; kept
+   * only while `interest` is a set: a connection that wants every node was told of all of them.
+   */
   readonly told = new Set<string>()
   /** Requests this connection made that are in flight, by the caller's own id. */
   readonly outgoing = new Map<number, PendingRequest>()
