@@ -29,6 +29,13 @@ export interface LinkCallsOwner {
 
 const NOOP = () => {}
 
+/** A call this node serves: how to stop it, and what it is (for the messages about it). */
+interface ServedCall {
+  stop: () => void
+  readonly service: string
+  readonly method: string
+}
+
 /**
  * The calls carried by one relay connection, in both directions: requests this node made that
  * await responses, and calls it serves that may be cancelled. When the connection is lost they
@@ -39,9 +46,7 @@ export class LinkCalls {
   /** Mesh request ids sent on this connection that have not ended. */
   readonly #outbound = new Set<number>()
   /** Relay request ids of calls this node is serving, with the function that stops each. */
-  readonly #active = new Map<number, () => void>()
-  /** `Service.method` of each served call, for what the provider's author must read. */
-  readonly #names = new Map<number, string>()
+  readonly #active = new Map<number, ServedCall>()
   /** drain() callers waiting for the served calls to end. */
   readonly #idle = new DeadlineWaiters()
 
@@ -82,17 +87,17 @@ export class LinkCalls {
   /** Sends one step of the response to a call this node is serving. */
   respond(packet: RpcResponsePacket): void {
     const id = packet.request_id
-    const stop = this.#active.get(id)
+    const served = this.#active.get(id)
     // A call that ended (or was cancelled) sends nothing more.
-    if (!stop) return
+    if (!served) return
     const tooLarge = packet.payload && this.#owner.tooLarge(packet.payload, 0)
     if (tooLarge) {
       // The relay would close this socket for it; end just this call with a clear error instead,
       // and say so here: the provider's author is the one who can fix it.
-      const call = this.#names.get(id) ?? 'a call'
+      const call = `${served.service}.${served.method}`
       this.#owner.warn(`The result of ${call} ${tooLarge}; the caller gets PAYLOAD_TOO_LARGE`)
       this.#served(id)
-      stop()
+      served.stop()
       const error = encodeValue({
         code: ErrorCode.PAYLOAD_TOO_LARGE,
         message: `The result of ${call} ${tooLarge}`,
@@ -134,18 +139,17 @@ export class LinkCalls {
     }
     if (frame[4] !== null) packet.source_node_id = frame[4]
     // Registered before dispatch: a synchronous answer removes it again in respond().
-    this.#active.set(id, NOOP)
-    this.#names.set(id, `${packet.service}.${packet.method}`)
-    const stop = host.handleRequest(packet, this.#owner.link)
-    if (this.#active.has(id)) this.#active.set(id, stop)
+    const served: ServedCall = { stop: NOOP, service: packet.service, method: packet.method }
+    this.#active.set(id, served)
+    served.stop = host.handleRequest(packet, this.#owner.link)
   }
 
   /** The caller no longer wants a call this node serves. */
   onCancel(id: number): void {
-    const stop = this.#active.get(id)
-    if (!stop) return
+    const served = this.#active.get(id)
+    if (!served) return
     this.#served(id)
-    stop()
+    served.stop()
   }
 
   /** Ends an outbound request with an error the relay reported; false when it is not ours. */
@@ -179,18 +183,16 @@ export class LinkCalls {
         host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Error, payload })
     }
     if (this.#active.size > 0) {
-      const stops = [...this.#active.values()]
+      const served = [...this.#active.values()]
       this.#active.clear()
-      this.#names.clear()
       this.#idle.release()
-      for (const stop of stops) stop()
+      for (const call of served) call.stop()
     }
   }
 
   /** Forgets a call this node served; the last one releases a waiting drain(). */
   #served(id: number): void {
     this.#active.delete(id)
-    this.#names.delete(id)
     if (this.#active.size === 0) this.#idle.release()
   }
 }
