@@ -38,10 +38,12 @@ export function fanOut<V>(mesh: SpiderMesh, options: FanOutOptions, method: stri
       .listNodes(options.service)
       .filter((n) => options.node_id === undefined || n.node_id === options.node_id)
     if (nodes.length === 0) {
+      const problem = mesh.connectionProblem()
+      const why = problem === undefined ? '' : `: this node is ${problem}`
       subscriber.error(
         new MeshError(
           ErrorCode.MICROSERVICE_OFFLINE,
-          `No provider of ${options.service} to call ${method}() on${mesh.connectionProblem() ? `: this node is ${mesh.connectionProblem()}` : ''}`,
+          `No provider of ${options.service} to call ${method}() on${why}`,
         ),
       )
       return

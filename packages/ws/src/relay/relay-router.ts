@@ -52,7 +52,7 @@ export class RelayRouter {
   /** The call half; the cluster hands it the calls that cross relays. */
   readonly calls: CallRouter
   readonly #topics = new TopicTable()
-  #cluster: ClusterPort | undefined
+  /** What routing reads; its `cluster` is the one reference to the cluster, if any. */
   readonly #routing: RoutingTables = { nodes: this.#nodes, directory: this.directory, cluster: undefined }
   /** Counters behind /metrics, /stats and the dashboard. */
   readonly metrics = new RelayMetrics()
@@ -108,7 +108,7 @@ export class RelayRouter {
       nodes: this.#nodes,
       directory: this.directory,
       get cluster() {
-        return router.#cluster
+        return router.#routing.cluster
       },
       welcome: {
         heartbeatMs: heartbeatIntervalMs,
@@ -136,12 +136,11 @@ export class RelayRouter {
 
   /** The cluster this relay is part of, if any. */
   get cluster(): ClusterPort | undefined {
-    return this.#cluster
+    return this.#routing.cluster
   }
 
   /** Joins the router to a cluster (once, before any connection). */
   attachCluster(cluster: ClusterPort): void {
-    this.#cluster = cluster
     this.#routing.cluster = cluster
     this.#topics.onInterest = (topic, listening) => cluster.topicInterest(topic, listening)
   }
@@ -387,7 +386,7 @@ export class RelayRouter {
       deny(sender, `publish on topic "${topic}"`, this.#logger)
       return
     }
-    this.#cluster?.published(topic, payload, sender.nodeId!)
+    this.#routing.cluster?.published(topic, payload, sender.nodeId!)
     this.metrics.deliveries += this.#topics.deliver(topic, payload, sender.nodeId!, sender)
   }
 
@@ -395,6 +394,6 @@ export class RelayRouter {
   #unlist(peer: RelayPeer): void {
     if (!peer.listed) return
     this.directory.unlistLocal(peer)
-    this.#cluster?.nodeUnlisted(peer)
+    this.#routing.cluster?.nodeUnlisted(peer)
   }
 }

@@ -1,10 +1,16 @@
 import type { Msg } from '@nats-io/transport-node'
-import { decodeValue, ErrorCode, encodeValue, type Frame, FrameType, ResponseKind } from '@spider-mesh/core'
+import { ErrorCode, encodeValue, type Frame, FrameType, ResponseKind } from '@spider-mesh/core'
 import type { RelayLogger } from '../relay-logger.js'
 import type { RelayRouter } from '../relay-router.js'
 import { ClusterBatch } from './cluster-batch.js'
 import type { ClusterDirectory } from './cluster-directory.js'
-import { type CallItem, CallKind, type RemoteRequest, type ResponseItem } from './cluster-messages.js'
+import {
+  type CallItem,
+  CallKind,
+  decodeMessage,
+  type RemoteRequest,
+  type ResponseItem,
+} from './cluster-messages.js'
 import type { ClusterMetrics } from './cluster-metrics.js'
 import type { NatsBackbone } from './nats-backbone.js'
 import type { RemoteFrameSink, RemoteNode, RemoteRelay } from './remote-relay.js'
@@ -197,15 +203,12 @@ export class ClusterCalls implements RemoteFrameSink {
 
   /** Decodes a batch; a malformed message costs that message only (NATS is shared infrastructure). */
   #decode(msg: Msg, onValue: (value: unknown, first: boolean) => void): void {
-    let batch: unknown
-    try {
-      batch = decodeValue(msg.data)
-    } catch (err) {
-      this.#host.logger.debug(`[relay] cluster: dropped a malformed message on ${msg.subject}`, err)
+    const batch = decodeMessage<[unknown, unknown]>(msg.data, 2)
+    const [header, items] = batch ?? []
+    if (!Array.isArray(header) || !Array.isArray(items)) {
+      this.#host.logger.debug(`[relay] cluster: dropped a malformed message on ${msg.subject}`)
       return
     }
-    const [header, items] = Array.isArray(batch) ? batch : []
-    if (!Array.isArray(header) || !Array.isArray(items)) return
     onValue(header, true)
     for (const item of items) if (Array.isArray(item)) onValue(item, false)
   }

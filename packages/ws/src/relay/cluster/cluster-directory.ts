@@ -1,4 +1,5 @@
 import type { Msg } from '@nats-io/transport-node'
+import { encodeValue } from '@spider-mesh/core'
 import type { NodeDirectory } from '../node-directory.js'
 import type { RelayLogger } from '../relay-logger.js'
 import {
@@ -7,7 +8,6 @@ import {
   DirectoryKind,
   type DirectoryMessage,
   decodeMessage,
-  encodeMessage,
   isEntry,
   type RelayInfo,
   type SnapshotMessage,
@@ -66,7 +66,7 @@ export class ClusterDirectory {
     backbone.subscribe(subjects.directory, (msg) => this.#onDirectory(msg))
     backbone.subscribe(subjects.snapshot(relayId), (msg) => {
       const snapshot: SnapshotMessage = [relayId, this.#seq, this.#host.info, this.#host.localEntries()]
-      msg.respond(encodeMessage(snapshot))
+      msg.respond(encodeValue(snapshot))
     })
     backbone.subscribe(subjects.ping(relayId), (msg) => msg.respond())
   }
@@ -78,7 +78,7 @@ export class ClusterDirectory {
   publishLocal(nodeId: string, entry: DirectoryEntry | null): void {
     this.#seq++
     const delta: DeltaMessage = [DirectoryKind.Delta, this.#host.relayId, this.#seq, nodeId, entry]
-    this.#host.backbone.publish(this.#host.subjects.directory, encodeMessage(delta))
+    this.#host.backbone.publish(this.#host.subjects.directory, encodeValue(delta))
   }
 
   /** Runs every HEARTBEAT_MS: says this relay is alive, forgets the silent, probes the busy. */
@@ -94,13 +94,13 @@ export class ClusterDirectory {
 
   #heartbeat(): void {
     const { backbone, subjects, relayId, info } = this.#host
-    backbone.publish(subjects.directory, encodeMessage([DirectoryKind.Heartbeat, relayId, this.#seq, info]))
+    backbone.publish(subjects.directory, encodeValue([DirectoryKind.Heartbeat, relayId, this.#seq, info]))
   }
 
   /** Tells the others this relay stops (they forget its nodes at once). */
   bye(): void {
     const { backbone, subjects, relayId } = this.#host
-    backbone.publish(subjects.directory, encodeMessage([DirectoryKind.Bye, relayId]))
+    backbone.publish(subjects.directory, encodeValue([DirectoryKind.Bye, relayId]))
   }
 
   /** Forgets a relay and everything listed through it. */

@@ -1,4 +1,4 @@
-import { decodeValue, encodeValue, type NodeMeta } from '@spider-mesh/core'
+import { decodeValue, type NodeMeta } from '@spider-mesh/core'
 
 /**
  * What a relay says about one of its nodes in the cluster directory. An object, not a list, so
@@ -50,9 +50,6 @@ export type ResponseItem = [number, number, Uint8Array | null]
 
 /** `[fromRelay, sourceNode, payload]` on a topic subject. */
 export type TopicMessage = [string, string, Uint8Array]
-
-/** Encodes a cluster message (msgpack; payloads ride as `bin`, copied, never re-encoded). */
-export const encodeMessage = (message: unknown): Uint8Array => encodeValue(message)
 
 /**
  * Decodes a cluster message and checks its outer shape, or returns undefined: NATS is shared

@@ -1,5 +1,5 @@
 import type { Msg } from '@nats-io/transport-node'
-import { ErrorCode } from '@spider-mesh/core'
+import { ErrorCode, encodeValue } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from '../call-endpoint.js'
 import type { ResolvedClusterOptions } from '../cluster-options.js'
 import type { ClusterPort, MetricSeries } from '../cluster-port.js'
@@ -8,7 +8,7 @@ import type { RelayPeer } from '../relay-peer.js'
 import type { RelayRouter } from '../relay-router.js'
 import { ClusterCalls } from './cluster-calls.js'
 import { ClusterDirectory, HEARTBEAT_MS } from './cluster-directory.js'
-import { type DirectoryEntry, decodeMessage, encodeMessage, type TopicMessage } from './cluster-messages.js'
+import { type DirectoryEntry, decodeMessage, type TopicMessage } from './cluster-messages.js'
 import { ClusterMetrics, clusterMetricSeries } from './cluster-metrics.js'
 import { type BackboneState, NatsBackbone } from './nats-backbone.js'
 import type { RemoteRelay } from './remote-relay.js'
@@ -155,8 +155,7 @@ export class RelayCluster implements ClusterPort {
 
   published(topic: string, payload: Uint8Array, source: string): void {
     const message: TopicMessage = [this.relayId, source, payload]
-    if (this.backbone.publish(this.#subjects.topic(topic), encodeMessage(message)))
-      this.metrics.publications++
+    if (this.backbone.publish(this.#subjects.topic(topic), encodeValue(message))) this.metrics.publications++
   }
 
   /** First step of a graceful stop: the other relays stop routing new calls to this relay's nodes. */
