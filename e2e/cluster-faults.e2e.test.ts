@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import type { Matrix } from './fixtures/services.js'
 import {
   firstMatching,
+  publishUntilHeard,
   rejectionOf,
   relayJson,
   startClient,
@@ -30,11 +31,7 @@ describe('pub/sub across relays (real relays and nats-server)', () => {
     }
     const publisher = await startClient(c)
     // Subscriptions travel relay → NATS asynchronously: publish until everyone has heard once.
-    await until('every subscriber to hear the warm-up', async () => {
-      publisher.mesh.publish('news', 'warm-up')
-      await new Promise((r) => setTimeout(r, 50))
-      return [onB, onBoth, onA].every((s) => s.matching(/^MSG news "warm-up"$/).length > 0)
-    })
+    await publishUntilHeard(publisher, 'news', 'warm-up', [onB, onBoth, onA])
     const marks = [onB, onBoth, onA].map((s) => s.mark())
     for (let i = 0; i < 20; i++) publisher.mesh.publish('news', i)
     publisher.mesh.publish('news', 'end')
@@ -60,22 +57,20 @@ describe('pub/sub across relays (real relays and nats-server)', () => {
     await listenerB.waitForLine(/^LISTENING quiet$/)
     // The listener's Subscribe and the publisher's messages race on two connections: publish
     // until it hears one.
-    await until('the listener on B to hear', async () => {
-      publisher.mesh.publish('quiet', 'local')
-      await new Promise((r) => setTimeout(r, 50))
-      return listenerB.matching(/^MSG quiet "local"$/).length > 0
-    })
+    await publishUntilHeard(publisher, 'quiet', 'local', [listenerB])
     // Relay A has no listener: the topic's NATS subject never reached it.
     expect(await fromNats()).toBe(0)
 
     const listenerA = await startProvider({ relayUrl: a.url, nodeId: 'int-a' })
     listenerA.write('LISTEN quiet')
     await listenerA.waitForLine(/^LISTENING quiet$/)
-    await until('relay A to get the topic once one of its nodes listens', async () => {
-      publisher.mesh.publish('quiet', 'again')
-      await new Promise((r) => setTimeout(r, 50))
-      return listenerA.matching(/^MSG quiet "again"$/).length > 0
-    })
+    await publishUntilHeard(
+      publisher,
+      'quiet',
+      'again',
+      [listenerA],
+      'relay A to get the topic once one of its nodes listens',
+    )
     expect(await fromNats()).toBeGreaterThan(0)
   })
 })

@@ -1,6 +1,6 @@
 export { releaseSuite, track, useCleanup } from './cleanup.js'
 export { type ClientOptions, startClient, type TestClient } from './client.js'
-export { relayJson, startCluster, type TestCluster } from './cluster.js'
+export { publishUntilHeard, relayJson, startCluster, type TestCluster } from './cluster.js'
 export { firstMatching, rejectionOf, until, within } from './deadline.js'
 export { ManagedProcess, type OutputLine } from './managed-process.js'
 export { type NatsServerOptions, type NatsServerProcess, startNatsServer } from './nats-server.js'

@@ -1,9 +1,8 @@
 import { afterEach, expect, test } from 'bun:test'
 import { lastValueFrom, toArray } from 'rxjs'
-import { silentLogger } from '../mesh/logger.js'
-import { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { MeshError } from '../protocol/errors.js'
+import { MeshPool } from '../test-support/mesh-pool.js'
 import { InProcessTransporter } from '../transport/in-process-transporter.js'
 import type { FanOutResult } from './fan-out.js'
 import { Microservice } from './microservice.js'
@@ -19,15 +18,9 @@ class Cache {
   }
 }
 
-const meshes: SpiderMesh[] = []
-afterEach(async () => {
-  for (const mesh of meshes.splice(0)) await mesh.close({ drainTimeoutMs: 0 })
-})
-function node(bus: InProcessTransporter, nodeId: string): SpiderMesh {
-  const mesh = new SpiderMesh({ nodeId, logger: silentLogger }).registerTransporter(bus)
-  meshes.push(mesh)
-  return mesh
-}
+const pool = new MeshPool()
+afterEach(() => pool.closeAll())
+const node = (bus: InProcessTransporter, nodeId: string) => pool.node(bus, nodeId)
 
 const byNode = (results: FanOutResult<unknown>[]) =>
   Object.fromEntries(

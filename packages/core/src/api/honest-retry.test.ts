@@ -3,6 +3,7 @@ import { silentLogger } from '../mesh/logger.js'
 import { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { MeshError } from '../protocol/errors.js'
+import { MeshPool } from '../test-support/mesh-pool.js'
 import { InProcessTransporter } from '../transport/in-process-transporter.js'
 import { Microservice } from './microservice.js'
 import { RemoteServiceLinker } from './remote-service-linker.js'
@@ -22,16 +23,9 @@ class Orders {
   }
 }
 
-const meshes: SpiderMesh[] = []
-afterEach(async () => {
-  for (const mesh of meshes.splice(0)) await mesh.close({ drainTimeoutMs: 0 })
-})
-
-function node(bus: InProcessTransporter, nodeId: string): SpiderMesh {
-  const mesh = new SpiderMesh({ nodeId, logger: silentLogger }).registerTransporter(bus)
-  meshes.push(mesh)
-  return mesh
-}
+const pool = new MeshPool()
+afterEach(() => pool.closeAll())
+const node = (bus: InProcessTransporter, nodeId: string) => pool.node(bus, nodeId)
 
 const errorOf = (promise: PromiseLike<unknown>) =>
   Promise.resolve(promise).then(
@@ -118,7 +112,7 @@ test('a call whose provider was lost mid-call is retried only for a method decla
 
 test('idempotent is validated', () => {
   const mesh = new SpiderMesh({ logger: silentLogger })
-  meshes.push(mesh)
+  pool.add(mesh)
   expect(() => RemoteServiceLinker.link(mesh, { service: 'S', idempotent: 'yes' as never })).toThrow(
     /idempotent/,
   )
