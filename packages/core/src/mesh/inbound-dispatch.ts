@@ -46,8 +46,6 @@ export function dispatchRequest(
     void link.send(response)
   }
   const fail = (error: WireError) => send(ResponseKind.Error, encodeValue(error))
-  /** What the method threw: its mesh-looking code is namespaced, never taken for the mesh's own. */
-  const thrown = (err: unknown) => fail(applicationError(err))
   const emit = (kind: ResponseKindValue, value: unknown) => {
     let payload: Uint8Array
     try {
@@ -67,7 +65,7 @@ export function dispatchRequest(
   const stream = (source: Observable<unknown>) => {
     subscription = source.subscribe({
       next: (value) => emit(ResponseKind.Next, value),
-      error: thrown,
+      error: (err) => fail(applicationError(err)),
       complete: () => send(ResponseKind.Complete),
     })
     // A source may complete synchronously inside subscribe(), before `subscription` was set.
@@ -117,17 +115,20 @@ export function dispatchRequest(
   try {
     result = method.fn.apply(service.instance, args)
   } catch (err) {
-    thrown(err)
+    fail(applicationError(err))
     return noop
   }
   if (isObservable(result)) {
     stream(result)
   } else if (isThenable(result)) {
-    result.then((value) => {
-      if (stopped) return
-      if (isObservable(value)) stream(value)
-      else emit(ResponseKind.Value, value)
-    }, thrown)
+    result.then(
+      (value) => {
+        if (stopped) return
+        if (isObservable(value)) stream(value)
+        else emit(ResponseKind.Value, value)
+      },
+      (err) => fail(applicationError(err)),
+    )
   } else {
     emit(ResponseKind.Value, result)
   }
