@@ -31,10 +31,9 @@ export function routeCall(
       `Node "${destination}" is no longer connected to its relay (call to "${service}.${method}")`,
     )
   }
-  let end =
-    destination === null
-      ? directory.next(service, cluster?.preferLocal ?? false)
-      : directory.endpoint(destination)
+  // While the other relays cannot be reached, a provider here takes every turn it can.
+  const preferLocal = cluster !== undefined && (cluster.preferLocal || !cluster.reachable)
+  const end = destination === null ? directory.next(service, preferLocal) : directory.endpoint(destination)
   if (!end) {
     return offline(
       destination === null
@@ -43,10 +42,7 @@ export function routeCall(
     )
   }
   const refusal = end.remote ? cluster?.refuse(end) : undefined
-  if (!refusal) return end
-  // The other relays cannot be reached now: a provider here still serves the call.
-  if (destination === null) end = directory.next(service, true)
-  return end && !end.remote ? end : refusal
+  return refusal ?? end
 }
 
 function offline(message: string): Refusal {

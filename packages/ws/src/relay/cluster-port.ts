@@ -23,6 +23,8 @@ export interface ClusterPort {
   metricSeries(): MetricSeries[]
   /** Service calls go to providers on this relay while there is one (cluster `preferLocal`). */
   readonly preferLocal: boolean
+  /** Whether the other relays can be reached now (NATS is connected). */
+  readonly reachable: boolean
   /** Why a call cannot go to this remote endpoint now (the backbone is down), or undefined. */
   refuse(endpoint: CallEndpoint): Refusal | undefined
   /** A node connected here became routable or changed its services. */

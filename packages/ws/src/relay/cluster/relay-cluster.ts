@@ -124,6 +124,10 @@ export class RelayCluster implements ClusterPort {
     })
   }
 
+  get reachable(): boolean {
+    return this.backbone.connected
+  }
+
   refuse(endpoint: CallEndpoint): Refusal | undefined {
     if (this.backbone.connected) return undefined
     return {
