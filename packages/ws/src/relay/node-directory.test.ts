@@ -23,6 +23,7 @@ function remote(nodeId: string, services: string[], relayName: string): RemoteLi
     nodeId,
     services,
     meta: {},
+    relayId: `id-${relayName}`,
     relayName,
     label: `node "${nodeId}" (on relay "${relayName}")`,
     remote: true,

@@ -12,7 +12,8 @@ export interface RemoteListing extends CallEndpoint {
   services: string[]
   /** What the node said about itself in its Hello. */
   readonly meta: Record<string, string | undefined>
-  /** The name of the relay it is connected to. */
+  /** The id and the name of the relay it is connected to. */
+  readonly relayId: string
   readonly relayName: string
 }
 
@@ -95,6 +96,11 @@ export class NodeDirectory {
     }
     // Wanting every node now, it has been told of all of them: nothing left to track.
     if (peer.interest === null) peer.told.clear()
+  }
+
+  /** The other relays' listings of one node id (usually none: most nodes are on one relay). */
+  remotesOf(nodeId: string): readonly RemoteListing[] {
+    return this.#routes.get(nodeId)?.remotes ?? []
   }
 
   /** The remote listings, for /directory. */

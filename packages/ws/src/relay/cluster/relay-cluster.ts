@@ -196,9 +196,9 @@ export class RelayCluster implements ClusterPort {
    * relay with the smallest id among those the node is listed on does.
    */
   #deliveredElsewhere(peer: RelayPeer, origin: string): boolean {
-    for (const relay of this.directory.relays.values()) {
-      if (!relay.nodes.has(peer.nodeId!)) continue
-      if (relay.id === origin || relay.id < this.relayId) return true
+    // Per subscriber and message: look at the node's own listings, not at every relay.
+    for (const listing of this.#router.directory.remotesOf(peer.nodeId!)) {
+      if (listing.relayId === origin || listing.relayId < this.relayId) return true
     }
     return false
   }

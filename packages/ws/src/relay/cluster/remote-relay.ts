@@ -41,6 +41,10 @@ export class RemoteNode implements RemoteListing {
     return `node "${this.nodeId}" (on relay "${this.relay.name}")`
   }
 
+  get relayId(): string {
+    return this.relay.id
+  }
+
   get relayName(): string {
     return this.relay.name
   }
