@@ -45,12 +45,12 @@ export async function until(what: string, check: () => boolean | Promise<boolean
 /** The error a promise rejects with; fails when it resolves. */
 export async function rejectionOf(
   promise: PromiseLike<unknown>,
-): Promise<{ code?: string; message: string }> {
+): Promise<{ code?: string; message: string; delivered?: false }> {
   try {
     const value = await promise
     throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)
   } catch (err) {
     if (err instanceof Error && err.message.startsWith('expected a rejection')) throw err
-    return err as { code?: string; message: string }
+    return err as { code?: string; message: string; delivered?: false }
   }
 }

@@ -3,6 +3,8 @@ import 'reflect-metadata'
 /** What `RemoteServiceLinker.all(proxy)` returns and emits. */
 export type { FanOut, FanOutResult } from './api/fan-out.js'
 // API
+/** Method decorator: calls of the method may be retried after reaching a provider. */
+export { Idempotent } from './api/idempotent.js'
 /** Class decorator that makes a class a service. */
 export { Microservice, type MicroserviceOptions } from './api/microservice.js'
 /** Types of proxies and their options. */
@@ -55,6 +57,7 @@ export {
   type GoodbyeFrame,
   type HelloFrame,
   type InterestFrame,
+  isServiceCatalog,
   type NodeFrame,
   type NodeMeta,
   type OfflineFrame,
@@ -69,6 +72,7 @@ export {
   type SubscribeFrame,
   type UnsubscribeFrame,
   type WelcomeFrame,
+  type WelcomeNode,
 } from './protocol/frames.js'
 /** Mesh-level packets exchanged with transporters. */
 export {
@@ -78,8 +82,16 @@ export {
   type ResponseKindValue,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  type ServiceCatalog,
+  type ServiceInfo,
+  sameCatalogs,
   sameNodeLists,
+  versionOf,
 } from './protocol/packets.js'
+/** Which providers may take a call (method and version), and why none can. */
+export { canServe, type MatchCandidate, noMatchingProvider } from './protocol/provider-match.js'
+/** Semver versions and ranges, as routers and proxies decide them. */
+export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */
 export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'
 // Transport

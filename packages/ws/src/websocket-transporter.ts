@@ -7,6 +7,7 @@ import {
   ResponseKind,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  type ServiceCatalog,
   type ServiceDirectory,
   sameNodeLists,
   type Transporter,
@@ -110,6 +111,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
   readonly #owner: RelayLinkOwner
   #host: TransporterHost | undefined
   #services: string[] = []
+  #catalog: ServiceCatalog = {}
 
   constructor(options: WebsocketTransporterOptions, factory: SocketFactory, runtime: string) {
     this.#options = {
@@ -151,6 +153,9 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       link: this,
       get services() {
         return self.#services
+      },
+      get catalog() {
+        return self.#catalog
       },
       topics: this.#topics,
       interest: this.#interest,
@@ -242,9 +247,10 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     return link.request(packet)
   }
 
-  announce(services: string[]): void {
+  announce(services: string[], catalog: ServiceCatalog = {}): void {
     this.#services = [...services]
-    for (const link of this.#links.values()) link.sendServices(this.#services)
+    this.#catalog = catalog
+    for (const link of this.#links.values()) link.sendServices(this.#services, catalog)
     this.#directoryVersion.next(this.#directoryVersion.value + 1)
   }
 
@@ -355,7 +361,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     // The relay routes to this node too when it provides the service.
     const host = this.#host
     if (connected && host && !seen.has(host.nodeId) && this.#services.includes(service)) {
-      result.push({ node_id: host.nodeId, services: this.#services })
+      result.push({ node_id: host.nodeId, services: this.#services, catalog: this.#catalog })
     }
     return result
   }

@@ -3,6 +3,8 @@ import type { CallSink } from '../mesh/call-sink.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
+import { versionOf } from '../protocol/packets.js'
+import { satisfiesRange } from '../protocol/version-range.js'
 import type { Yielded } from './proxy-types.js'
 
 /** One provider's answer to a fan-out call: its first value, or why it gave none. */
@@ -22,6 +24,8 @@ export interface FanOutOptions {
   service: string
   /** Only this node (a pinned proxy). */
   node_id?: string
+  /** Only providers whose version satisfies this semver range. */
+  version?: string
   /** Each provider's inactivity window in ms (its answer is then a MICROSERVICE_RPC_TIMEOUT error). */
   timeout: number
 }
@@ -34,16 +38,21 @@ export interface FanOutOptions {
  */
 export function fanOut<V>(mesh: SpiderMesh, options: FanOutOptions, method: string, args: unknown[]) {
   return new Observable<FanOutResult<V>>((subscriber) => {
+    const { service, version } = options
     const nodes = mesh
-      .listNodes(options.service)
-      .filter((n) => options.node_id === undefined || n.node_id === options.node_id)
+      .listNodes(service)
+      .filter(
+        (n) =>
+          (options.node_id === undefined || n.node_id === options.node_id) &&
+          (version === undefined || satisfiesRange(versionOf(n, service), version)),
+      )
     if (nodes.length === 0) {
       const problem = mesh.connectionProblem()
       const why = problem === undefined ? '' : `: this node is ${problem}`
       subscriber.error(
         new MeshError(
           ErrorCode.MICROSERVICE_OFFLINE,
-          `No provider of ${options.service} to call ${method}() on${why}`,
+          `No provider of ${service}${version === undefined ? '' : ` at version ${version}`} to call ${method}() on${why}`,
         ),
       )
       return
@@ -81,7 +90,9 @@ export function fanOut<V>(mesh: SpiderMesh, options: FanOutOptions, method: stri
         options.service,
         method,
         args,
-        { node_id, timeout: options.timeout },
+        version === undefined
+          ? { node_id, timeout: options.timeout }
+          : { node_id, timeout: options.timeout, version },
         sink as CallSink,
       )
       if (answered) cancel()

@@ -2,11 +2,18 @@ import { serveOnProcessMesh } from '../mesh/process-mesh.js'
 import { defineService } from '../mesh/service-definition.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
+import { isVersion } from '../protocol/version-range.js'
 
 /** Options of {@link Microservice}. */
 export interface MicroserviceOptions {
   /** The service name callers use. Defaults to the class name (set it when a minifier renames classes). */
   name?: string
+  /**
+   * The service's version (semver, e.g. `'2.1.0'`). Providers announce it; callers can restrict
+   * their calls to a range with `link(mesh, { service, version: '^2' })`, and `spider-mesh ls`
+   * shows it.
+   */
+  version?: string
 }
 
 type Constructor = new (...args: any[]) => object
@@ -36,6 +43,12 @@ export function Microservice(options: MicroserviceOptions = {}) {
         `@Microservice({ name }) on class ${target.name} needs a non-empty string, got ${JSON.stringify(options.name)}`,
       )
     }
+    if (options.version !== undefined && !isVersion(options.version)) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `@Microservice({ version }) on class ${target.name} needs a semver version such as "2.1.0", got ${JSON.stringify(options.version)}`,
+      )
+    }
     const served = class extends target {
       constructor(...args: any[]) {
         super(...args)
@@ -44,7 +57,7 @@ export function Microservice(options: MicroserviceOptions = {}) {
       }
     }
     Object.defineProperty(served, 'name', { value: target.name })
-    defineService(served, options.name ?? target.name)
+    defineService(served, options.name ?? target.name, options.version)
     return served
   }
 }

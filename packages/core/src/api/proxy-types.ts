@@ -18,7 +18,7 @@ export interface WaitOptions {
 
 /** The control members every proxy has besides the remote methods. */
 export interface ProxyControls {
-  /** Resolves when at least one provider (the pinned node, if set) is available. */
+  /** Resolves when at least one provider (the pinned node, if set; of the `version`, if set) is available. */
   wait(options?: WaitOptions): Promise<void>
   /** The providers of the service: the current list at once, then every change. */
   watch(): Observable<NodeRef[]>
@@ -54,9 +54,16 @@ export interface LinkOptions {
   retry?: number | { count: number; delayMs?: number }
   /**
    * Methods that are safe to run twice (`true`: all of them): their calls are also retried when
-   * the provider was reached but lost (`MICROSERVICE_OFFLINE` mid-call). Default: none.
+   * the provider was reached but lost (`MICROSERVICE_OFFLINE` mid-call). Default: the methods
+   * the providers mark `@Idempotent()`.
    */
   idempotent?: boolean | string[]
+  /**
+   * A semver range (`'^2'`, `'>=1.4 <3'`): calls go only to providers whose
+   * `@Microservice({ version })` satisfies it, and `wait()`, `watch()` and `nodes` list only
+   * those. Providers without a version never match. Default: any provider.
+   */
+  version?: string
   /** Delay between retries in ms when `retry` is a number. Default 1000. */
   retryDelayMs?: number
   /** When present (even `null` or `0`), emitted instead of any error, then the call completes. */

@@ -1,9 +1,10 @@
 import { filter, firstValueFrom, map, type Observable, race, take, timer } from 'rxjs'
-import type { CallSink } from '../mesh/call-sink.js'
+import type { CallOptions, CallSink } from '../mesh/call-sink.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
-import type { NodeRef } from '../protocol/packets.js'
+import { type NodeRef, versionOf } from '../protocol/packets.js'
+import { isVersionRange, satisfiesRange } from '../protocol/version-range.js'
 import { type FanOut, fanOut } from './fan-out.js'
 import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
 import { RemoteCall } from './remote-call.js'
@@ -32,8 +33,10 @@ interface Settings {
   hasFallback: boolean
   fallback: unknown
   node_id: string | undefined
+  /** A semver range the providers' version must satisfy. */
+  version: string | undefined
   /** What the mesh enforces per call, built once per settings rather than once per call. */
-  callOptions: { timeout: number; node_id?: string }
+  callOptions: CallOptions
 }
 
 /** The settings and mesh behind a proxy, so `invoke()` can reach them. */
@@ -65,6 +68,9 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
   const node_id = 'node_id' in options ? options.node_id : base?.node_id
   if (node_id !== undefined && (typeof node_id !== 'string' || node_id === ''))
     fail('`node_id` must be a non-empty string', node_id)
+  const version = 'version' in options ? options.version : base?.version
+  if (version !== undefined && !isVersionRange(version))
+    fail('`version` must be a semver range such as "^2" or ">=1.4 <3"', version)
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
   let idempotent: boolean | ReadonlySet<string> = base?.idempotent ?? false
   if (options.idempotent !== undefined) {
@@ -82,7 +88,12 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
     hasFallback,
     fallback: 'fallback' in options ? options.fallback : base?.fallback,
     node_id,
-    callOptions: node_id === undefined ? { timeout } : { timeout, node_id },
+    version,
+    callOptions: {
+      timeout,
+      ...(node_id === undefined ? {} : { node_id }),
+      ...(version === undefined ? {} : { version }),
+    },
   }
 }
 
@@ -102,6 +113,10 @@ function startCall(
 
   let attempt = 0
   let emitted = false
+  // The provider that was lost is gone from the directory when the error arrives: ask which
+  // providers mark the method idempotent while they are still listed, and again at the error.
+  const markedAtStart = s.idempotent === false && markedIdempotent(providersNow(mesh, s), s.service, method)
+  const marked = () => markedAtStart || markedIdempotent(providersNow(mesh, s), s.service, method)
   let cancelCurrent: () => void = () => {}
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   const policy: CallSink = {
@@ -114,7 +129,7 @@ function startCall(
     },
     error(error) {
       // Retrying after a value was emitted would duplicate it; see retryable() for the rest.
-      if (!emitted && attempt < s.retries && retryable(error, method, s)) {
+      if (!emitted && attempt < s.retries && retryable(error, method, s, marked)) {
         attempt++
         retryTimer = setTimeout(go, s.retryDelayMs)
         return
@@ -152,10 +167,26 @@ const RETRY_CODES = new Set<string>([
  * only when the provider was lost (not for its own errors, whose mesh-looking codes arrive as
  * `REMOTE_…`).
  */
-function retryable(error: MeshError, method: string, s: Settings): boolean {
+function retryable(error: MeshError, method: string, s: Settings, marked: () => boolean): boolean {
   if (error.code === undefined || !RETRY_CODES.has(error.code)) return false
   if (error.delivered === false) return true
-  return s.idempotent === true || (s.idempotent !== false && s.idempotent.has(method))
+  if (s.idempotent === true || (s.idempotent !== false && s.idempotent.has(method))) return true
+  return s.idempotent === false && marked()
+}
+
+/**
+ * Whether the providers mark `method` `@Idempotent()`: every provider that announced the method
+ * must say so (a provider built from an older class may not), and at least one must.
+ */
+function markedIdempotent(nodes: NodeRef[], service: string, method: string): boolean {
+  let marked = false
+  for (const node of nodes) {
+    const info = node.catalog?.[service]
+    if (!info?.methods.includes(method)) continue
+    if (!info.idempotent?.includes(method)) return false
+    marked = true
+  }
+  return marked
 }
 
 /**
@@ -238,8 +269,13 @@ export const RemoteServiceLinker = {
     return new Proxy(Object.create(null) as object, {
       get(_target, prop) {
         if (typeof prop === 'symbol' || prop === 'then') return undefined
-        const { service, node_id } = state.settings
-        const target = node_id === undefined ? { service, timeout } : { service, node_id, timeout }
+        const { service, node_id, version } = state.settings
+        const target = {
+          service,
+          timeout,
+          ...(node_id === undefined ? {} : { node_id }),
+          ...(version === undefined ? {} : { version }),
+        }
         return (...args: unknown[]) => fanOut(state.mesh, target, prop, args)
       },
     }) as FanOut<T>
@@ -257,17 +293,23 @@ export const RemoteServiceLinker = {
   },
 }
 
-function matches(nodes: NodeRef[], nodeId: string | undefined): NodeRef[] {
-  return nodeId === undefined ? nodes : nodes.filter((n) => n.node_id === nodeId)
+/** The providers a proxy's calls may go to: the pinned node, those of the version range. */
+function matches(nodes: NodeRef[], s: Settings): NodeRef[] {
+  const { node_id, version, service } = s
+  if (node_id === undefined && version === undefined) return nodes
+  return nodes.filter(
+    (n) =>
+      (node_id === undefined || n.node_id === node_id) &&
+      (version === undefined || satisfiesRange(versionOf(n, service), version)),
+  )
 }
 
 function providersNow(mesh: SpiderMesh, s: Settings): NodeRef[] {
-  return matches(mesh.listNodes(s.service), s.node_id)
+  return matches(mesh.listNodes(s.service), s)
 }
 
 function watchProviders(mesh: SpiderMesh, s: Settings): Observable<NodeRef[]> {
-  const nodeId = s.node_id
-  return mesh.watchService(s.service).pipe(map((nodes) => matches(nodes, nodeId)))
+  return mesh.watchService(s.service).pipe(map((nodes) => matches(nodes, s)))
 }
 
 function waitForProvider(mesh: SpiderMesh, s: Settings, options: WaitOptions = {}): Promise<void> {
@@ -287,8 +329,11 @@ function waitForProvider(mesh: SpiderMesh, s: Settings, options: WaitOptions = {
   )
   const sources: Observable<undefined>[] = [available, closed]
   if (options.timeout !== undefined) {
+    const range = s.version === undefined ? '' : ` at version ${s.version}`
     const target =
-      s.node_id === undefined ? `provider of ${s.service}` : `node ${s.node_id} serving ${s.service}`
+      s.node_id === undefined
+        ? `provider of ${s.service}${range}`
+        : `node ${s.node_id} serving ${s.service}${range}`
     sources.push(
       timer(options.timeout).pipe(
         take(1),

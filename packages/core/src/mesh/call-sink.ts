@@ -13,4 +13,6 @@ export interface CallOptions {
   node_id?: string
   /** Inactivity window in ms: fail with MICROSERVICE_RPC_TIMEOUT when no value arrives in time. 0 = none. */
   timeout?: number
+  /** A semver range the provider's service version must satisfy (routers pick only such providers). */
+  version?: string
 }

@@ -73,6 +73,7 @@ export class OutboundCalls {
     }
     const packet: RpcRequestPacket = { type: 'request', request_id: id, service, method, payload }
     if (options.node_id !== undefined) packet.destination_node_id = options.node_id
+    if (options.version !== undefined) packet.version = options.version
     if (link.request) {
       const cancel = link.request(packet)
       // The transporter may have answered synchronously (no relay): the call is over already.

@@ -1,4 +1,5 @@
 import 'reflect-metadata'
+import type { ServiceInfo } from '../protocol/packets.js'
 import { maxArity } from './max-arity.js'
 
 /** A remotely callable method: the function and how many arguments it accepts. */
@@ -11,6 +12,18 @@ export interface ServiceMethod {
 export interface ServiceDefinition {
   name: string
   methods: ReadonlyMap<string, ServiceMethod>
+  /** From `@Microservice({ version })`. */
+  version?: string
+  /** What the node announces about this service (methods, version, idempotent methods). */
+  info: ServiceInfo
+}
+
+/** Functions marked with `@Idempotent()`: marking the function works for both decorator modes. */
+const IDEMPOTENT = new WeakSet<Function>()
+
+/** Marks a method's function as safe to run twice (see `@Idempotent()`). */
+export function markIdempotent(fn: Function): void {
+  IDEMPOTENT.add(fn)
 }
 
 /**
@@ -26,9 +39,16 @@ export function serviceDefinitionOf(instance: object): ServiceDefinition | undef
   return Reflect.getMetadata(DEFINITION, instance.constructor) as ServiceDefinition | undefined
 }
 
-/** Records a class as a service called `name`. */
-export function defineService(target: Function, name: string): void {
-  Reflect.defineMetadata(DEFINITION, { name, methods: collectMethods(target.prototype) }, target)
+/** Records a class as a service called `name` (at `version`, when given). */
+export function defineService(target: Function, name: string, version?: string): void {
+  const methods = collectMethods(target.prototype)
+  const info: ServiceInfo = { methods: [...methods.keys()] }
+  if (version !== undefined) info.version = version
+  const idempotent = [...methods].filter(([, m]) => IDEMPOTENT.has(m.fn)).map(([method]) => method)
+  if (idempotent.length > 0) info.idempotent = idempotent
+  const definition: ServiceDefinition = { name, methods, info }
+  if (version !== undefined) definition.version = version
+  Reflect.defineMetadata(DEFINITION, definition, target)
 }
 
 /**

@@ -2,7 +2,13 @@ import { type Observable, Subject } from 'rxjs'
 import { encodeValue, findUnserialisable } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
-import type { NodeRef, PublishPacket, RpcRequestPacket, RpcResponsePacket } from '../protocol/packets.js'
+import type {
+  NodeRef,
+  PublishPacket,
+  RpcRequestPacket,
+  RpcResponsePacket,
+  ServiceCatalog,
+} from '../protocol/packets.js'
 import type {
   ServiceDirectory,
   Transporter,
@@ -109,6 +115,13 @@ export class SpiderMesh implements ServiceDirectory {
     return [...this.#services.keys()]
   }
 
+  /** Per service this node serves: its methods, version and idempotent methods (announced with it). */
+  get catalog(): ServiceCatalog {
+    const catalog: ServiceCatalog = {}
+    for (const [name, { definition }] of this.#services) catalog[name] = definition.info
+    return catalog
+  }
+
   /**
    * Why no transporter can carry a call now (e.g. no relay is connected, and why), or undefined
    * when one can (or when no transporter says).
@@ -147,7 +160,7 @@ export class SpiderMesh implements ServiceDirectory {
     const link = transporter.attach(this.#host)
     this.#transporters.add(transporter)
     this.#links = [...this.#links, link]
-    link.announce?.(this.services)
+    link.announce?.(this.services, this.catalog)
     for (const topic of this.#topics.topics()) link.subscribe?.(topic)
     if (link.directory) this.#directory.add(link.directory)
     return this
@@ -322,7 +335,8 @@ export class SpiderMesh implements ServiceDirectory {
 
   #announce(): void {
     const services = this.services
-    for (const link of this.#links) link.announce?.(services)
+    const catalog = this.catalog
+    for (const link of this.#links) link.announce?.(services, catalog)
   }
 
   #pickLink(service: string, nodeId: string | undefined): TransportLink | undefined {

@@ -2,6 +2,7 @@ import { Encoder } from '@msgpack/msgpack'
 import { createDecoder } from './bounded-decoder.js'
 import { ErrorCode } from './error-codes.js'
 import { MeshError } from './errors.js'
+import type { ServiceCatalog } from './packets.js'
 
 /**
  * Wire frames between a node and a relay. Each WebSocket binary message is one msgpack array
@@ -40,15 +41,18 @@ export interface NodeMeta {
 }
 
 /**
- * `[Hello, version, nodeId, services, topics, meta?, interest?]` — node → relay, first frame on a
- * connection. `meta` is optional so minimal clients can omit it. `interest` opts in to discovery
- * by interest: the relay then sends the node only the directory entries of those services
- * (`'*'`: all), more with Interest frames; without it the node hears of every node (as before).
+ * `[Hello, version, nodeId, services, topics, meta?, interest?, catalog?]` — node → relay, first
+ * frame on a connection. `meta` is optional so minimal clients can omit it. `interest` opts in to
+ * discovery by interest: the relay then sends the node only the directory entries of those
+ * services (`'*'`: all), more with Interest frames; without it (or null) the node hears of every
+ * node (as before). `catalog` says per service which methods (and version) the node serves, so
+ * the relay routes a call only to providers that have its method.
  */
 export type HelloFrame =
   | [typeof FrameType.Hello, number, string, string[], string[]]
   | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta]
   | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta, string[]]
+  | [typeof FrameType.Hello, number, string, string[], string[], NodeMeta, string[] | null, ServiceCatalog]
 /** Limits a relay announces in Welcome, so nodes can refuse what the relay would refuse anyway. */
 export interface RelayLimits {
   /** Largest message the relay accepts, in bytes. */
@@ -57,24 +61,34 @@ export interface RelayLimits {
   maxInFlight?: number
 }
 
+/** A node in Welcome: `[nodeId, services, catalog?]` (the catalog when the node announced one). */
+export type WelcomeNode = [string, string[]] | [string, string[], ServiceCatalog]
+
 /**
  * `[Welcome, version, nodeId, nodes, heartbeatMs, limits?]` — relay → node; `nodes` excludes the
  * receiver.
  */
 export type WelcomeFrame =
-  | [typeof FrameType.Welcome, number, string, [string, string[]][], number]
-  | [typeof FrameType.Welcome, number, string, [string, string[]][], number, RelayLimits]
-/** `[Node, nodeId, services]` — relay → node: a node joined or changed its services. */
-export type NodeFrame = [typeof FrameType.Node, string, string[]]
+  | [typeof FrameType.Welcome, number, string, WelcomeNode[], number]
+  | [typeof FrameType.Welcome, number, string, WelcomeNode[], number, RelayLimits]
+/** `[Node, nodeId, services, catalog?]` — relay → node: a node joined or changed its services. */
+export type NodeFrame =
+  | [typeof FrameType.Node, string, string[]]
+  | [typeof FrameType.Node, string, string[], ServiceCatalog]
 /** `[Offline, nodeId]` — relay → node: a node left. */
 export type OfflineFrame = [typeof FrameType.Offline, string]
-/** `[Services, services]` — node → relay: this node's services changed. */
-export type ServicesFrame = [typeof FrameType.Services, string[]]
+/** `[Services, services, catalog?]` — node → relay: this node's services changed. */
+export type ServicesFrame =
+  | [typeof FrameType.Services, string[]]
+  | [typeof FrameType.Services, string[], ServiceCatalog]
 /**
- * `[Request, id, service, method, node, payload]`. node → relay: `node` is the pinned destination
- * or null. relay → provider: `id` is the relay's own id and `node` is the stamped caller.
+ * `[Request, id, service, method, node, payload, version?]`. node → relay: `node` is the pinned
+ * destination or null; `version` a semver range the provider's service version must satisfy.
+ * relay → provider: `id` is the relay's own id and `node` is the stamped caller (no version).
  */
-export type RequestFrame = [typeof FrameType.Request, number, string, string, string | null, Uint8Array]
+export type RequestFrame =
+  | [typeof FrameType.Request, number, string, string, string | null, Uint8Array]
+  | [typeof FrameType.Request, number, string, string, string | null, Uint8Array, string]
 /** `[Response, id, kind, payload]` — see ResponseKind. */
 export type ResponseFrame = [typeof FrameType.Response, number, number, Uint8Array | null]
 /** `[Cancel, id]` — the caller no longer wants the response stream. */
@@ -116,8 +130,9 @@ export type Frame =
   | InterestFrame
 
 const encoder = new Encoder()
-// Frames nest at most 4 levels (Welcome's node list); anything deeper is hostile.
-const decoder = createDecoder({ maxDepth: 6 })
+// Frames nest at most 6 levels (Welcome's node list → node → catalog → service → methods);
+// anything deeper is hostile.
+const decoder = createDecoder({ maxDepth: 7 })
 
 /** Encodes a frame into a fresh byte array (safe to hand to a socket that queues it). */
 export function encodeFrame(frame: Frame): Uint8Array {
@@ -132,7 +147,31 @@ export const MAX_NAMES_PER_FRAME = 1000
 const isStrList = (v: unknown): v is string[] =>
   Array.isArray(v) && v.length <= MAX_NAMES_PER_FRAME && v.every(isStr)
 const isNodeList = (v: unknown): boolean =>
-  Array.isArray(v) && v.every((n) => Array.isArray(n) && n.length === 2 && isStr(n[0]) && isStrList(n[1]))
+  Array.isArray(v) &&
+  v.every(
+    (n) =>
+      Array.isArray(n) &&
+      (n.length === 2 || (n.length === 3 && isServiceCatalog(n[2]))) &&
+      isStr(n[0]) &&
+      isStrList(n[1]),
+  )
+/** Longest version or version range a frame may carry. */
+export const MAX_VERSION_LENGTH = 256
+const isVersion = (v: unknown): boolean => isStr(v) && v.length <= MAX_VERSION_LENGTH
+// A plain map: msgpack maps decode to plain objects, and nothing else may stand in for one.
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+const isServiceInfo = (v: unknown): boolean =>
+  isPlain(v) &&
+  isStrList(v.methods) &&
+  (v.version === undefined || isVersion(v.version)) &&
+  (v.idempotent === undefined || isStrList(v.idempotent))
+/** Whether a decoded value is a well-formed service catalog (what Hello, Services and Node carry). */
+export function isServiceCatalog(v: unknown): v is ServiceCatalog {
+  if (!isPlain(v)) return false
+  const entries = Object.values(v)
+  return entries.length <= MAX_NAMES_PER_FRAME && entries.every(isServiceInfo)
+}
 
 const isMeta = (v: unknown): boolean =>
   v !== null &&
@@ -144,40 +183,58 @@ const isMeta = (v: unknown): boolean =>
 const isLimits = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isInt)
 
-/** Per frame type: expected length and a validator over the decoded array. */
-const shapes: Record<number, [number, (f: unknown[]) => boolean]> = {
+/** Per frame type: fewest and most fields, and a validator over the decoded array. */
+const shapes: Record<number, [number, number, (f: unknown[]) => boolean]> = {
   [FrameType.Hello]: [
     5,
+    8,
     (f) =>
       isInt(f[1]) &&
       isStr(f[2]) &&
       isStrList(f[3]) &&
       isStrList(f[4]) &&
       (f.length === 5 || isMeta(f[5])) &&
-      (f.length < 7 || isStrList(f[6])),
+      (f.length < 7 || isStrList(f[6]) || (f.length === 8 && f[6] === null)) &&
+      (f.length < 8 || isServiceCatalog(f[7])),
   ],
   [FrameType.Welcome]: [
     5,
+    6,
     (f) =>
       isInt(f[1]) && isStr(f[2]) && isNodeList(f[3]) && isInt(f[4]) && (f.length === 5 || isLimits(f[5])),
   ],
-  [FrameType.Node]: [3, (f) => isStr(f[1]) && isStrList(f[2])],
-  [FrameType.Offline]: [2, (f) => isStr(f[1])],
-  [FrameType.Services]: [2, (f) => isStrList(f[1])],
+  [FrameType.Node]: [
+    3,
+    4,
+    (f) => isStr(f[1]) && isStrList(f[2]) && (f.length === 3 || isServiceCatalog(f[3])),
+  ],
+  [FrameType.Offline]: [2, 2, (f) => isStr(f[1])],
+  [FrameType.Services]: [2, 3, (f) => isStrList(f[1]) && (f.length === 2 || isServiceCatalog(f[2]))],
   [FrameType.Request]: [
     6,
-    (f) => isInt(f[1]) && isStr(f[2]) && isStr(f[3]) && (f[4] === null || isStr(f[4])) && isBin(f[5]),
+    7,
+    (f) =>
+      isInt(f[1]) &&
+      isStr(f[2]) &&
+      isStr(f[3]) &&
+      (f[4] === null || isStr(f[4])) &&
+      isBin(f[5]) &&
+      (f.length === 6 || isVersion(f[6])),
   ],
-  [FrameType.Response]: [4, (f) => isInt(f[1]) && isInt(f[2]) && f[2] <= 4 && (f[3] === null || isBin(f[3]))],
-  [FrameType.Cancel]: [2, (f) => isInt(f[1])],
-  [FrameType.Publish]: [4, (f) => isStr(f[1]) && isBin(f[2]) && (f[3] === null || isStr(f[3]))],
-  [FrameType.Subscribe]: [2, (f) => isStr(f[1])],
-  [FrameType.Unsubscribe]: [2, (f) => isStr(f[1])],
-  [FrameType.Ping]: [2, (f) => typeof f[1] === 'number'],
-  [FrameType.Pong]: [2, (f) => typeof f[1] === 'number'],
-  [FrameType.Error]: [4, (f) => isStr(f[1]) && isStr(f[2]) && (f[3] === null || isInt(f[3]))],
-  [FrameType.Goodbye]: [2, (f) => isStr(f[1])],
-  [FrameType.Interest]: [2, (f) => isStrList(f[1])],
+  [FrameType.Response]: [
+    4,
+    4,
+    (f) => isInt(f[1]) && isInt(f[2]) && f[2] <= 4 && (f[3] === null || isBin(f[3])),
+  ],
+  [FrameType.Cancel]: [2, 2, (f) => isInt(f[1])],
+  [FrameType.Publish]: [4, 4, (f) => isStr(f[1]) && isBin(f[2]) && (f[3] === null || isStr(f[3]))],
+  [FrameType.Subscribe]: [2, 2, (f) => isStr(f[1])],
+  [FrameType.Unsubscribe]: [2, 2, (f) => isStr(f[1])],
+  [FrameType.Ping]: [2, 2, (f) => typeof f[1] === 'number'],
+  [FrameType.Pong]: [2, 2, (f) => typeof f[1] === 'number'],
+  [FrameType.Error]: [4, 4, (f) => isStr(f[1]) && isStr(f[2]) && (f[3] === null || isInt(f[3]))],
+  [FrameType.Goodbye]: [2, 2, (f) => isStr(f[1])],
+  [FrameType.Interest]: [2, 2, (f) => isStrList(f[1])],
 }
 
 function invalid(value: unknown): MeshError | undefined {
@@ -186,15 +243,13 @@ function invalid(value: unknown): MeshError | undefined {
   }
   const shape = shapes[value[0] as number]
   if (!shape) return new MeshError(ErrorCode.PROTOCOL_ERROR, `Unknown frame type ${JSON.stringify(value[0])}`)
-  // Hello may carry two optional trailing fields, Welcome one; every other frame has a fixed length.
-  const lengthOk =
-    value.length === shape[0] ||
-    ((value[0] === FrameType.Hello || value[0] === FrameType.Welcome) && value.length === 6) ||
-    (value[0] === FrameType.Hello && value.length === 7)
-  if (!lengthOk || !shape[1](value)) {
+  // Optional fields are trailing: a frame has between `fewest` and `most` of them.
+  const [fewest, most, valid] = shape
+  if (value.length < fewest || value.length > most || !valid(value)) {
+    const count = fewest === most ? `${fewest}` : `${fewest} to ${most}`
     return new MeshError(
       ErrorCode.PROTOCOL_ERROR,
-      `Malformed frame of type ${value[0]}: expected ${shape[0]} fields of the documented types`,
+      `Malformed frame of type ${value[0]}: expected ${count} fields of the documented types`,
     )
   }
   return undefined

@@ -23,6 +23,8 @@ export interface RpcRequestPacket {
   payload: Uint8Array
   /** Pins the call to one node; otherwise the router picks a provider round-robin. */
   destination_node_id?: string
+  /** A semver range: only providers whose service version satisfies it may serve the call. */
+  version?: string
   /** The calling node, as stamped by the router on delivery. */
   source_node_id?: string
   /** Transporter-private: the connection the response must go back on. */
@@ -47,12 +49,35 @@ export interface PublishPacket {
   source_node_id?: string
 }
 
+/** What a provider announces about one service it serves. */
+export interface ServiceInfo {
+  /** The methods callers may reach. */
+  methods: string[]
+  /** The service's version (semver), from `@Microservice({ version })`. */
+  version?: string
+  /** Methods marked `@Idempotent()`: a call that reached the provider may be retried. */
+  idempotent?: string[]
+}
+
+/**
+ * Per service a node serves, what it serves of it. Absent (or missing a service) for nodes
+ * that predate it: such a provider may be sent any method and has no version.
+ */
+export type ServiceCatalog = Record<string, ServiceInfo>
+
 /** A node as a directory knows it. */
 export interface NodeRef {
   node_id: string
   services: string[]
+  /** Methods, version and idempotent methods per service, when the node announced them. */
+  catalog?: ServiceCatalog
   /** Last measured round trip to the relay this node was seen through, in ms, when known. */
   rtt_ms?: number
+}
+
+/** The version a node announced for a service, if any. */
+export function versionOf(node: NodeRef, service: string): string | undefined {
+  return node.catalog?.[service]?.version
 }
 
 /** Whether two provider lists name the same nodes with the same services, in the same order. */
@@ -64,8 +89,31 @@ export function sameNodeLists(a: NodeRef[], b: NodeRef[]): boolean {
       return (
         node.node_id === other.node_id &&
         node.services.length === other.services.length &&
-        node.services.every((s, j) => s === other.services[j])
+        node.services.every((s, j) => s === other.services[j]) &&
+        sameCatalogs(node.catalog, other.catalog)
       )
     })
   )
+}
+
+/** Whether two announced catalogs say the same (both absent counts as the same). */
+export function sameCatalogs(a: ServiceCatalog | undefined, b: ServiceCatalog | undefined): boolean {
+  if (a === b) return true
+  if (a === undefined || b === undefined) return false
+  const services = Object.keys(a)
+  if (services.length !== Object.keys(b).length) return false
+  return services.every((service) => {
+    const x = a[service]!
+    const y = b[service]
+    return (
+      y !== undefined &&
+      x.version === y.version &&
+      sameStrings(x.methods, y.methods) &&
+      sameStrings(x.idempotent ?? [], y.idempotent ?? [])
+    )
+  })
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i])
 }

@@ -7,7 +7,9 @@ import {
   ResponseKind,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  type ServiceCatalog,
 } from '../protocol/packets.js'
+import { canServe, noMatchingProvider } from '../protocol/provider-match.js'
 import type { ServiceDirectory, Transporter, TransporterHost, TransportLink } from './transporter.js'
 
 /** Options of {@link InProcessTransporter}. */
@@ -92,13 +94,23 @@ export class InProcessTransporter implements Transporter {
 
   /** @internal Routes a request like the relay: pinned node, else round-robin over providers. */
   route(caller: Endpoint, packet: RpcRequestPacket): () => void {
-    const provider = this.#pick(packet.service, packet.destination_node_id)
+    const provider = this.#pick(packet)
     if (!provider) {
-      const target =
-        packet.destination_node_id === undefined
-          ? `No provider for service "${packet.service}"`
-          : `Node ${packet.destination_node_id} is not serving "${packet.service}"`
-      caller.deliverError(packet.request_id, ErrorCode.MICROSERVICE_OFFLINE, target, ResponseKind.Refused)
+      const { service, method, version, destination_node_id: pinned } = packet
+      const serving = this.directory
+        .listNodes(service)
+        .filter((n) => pinned === undefined || n.node_id === pinned)
+      const refusal =
+        serving.length > 0
+          ? noMatchingProvider(serving, service, method, version)
+          : {
+              code: ErrorCode.MICROSERVICE_OFFLINE,
+              message:
+                pinned === undefined
+                  ? `No provider for service "${service}"`
+                  : `Node ${pinned} is not serving "${service}"`,
+            }
+      caller.deliverError(packet.request_id, refusal.code, refusal.message, ResponseKind.Refused)
       return () => {}
     }
     const id = this.#nextRouteId++
@@ -167,16 +179,24 @@ export class InProcessTransporter implements Transporter {
     this.publishNodes()
   }
 
-  #pick(service: string, nodeId: string | undefined): Endpoint | undefined {
+  /** The pinned node, else the next provider in turn that has the method (and the version). */
+  #pick({ service, method, version, destination_node_id: nodeId }: RpcRequestPacket): Endpoint | undefined {
+    const fits = (node: NodeRef) =>
+      node.services.includes(service) && canServe(node.catalog, service, method, version)
     if (nodeId !== undefined) {
       const endpoint = this.#endpoints.get(nodeId)
-      return endpoint?.node.services.includes(service) ? endpoint : undefined
+      return endpoint && fits(endpoint.node) ? endpoint : undefined
     }
     const providers = this.directory.listNodes(service)
-    if (providers.length === 0) return undefined
-    const cursor = (this.#cursors.get(service) ?? 0) % providers.length
-    this.#cursors.set(service, cursor + 1)
-    return this.#endpoints.get(providers[cursor]!.node_id)
+    const start = this.#cursors.get(service) ?? 0
+    // One lap at most: skip providers that lack the method or the version.
+    for (let i = 0; i < providers.length; i++) {
+      const index = (start + i) % providers.length
+      if (!fits(providers[index]!)) continue
+      this.#cursors.set(service, index + 1)
+      return this.#endpoints.get(providers[index]!.node_id)
+    }
+    return undefined
   }
 }
 
@@ -218,8 +238,9 @@ class Endpoint implements TransportLink {
     return Promise.resolve({ cancel: this.bus.route(this, packet) })
   }
 
-  announce(services: string[]): void {
+  announce(services: string[], catalog?: ServiceCatalog): void {
     this.node = { node_id: this.node.node_id, services: [...services] }
+    if (catalog !== undefined) this.node.catalog = catalog
     this.bus.publishNodes()
   }
 

@@ -1,5 +1,11 @@
 import type { Observable } from 'rxjs'
-import type { NodeRef, PublishPacket, RpcRequestPacket, RpcResponsePacket } from '../protocol/packets.js'
+import type {
+  NodeRef,
+  PublishPacket,
+  RpcRequestPacket,
+  RpcResponsePacket,
+  ServiceCatalog,
+} from '../protocol/packets.js'
 
 /**
  * What a transporter may call on the mesh it was registered with. The mesh answers a request by
@@ -46,8 +52,11 @@ export interface TransportLink {
    * synchronously, saving two promises and a microtask per call. The mesh uses it when present.
    */
   request?(packet: RpcRequestPacket): () => void
-  /** Discovery: announces the services this node provides now (the full list). */
-  announce?(services: string[]): void
+  /**
+   * Discovery: announces the services this node provides now (the full list) and, per service,
+   * its methods and version, so routers send a call only to providers that have its method.
+   */
+  announce?(services: string[], catalog?: ServiceCatalog): void
   /** Pub/sub: publishes an encoded message; the sender's own listeners are served by the mesh. */
   publish?(topic: string, payload: Uint8Array): void
   /** Pub/sub: starts receiving a topic. */

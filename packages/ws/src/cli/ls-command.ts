@@ -1,12 +1,15 @@
-import type { DirectoryEntry } from '../relay/http-endpoints.js'
+import type { DirectoryEntry, ServiceSummary } from '../relay/http-endpoints.js'
 import { CliError, usageError } from './cli-error.js'
 import type { Command } from './command.js'
 import type { ParsedArgs } from './parse-args.js'
 import { RELAY_FLAG, relayHttpUrl, relayUrl, TOKEN_FLAG } from './relay-url.js'
 import { formatTable } from './text-table.js'
 
-/** One `/directory` entry; `relay` is absent from relays that predate clusters. */
-export type ListedNode = Omit<DirectoryEntry, 'relay'> & { relay?: string }
+/** One `/directory` entry; `relay` and `catalog` are absent from relays that predate them. */
+export type ListedNode = Omit<DirectoryEntry, 'relay' | 'catalog'> & {
+  relay?: string
+  catalog?: DirectoryEntry['catalog']
+}
 
 /** GETs one of the relay's JSON endpoints, failing with a message that says what to check. */
 async function fetchRelayJson(
@@ -42,8 +45,14 @@ export async function fetchDirectory(
   url: string,
   timeoutMs: number,
   token?: string,
-): Promise<{ nodes: ListedNode[] }> {
-  return (await fetchRelayJson(url, '/directory', timeoutMs, token)) as { nodes: ListedNode[] }
+): Promise<ListedDirectory> {
+  return (await fetchRelayJson(url, '/directory', timeoutMs, token)) as ListedDirectory
+}
+
+/** What `ls` reads from `/directory` (`service_catalog` is absent from relays that predate it). */
+export interface ListedDirectory {
+  nodes: ListedNode[]
+  service_catalog?: Record<string, ServiceSummary>
 }
 
 /** What `/health` says about the relay's cluster; undefined for a relay on its own (or one too old to say). */
@@ -102,7 +111,40 @@ async function runLs(args: ParsedArgs): Promise<number> {
     return 0
   }
   console.log(formatTable(...directoryTable(nodes, cluster !== undefined)))
+  for (const line of differingServices(nodes, directory.service_catalog ?? {})) console.log(line)
   return 0
+}
+
+/**
+ * One warning line per service whose providers announced different methods or versions: who
+ * runs what, and what is missing where, so a half-finished deploy is seen before calls fail.
+ */
+export function differingServices(nodes: ListedNode[], summaries: Record<string, ServiceSummary>): string[] {
+  const lines: string[] = []
+  for (const [service, summary] of Object.entries(summaries)) {
+    if (!summary.differs) continue
+    const providers = nodes.filter((node) => node.routable && node.services.includes(service))
+    const described = providers.map((node) => {
+      const info = node.catalog?.[service]
+      if (!info) return `${node.node_id} (no catalog: an older node)`
+      const missing = summary.methods.filter((method) => !info.methods.includes(method))
+      const version = info.version === undefined ? 'no version' : `v${info.version}`
+      return `${node.node_id} (${version}${missing.length > 0 ? `, lacks ${missing.join(', ')}` : ''})`
+    })
+    lines.push(
+      `! providers of ${service} differ: ${described.join('; ')} — calls go only to providers that have the method`,
+    )
+  }
+  return lines
+}
+
+/** `OrderService@2.1.0` for a service the node announced a version of, else the bare name. */
+function servicesCell(node: ListedNode): string {
+  const named = node.services.map((service) => {
+    const version = node.catalog?.[service]?.version
+    return version === undefined ? service : `${service}@${version}`
+  })
+  return named.join(',') || '–'
 }
 
 /**
@@ -132,7 +174,7 @@ export function directoryTable(nodes: ListedNode[], clustered: boolean): [string
     node.node_id,
     ...(withRelay ? [node.relay ?? '–'] : []),
     node.role === 'server' && !node.routable ? 'server (draining)' : node.role,
-    node.services.join(',') || '–',
+    servicesCell(node),
     node.meta.version ?? '–',
     node.meta.runtime ?? '–',
     rtt(node.rtt_ms),
@@ -149,6 +191,8 @@ export const lsCommand: Command = {
   details:
     "Reads the relay's GET /directory over HTTP on the relay's port (ws:// → http://, wss:// → https://).\n" +
     'RTT is the round trip the relay last measured to each node (– until the first heartbeat).\n' +
+    'SERVICES shows each service as name@version when its provider announced @Microservice({ version }),\n' +
+    'and a line starting with ! follows for every service whose providers differ in methods or version.\n' +
     'For a relay in a cluster, a first line says whether it is connected to the others over NATS,\n' +
     'and RELAY names the relay each node is on (nodes on other relays show no RTT).',
   flags: [

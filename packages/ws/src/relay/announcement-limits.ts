@@ -1,4 +1,4 @@
-import { ErrorCode, FrameType } from '@spider-mesh/core'
+import { ErrorCode, FrameType, type ServiceCatalog } from '@spider-mesh/core'
 import type { RelayLogger } from './relay-logger.js'
 import type { RelayPeer } from './relay-peer.js'
 
@@ -57,4 +57,26 @@ export function widenInterest(peer: RelayPeer, names: string[], limits: Announce
     return
   }
   for (const name of names) if (name.length <= limits.maxNameLength) peer.interest.add(name)
+}
+
+/**
+ * The catalog entries of the services a node may list. An entry naming a method past
+ * `maxNameLength` is dropped whole (the provider is then routed to as one that announced
+ * nothing), since a partial list would keep calls of a method it has from reaching it.
+ */
+export function keptCatalog(
+  services: string[],
+  catalog: ServiceCatalog | undefined,
+  limits: AnnouncementLimits,
+): ServiceCatalog | undefined {
+  if (catalog === undefined) return undefined
+  const kept: ServiceCatalog = {}
+  let any = false
+  for (const service of services) {
+    const info = catalog[service]
+    if (!info || info.methods.some((method) => method.length > limits.maxNameLength)) continue
+    kept[service] = info
+    any = true
+  }
+  return any ? kept : undefined
 }

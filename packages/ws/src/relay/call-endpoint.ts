@@ -1,4 +1,4 @@
-import type { Frame } from '@spider-mesh/core'
+import type { Frame, ServiceCatalog } from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
 import type { MethodStats } from './relay-metrics.js'
 
@@ -20,6 +20,11 @@ export interface CallEndpoint {
   readonly outgoing: Map<number, PendingRequest>
   /** Requests routed to this end as the provider. */
   readonly incoming: Set<PendingRequest>
+  /**
+   * What this end announced about the services it provides (methods, version); undefined for
+   * callers and for nodes that predate catalogs.
+   */
+  readonly catalog?: ServiceCatalog
   /** Compiled access rules; null when everything is allowed (or enforced by another relay). */
   readonly access: ConnectionAccess | null
   /** Queues a frame for this end. */

@@ -22,6 +22,7 @@ export interface CallRouterOptions {
     service: string,
     method: string,
     destination: string | null,
+    version: string | undefined,
   ): CallEndpoint | Refusal
   protocolError(peer: CallEndpoint, message: string, requestId: number | null): void
   /** Called after any call ends (the relay's drain waits for the last one). */
@@ -53,7 +54,7 @@ export class CallRouter {
    */
   request(
     caller: CallEndpoint,
-    [, id, service, method, destination, payload]: RequestFrame,
+    [, id, service, method, destination, payload, version]: RequestFrame,
     source: string | null = caller.nodeId,
   ): void {
     const { metrics, maxInFlight } = this.#options
@@ -84,7 +85,7 @@ export class CallRouter {
       this.refuse(caller, id, service, method, 'denied', ErrorCode.ACCESS_DENIED, message)
       return
     }
-    const provider = this.#options.route(caller, service, method, destination)
+    const provider = this.#options.route(caller, service, method, destination, version)
     if ('code' in provider) {
       this.refuse(caller, id, service, method, 'offline', provider.code, provider.message)
       return

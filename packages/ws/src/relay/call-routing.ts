@@ -1,4 +1,4 @@
-import { ErrorCode } from '@spider-mesh/core'
+import { ErrorCode, noMatchingProvider, satisfiesRange } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import type { ClusterPort } from './cluster-port.js'
 import type { NodeDirectory } from './node-directory.js'
@@ -13,9 +13,10 @@ export interface RoutingTables {
 }
 
 /**
- * The provider for a call: the pinned node, or the next of the service round-robin, here or on
- * another relay. A call from another relay names the node its relay chose: it is served here or
- * refused, never sent on again (two relays must not pass a call back and forth).
+ * The provider for a call: the pinned node, or the next of the service round-robin that has the
+ * method (and a version in the range asked for), here or on another relay. A call from another
+ * relay names the node its relay chose: it is served here or refused, never sent on again (two
+ * relays must not pass a call back and forth).
  */
 export function routeCall(
   { nodes, directory, cluster }: RoutingTables,
@@ -23,6 +24,7 @@ export function routeCall(
   service: string,
   method: string,
   destination: string | null,
+  version?: string,
 ): CallEndpoint | Refusal {
   if (caller.remote) {
     const peer = destination === null ? undefined : nodes.get(destination)
@@ -33,7 +35,17 @@ export function routeCall(
   }
   // While the other relays cannot be reached, a provider here takes every turn it can.
   const preferLocal = cluster !== undefined && (cluster.preferLocal || !cluster.reachable)
-  const end = destination === null ? directory.next(service, preferLocal) : directory.endpoint(destination)
+  const end =
+    destination === null
+      ? directory.next(service, preferLocal, { method, version })
+      : directory.endpoint(destination)
+  if (!end && destination === null && directory.providers(service).length > 0) {
+    return noMatchingProvider(directory.providers(service).map(candidate), service, method, version)
+  }
+  // A pinned call is checked against the range only: a missing method is the provider's to say.
+  if (end && version !== undefined && !satisfiesRange(end.catalog?.[service]?.version, version)) {
+    return noMatchingProvider([candidate(end)], service, method, version)
+  }
   if (!end) {
     return offline(
       destination === null
@@ -43,6 +55,12 @@ export function routeCall(
   }
   const refusal = end.remote ? cluster?.refuse(end) : undefined
   return refusal ?? end
+}
+
+function candidate(end: CallEndpoint): { node_id: string; catalog?: CallEndpoint['catalog'] } {
+  return end.catalog
+    ? { node_id: end.nodeId ?? end.label, catalog: end.catalog }
+    : { node_id: end.nodeId ?? end.label }
 }
 
 function offline(message: string): Refusal {

@@ -38,6 +38,7 @@ export function renderDashboardPage(): string {
   svg.spark line { stroke: var(--line); }
   #status.ok, #cluster.ok { color: var(--ok); } #status.down, #cluster.down { color: var(--bad); }
   table.solo .relay { display: none; }
+  .tag.differs { border-color: #c62828; color: #c62828; }
 </style>
 </head>
 <body>
@@ -89,12 +90,20 @@ function rows(table, items, key, render, empty) {
 function renderNode(n) {
   const labels = Object.entries(n.meta).filter(([k, v]) => k !== 'runtime' && k !== 'version' && v != null)
     .map(([k, v]) => '<span class="tag">' + esc(k) + '=' + esc(v) + '</span>').join('');
-  const what = n.services.map((s) => '<span class="tag">' + esc(s) + '</span>').join('') +
+  // name@version; a service whose providers announced different methods or versions is flagged.
+  const what = n.services.map((s) => serviceTag(s, n.catalog && n.catalog[s])).join('') +
     n.topics.map((t) => '<span class="tag topic" title="subscribed topic">' + esc(t) + '</span>').join('');
   const role = n.role === 'server' && !n.routable ? '<span class="draining">draining</span>' : esc(n.role);
   return '<td class="id">' + esc(n.node_id) + '</td><td class="relay">' + esc(n.relay ?? '–') + '</td><td>' + role + '</td><td>' + (what || '<span class="muted">none</span>') +
     '</td><td>' + esc([n.meta.runtime, n.meta.version].filter(Boolean).join(' ') || '–') + '</td><td>' + (labels || '<span class="muted">–</span>') +
     '</td><td class="num">' + ms(n.rtt_ms) + '</td><td class="num">' + n.calls_in_flight + '</td><td class="num">' + (n.connected_at ? age(n.connected_at) : '–') + '</td>';
+}
+let summaries = {};
+function serviceTag(s, info) {
+  const differs = summaries[s] && summaries[s].differs;
+  const label = esc(s) + (info && info.version ? '@' + esc(info.version) : '');
+  const title = differs ? 'the providers of this service differ in methods or version: calls go only to those that have the method' : (info ? 'methods: ' + info.methods.join(', ') : '');
+  return '<span class="tag' + (differs ? ' differs' : '') + '" title="' + esc(title) + '">' + label + (differs ? ' ≠' : '') + '</span>';
 }
 function renderCall(c) {
   return '<td class="id">' + esc(c.key) + '</td><td class="num">' + spark(c.history) + c.rate.toFixed(1) + '</td><td class="num">' + c.ok +
@@ -116,7 +125,7 @@ async function refresh() {
       const past = history.get(key) || [0]; past.push(rate); if (past.length > HISTORY) past.shift(); history.set(key, past);
       return { ...c, key, rate, history: past };
     });
-    previousAt = now;
+    previousAt = now; summaries = dir.service_catalog || {};
     document.getElementById('c-nodes').textContent = stats.nodes;
     document.getElementById('c-connections').textContent = stats.connections;
     document.getElementById('c-services').textContent = stats.services;

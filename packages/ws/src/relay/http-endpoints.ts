@@ -1,3 +1,4 @@
+import type { ServiceCatalog } from '@spider-mesh/core'
 import { renderDashboardPage } from './dashboard-page.js'
 import { renderPrometheus } from './prometheus-text.js'
 import type { RelayRouter } from './relay-router.js'
@@ -16,6 +17,8 @@ export interface DirectoryEntry {
   /** False while the node is draining (sent Goodbye) or passive. */
   routable: boolean
   services: string[]
+  /** Per service: the methods and version the node announced (empty for older nodes). */
+  catalog: ServiceCatalog
   topics: string[]
   meta: Record<string, string | undefined>
   rtt_ms: number | null
@@ -31,10 +34,24 @@ const json = (status: number, value: unknown): HttpAnswer => ({
   body: JSON.stringify(value),
 })
 
+/** A service as `/directory` sums it up over its providers. */
+export interface ServiceSummary {
+  /** The versions its providers announced, sorted; empty when none did. */
+  versions: string[]
+  /** Every method some provider has. */
+  methods: string[]
+  /**
+   * True when providers announced different methods or versions (a rolling deploy, or two
+   * builds of the class): calls then go only to providers that have the method asked for.
+   */
+  differs: boolean
+}
+
 /** The nodes the relay knows (connections that said Hello). */
 export function directory(router: RelayRouter): {
   nodes: DirectoryEntry[]
   services: Record<string, string[]>
+  service_catalog: Record<string, ServiceSummary>
 } {
   const nodes: DirectoryEntry[] = []
   const services: Record<string, string[]> = {}
@@ -45,6 +62,7 @@ export function directory(router: RelayRouter): {
       role: peer.isServer ? 'server' : 'passive',
       routable: peer.listed,
       services: peer.services,
+      catalog: peer.catalog ?? {},
       topics: [...peer.topics],
       meta: peer.meta,
       rtt_ms: peer.rttMs ?? null,
@@ -66,6 +84,7 @@ export function directory(router: RelayRouter): {
       role: 'server',
       routable: true,
       services: listing.services,
+      catalog: listing.catalog ?? {},
       topics: [],
       meta: listing.meta,
       rtt_ms: null,
@@ -79,7 +98,27 @@ export function directory(router: RelayRouter): {
       services[service] = list
     }
   }
-  return { nodes, services }
+  return { nodes, services, service_catalog: summarise(router, Object.keys(services)) }
+}
+
+/** Per service: versions and methods over its routable providers, and whether they differ. */
+function summarise(router: RelayRouter, services: string[]): Record<string, ServiceSummary> {
+  const summaries: Record<string, ServiceSummary> = {}
+  for (const service of services) {
+    const versions = new Set<string>()
+    const methods = new Set<string>()
+    for (const end of router.directory.providers(service)) {
+      const info = end.catalog?.[service]
+      if (info?.version !== undefined) versions.add(info.version)
+      for (const method of info?.methods ?? []) methods.add(method)
+    }
+    summaries[service] = {
+      versions: [...versions].sort(),
+      methods: [...methods].sort(),
+      differs: router.directory.mixed(service),
+    }
+  }
+  return summaries
 }
 
 /** Live figures for the dashboard: table sizes and per-method call counts and latencies. */

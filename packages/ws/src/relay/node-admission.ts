@@ -1,5 +1,13 @@
-import { ErrorCode, FrameType, type HelloFrame, PROTOCOL_VERSION, type RelayLimits } from '@spider-mesh/core'
-import { type AnnouncementLimits, widenInterest, withinLimits } from './announcement-limits.js'
+import {
+  ErrorCode,
+  FrameType,
+  type HelloFrame,
+  PROTOCOL_VERSION,
+  type RelayLimits,
+  type ServiceCatalog,
+  sameCatalogs,
+} from '@spider-mesh/core'
+import { type AnnouncementLimits, keptCatalog, widenInterest, withinLimits } from './announcement-limits.js'
 import type { ClusterPort } from './cluster-port.js'
 import type { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
@@ -65,9 +73,10 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
   peer.nodeId = nodeId
   peer.meta = frame.length >= 6 ? frame[5]! : {}
   // A seventh field opts in to discovery by interest (see docs/protocol.md).
-  if (frame.length === 7) {
+  const interest = frame.length >= 7 ? frame[6] : null
+  if (interest) {
     peer.interest = new Set()
-    widenInterest(peer, frame[6], ctx.limits)
+    widenInterest(peer, interest, ctx.limits)
   }
   ctx.nodes.set(nodeId, peer)
   const subscribable = withinLimits(peer, 'topic', topics, ctx.limits, ctx.logger)
@@ -91,12 +100,18 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
     ctx.limits,
     ctx.logger,
   )
+  peer.catalog = keptCatalog(peer.services, frame.length === 8 ? frame[7] : undefined, ctx.limits)
   ctx.directory.listLocal(peer)
   ctx.cluster?.nodeListed(peer)
 }
 
-/** A listed node announced a new list of services. */
-export function changeServices(peer: RelayPeer, services: string[], ctx: AdmissionContext): void {
+/** A listed node announced a new list of services (and what it serves of each). */
+export function changeServices(
+  peer: RelayPeer,
+  services: string[],
+  catalog: ServiceCatalog | undefined,
+  ctx: AdmissionContext,
+): void {
   // Passive and leaving nodes are never routed to, so what they offer does not matter.
   if (!peer.listed) return
   const next = withinLimits(
@@ -106,11 +121,19 @@ export function changeServices(peer: RelayPeer, services: string[], ctx: Admissi
     ctx.limits,
     ctx.logger,
   )
+  const nextCatalog = keptCatalog(next, catalog, ctx.limits)
   const before = new Set(peer.services)
-  if (next.length === before.size && next.every((service) => before.has(service))) return
+  if (
+    next.length === before.size &&
+    next.every((service) => before.has(service)) &&
+    sameCatalogs(peer.catalog, nextCatalog)
+  )
+    return
   const previous = peer.services
+  const previousCatalog = peer.catalog
   peer.services = next
-  ctx.directory.changeLocal(peer, previous)
+  peer.catalog = nextCatalog
+  ctx.directory.changeLocal(peer, previous, previousCatalog)
   ctx.cluster?.nodeListed(peer)
 }
 

@@ -1,15 +1,24 @@
-import { encodeFrame, FrameType } from '@spider-mesh/core'
+import {
+  encodeFrame,
+  FrameType,
+  type NodeFrame,
+  type ServiceCatalog,
+  sameCatalogs,
+  type WelcomeNode,
+} from '@spider-mesh/core'
 import { sameList } from '../same-list.js'
 import { type AnnouncementLimits, widenInterest } from './announcement-limits.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { RelayPeer } from './relay-peer.js'
-import { ServiceTable } from './service-table.js'
+import { type CallNeeds, ServiceTable } from './service-table.js'
 
 /** A node reached through another relay of the cluster, as the directory needs it. */
 export interface RemoteListing extends CallEndpoint {
   readonly nodeId: string
   /** What the node's relay announced it serves. */
   services: string[]
+  /** Its methods and versions per service, when its relay announced them. */
+  catalog?: ServiceCatalog
   /** What the node said about itself in its Hello. */
   readonly meta: Record<string, string | undefined>
   /** The id and the name of the relay it is connected to. */
@@ -33,12 +42,16 @@ interface NodeRoutes {
  */
 export class NodeDirectory {
   readonly #routes = new Map<string, NodeRoutes>()
-  readonly #services = new ServiceTable()
+  readonly #services: ServiceTable
   readonly #peers: () => Iterable<RelayPeer>
 
-  /** `peers` are the connections that hear about changes (those that said Hello). */
-  constructor(peers: () => Iterable<RelayPeer>) {
+  /**
+   * `peers` are the connections that hear about changes (those that said Hello); `warn` hears
+   * when the providers of a service start to differ in methods or version.
+   */
+  constructor(peers: () => Iterable<RelayPeer>, warn?: (message: string) => void) {
     this.#peers = peers
+    this.#services = new ServiceTable(warn)
   }
 
   /** Services with at least one provider. */
@@ -51,9 +64,19 @@ export class NodeDirectory {
     return this.#routes.size
   }
 
-  /** The next provider of a service in turn (see ServiceTable.next). */
-  next(service: string, preferLocal: boolean): CallEndpoint | undefined {
-    return this.#services.next(service, preferLocal)
+  /** The next provider of a service in turn that can take the call (see ServiceTable.next). */
+  next(service: string, preferLocal: boolean, needs?: CallNeeds): CallEndpoint | undefined {
+    return this.#services.next(service, preferLocal, needs)
+  }
+
+  /** The providers of a service, in rotation order. */
+  providers(service: string): readonly CallEndpoint[] {
+    return this.#services.providers(service)
+  }
+
+  /** Whether the providers of a service announced different methods or versions. */
+  mixed(service: string): boolean {
+    return this.#services.mixed(service)
   }
 
   /** The endpoint calls pinned to `nodeId` go to, or undefined when it is not routable. */
@@ -66,14 +89,14 @@ export class NodeDirectory {
    * Every routable node but `except` (all of them, or those serving a service in `to`'s interest),
    * as Welcome lists them; `to` is then known to have been told about them.
    */
-  list(except: string, to?: RelayPeer): [string, string[]][] {
-    const nodes: [string, string[]][] = []
+  list(except: string, to?: RelayPeer): WelcomeNode[] {
+    const nodes: WelcomeNode[] = []
     for (const [nodeId, routes] of this.#routes) {
       const end = effective(routes)
       if (!end || nodeId === except) continue
       const services = servicesOf(end)
       if (to && !wants(to, services)) continue
-      nodes.push([nodeId, services])
+      nodes.push(end.catalog ? [nodeId, services, end.catalog] : [nodeId, services])
       if (to?.interest) to.told.add(nodeId)
     }
     return nodes
@@ -92,7 +115,7 @@ export class NodeDirectory {
       const served = servicesOf(end)
       if (!wants(peer, served)) continue
       if (peer.interest) peer.told.add(nodeId)
-      peer.sendFrame([FrameType.Node, nodeId, served])
+      peer.sendFrame(nodeFrame(nodeId, served, end.catalog))
     }
     // Wanting every node now, it has been told of all of them: nothing left to track.
     if (peer.interest === null) peer.told.clear()
@@ -116,9 +139,9 @@ export class NodeDirectory {
     })
   }
 
-  /** A routable node connected here changed its services (already set on the peer). */
-  changeLocal(peer: RelayPeer, previous: string[]): void {
-    this.#change(peer.nodeId!, () => {}, { end: peer, previous })
+  /** A routable node connected here changed its services or catalog (already set on the peer). */
+  changeLocal(peer: RelayPeer, previous: string[], previousCatalog: ServiceCatalog | undefined): void {
+    this.#change(peer.nodeId!, () => {}, { end: peer, previous, previousCatalog })
   }
 
   /** A node connected here stopped being routable. `notify` false: nobody is left to tell. */
@@ -135,14 +158,14 @@ export class NodeDirectory {
     )
   }
 
-  /** Another relay listed a node (or changed its services: pass what they were). */
-  upsertRemote(listing: RemoteListing, previous?: string[]): void {
+  /** Another relay listed a node (or changed its services: pass what they and its catalog were). */
+  upsertRemote(listing: RemoteListing, previous?: string[], previousCatalog?: ServiceCatalog): void {
     this.#change(
       listing.nodeId,
       (routes) => {
         if (!routes.remotes.includes(listing)) routes.remotes.push(listing)
       },
-      previous && { end: listing, previous },
+      previous && { end: listing, previous, previousCatalog },
     )
   }
 
@@ -163,12 +186,12 @@ export class NodeDirectory {
   /**
    * Applies one edit to a node's routes, then moves its services in the round-robin table and
    * tells the connected nodes, both only as far as what is routable changed. `changed` says whose
-   * services the caller already replaced, and what they were.
+   * services (and catalog) the caller already replaced, and what they were.
    */
   #change(
     nodeId: string,
     edit: (routes: NodeRoutes) => void,
-    changed?: { end: CallEndpoint; previous: string[] },
+    changed?: { end: CallEndpoint; previous: string[]; previousCatalog: ServiceCatalog | undefined },
     notify = true,
   ): void {
     let routes = this.#routes.get(nodeId)
@@ -177,17 +200,23 @@ export class NodeDirectory {
       this.#routes.set(nodeId, routes)
     }
     const before = effective(routes)
-    const beforeServices = !before ? [] : changed?.end === before ? changed.previous : servicesOf(before)
+    const replaced = changed !== undefined && changed.end === before
+    const beforeServices = !before ? [] : replaced ? changed.previous : servicesOf(before)
+    const beforeCatalog = replaced ? changed.previousCatalog : before?.catalog
     edit(routes)
     const after = effective(routes)
     const afterServices = after ? servicesOf(after) : []
     if (!after && !routes.local && routes.remotes.length === 0) this.#routes.delete(nodeId)
-    if (before === after && sameList(beforeServices, afterServices)) return
+    const sameServices = sameList(beforeServices, afterServices)
+    const sameCatalog = sameCatalogs(beforeCatalog, after?.catalog)
+    if (before === after && sameServices && sameCatalog) return
+    // Removed and added again even when only the catalog changed: the table rechecks whether
+    // the providers of each service still agree.
     if (before) for (const service of beforeServices) this.#services.remove(service, before)
     if (after) for (const service of afterServices) this.#services.add(service, after)
     if (!notify) return
     if (!after) this.#tellGone(nodeId)
-    else if (!before || !sameList(beforeServices, afterServices)) this.#tellNode(nodeId, afterServices)
+    else if (!before || !sameServices || !sameCatalog) this.#tellNode(nodeId, afterServices, after.catalog)
   }
 
   /**
@@ -195,7 +224,7 @@ export class NodeDirectory {
    * that want one of its services, and to those that were told about it before (so their view
    * stays true), not to everyone else.
    */
-  #tellNode(about: string, services: string[]): void {
+  #tellNode(about: string, services: string[], catalog: ServiceCatalog | undefined): void {
     let bytes: Uint8Array | undefined
     for (const peer of this.#peers()) {
       if (peer.nodeId === null || peer.nodeId === about) continue
@@ -203,7 +232,7 @@ export class NodeDirectory {
         if (!peer.told.has(about) && !wants(peer, services)) continue
         peer.told.add(about)
       }
-      bytes ??= encodeFrame([FrameType.Node, about, services])
+      bytes ??= encodeFrame(nodeFrame(about, services, catalog))
       peer.send(bytes)
     }
   }
@@ -231,6 +260,10 @@ function effective(routes: NodeRoutes): CallEndpoint | undefined {
 function wants(peer: RelayPeer, services: string[]): boolean {
   const interest = peer.interest
   return interest === null || services.some((service) => interest.has(service))
+}
+
+function nodeFrame(nodeId: string, services: string[], catalog: ServiceCatalog | undefined): NodeFrame {
+  return catalog ? [FrameType.Node, nodeId, services, catalog] : [FrameType.Node, nodeId, services]
 }
 
 function servicesOf(end: CallEndpoint): string[] {

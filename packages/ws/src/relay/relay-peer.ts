@@ -1,4 +1,4 @@
-import { type Frame, FrameBatch, type NodeMeta } from '@spider-mesh/core'
+import { type Frame, FrameBatch, type NodeMeta, type ServiceCatalog } from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { PendingRequest } from './pending-table.js'
@@ -28,6 +28,8 @@ export class RelayPeer implements CallEndpoint {
   /** Acknowledged the relay's Goodbye during a drain: nothing new will come from it. */
   drainAcked = false
   services: string[] = []
+  /** What the node announced about its services (methods, version); undefined if it did not. */
+  catalog: ServiceCatalog | undefined = undefined
   readonly topics = new Set<string>()
   /**
    * Services whose directory entries this node wants (it calls or watches them); null: every

@@ -48,7 +48,10 @@ export class RelayRouter {
   /** Node ids bound to a connection of this relay. */
   readonly #nodes = new Map<string, RelayPeer>()
   /** Routable nodes here and, in a cluster, on the other relays. */
-  readonly directory = new NodeDirectory(() => this.#peers)
+  readonly directory = new NodeDirectory(
+    () => this.#peers,
+    (warning) => this.#logger.warn(warning),
+  )
   /** The call half; the cluster hands it the calls that cross relays. */
   readonly calls: CallRouter
   readonly #topics = new TopicTable()
@@ -75,8 +78,8 @@ export class RelayRouter {
       metrics: this.metrics,
       maxInFlight,
       pendingTtlMs: options.pendingTtlMs,
-      route: (caller, service, method, destination) =>
-        routeCall(this.#routing, caller, service, method, destination),
+      route: (caller, service, method, destination, version) =>
+        routeCall(this.#routing, caller, service, method, destination, version),
       protocolError: (peer, message, requestId) => {
         if (peer instanceof RelayPeer) this.#discipline.protocolError(peer, message, requestId)
         else this.#logger.warn(`[relay] ${peer.label}: ${message}`)
@@ -357,7 +360,7 @@ export class RelayRouter {
         this.#topics.unsubscribe(peer, frame[1])
         return
       case FrameType.Services:
-        changeServices(peer, frame[1], this.#admission)
+        changeServices(peer, frame[1], frame[2], this.#admission)
         return
       case FrameType.Interest:
         this.directory.addInterest(peer, frame[1], this.#admission.limits)

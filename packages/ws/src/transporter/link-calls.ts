@@ -71,14 +71,12 @@ export class LinkCalls {
       return NOOP
     }
     this.#outbound.add(id)
-    this.#owner.send([
-      FrameType.Request,
-      id,
-      packet.service,
-      packet.method,
-      packet.destination_node_id ?? null,
-      packet.payload,
-    ])
+    const destination = packet.destination_node_id ?? null
+    this.#owner.send(
+      packet.version === undefined
+        ? [FrameType.Request, id, packet.service, packet.method, destination, packet.payload]
+        : [FrameType.Request, id, packet.service, packet.method, destination, packet.payload, packet.version],
+    )
     return () => {
       if (this.#outbound.delete(id)) this.#owner.send([FrameType.Cancel, id])
     }

@@ -1,4 +1,4 @@
-import type { NodeRef } from '@spider-mesh/core'
+import { type NodeRef, type ServiceCatalog, sameCatalogs, type WelcomeNode } from '@spider-mesh/core'
 import { sameList } from '../same-list.js'
 import type { DiscoveryEvent } from './connection-status.js'
 
@@ -9,6 +9,8 @@ import type { DiscoveryEvent } from './connection-status.js'
 export class RelayDirectory {
   readonly #emit: (type: DiscoveryEvent['type'], nodeId: string, services: string[]) => void
   #nodes = new Map<string, string[]>()
+  /** What nodes announced about their services (methods, version), for those that did. */
+  #catalogs = new Map<string, ServiceCatalog>()
   /** Providers per service, rebuilt lazily after a change (changes are rare, lookups per call). */
   #byService: Map<string, NodeRef[]> | undefined
 
@@ -17,14 +19,24 @@ export class RelayDirectory {
   }
 
   /** Replaces the view with the relay's full list, emitting what changed since the last one. */
-  resync(nodes: [string, string[]][]): void {
+  resync(nodes: WelcomeNode[]): void {
     const previous = this.#nodes
-    this.#nodes = new Map(nodes)
+    const previousCatalogs = this.#catalogs
+    this.#nodes = new Map()
+    this.#catalogs = new Map()
+    for (const [nodeId, services, catalog] of nodes) {
+      this.#nodes.set(nodeId, services)
+      if (catalog) this.#catalogs.set(nodeId, catalog)
+    }
     this.#byService = undefined
     for (const [nodeId, services] of this.#nodes) {
       const before = previous.get(nodeId)
       if (!before) this.#emit('discovered', nodeId, services)
-      else if (!sameList(before, services)) this.#emit('changed', nodeId, services)
+      else if (
+        !sameList(before, services) ||
+        !sameCatalogs(previousCatalogs.get(nodeId), this.#catalogs.get(nodeId))
+      )
+        this.#emit('changed', nodeId, services)
     }
     for (const [nodeId, services] of previous) {
       if (!this.#nodes.has(nodeId)) this.#emit('offline', nodeId, services)
@@ -32,10 +44,13 @@ export class RelayDirectory {
   }
 
   /** A node joined or changed its services; returns false when nothing actually changed. */
-  upsert(nodeId: string, services: string[]): boolean {
+  upsert(nodeId: string, services: string[], catalog?: ServiceCatalog): boolean {
     const before = this.#nodes.get(nodeId)
-    if (before && sameList(before, services)) return false
+    if (before && sameList(before, services) && sameCatalogs(this.#catalogs.get(nodeId), catalog))
+      return false
     this.#nodes.set(nodeId, services)
+    if (catalog) this.#catalogs.set(nodeId, catalog)
+    else this.#catalogs.delete(nodeId)
     this.#byService = undefined
     this.#emit(before ? 'changed' : 'discovered', nodeId, services)
     return true
@@ -46,6 +61,7 @@ export class RelayDirectory {
     const before = this.#nodes.get(nodeId)
     if (!before) return false
     this.#nodes.delete(nodeId)
+    this.#catalogs.delete(nodeId)
     this.#byService = undefined
     this.#emit('offline', nodeId, before)
     return true
@@ -60,8 +76,10 @@ export class RelayDirectory {
     if (!this.#byService) {
       this.#byService = new Map()
       for (const [node_id, services] of this.#nodes) {
-        const node: NodeRef =
-          rttMs === undefined ? { node_id, services } : { node_id, services, rtt_ms: rttMs }
+        const node: NodeRef = { node_id, services }
+        const catalog = this.#catalogs.get(node_id)
+        if (catalog) node.catalog = catalog
+        if (rttMs !== undefined) node.rtt_ms = rttMs
         for (const service of services) {
           const list = this.#byService.get(service)
           if (list) list.push(node)

@@ -1,4 +1,4 @@
-import type { NodeMeta, TransporterHost, TransportLink } from '@spider-mesh/core'
+import type { NodeMeta, ServiceCatalog, TransporterHost, TransportLink } from '@spider-mesh/core'
 import type { ConnectionStatus, DiscoveryEvent } from './connection-status.js'
 import type { SocketFactory } from './socket.js'
 import type { TokenOption } from './token-source.js'
@@ -9,6 +9,8 @@ export interface RelayLinkOwner {
   /** The TransportLink the mesh answers requests through. */
   readonly link: TransportLink
   readonly services: string[]
+  /** Per service: its methods and version (sent in Hello and Services frames). */
+  readonly catalog: ServiceCatalog
   readonly topics: Iterable<string>
   /** Services whose directory entries this node wants (`'*'`: all); sent in Hello. */
   readonly interest: Iterable<string>

@@ -6,11 +6,13 @@ import {
   FrameType,
   MeshError,
   type NodeRef,
-  PROTOCOL_VERSION,
   type RelayLimits,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  type ServiceCatalog,
+  type WelcomeNode,
 } from '@spider-mesh/core'
+import { helloFrame, servicesFrame } from './announcement.js'
 import { ConnectionProblem } from './connection-problem.js'
 import { LinkCalls } from './link-calls.js'
 import { checkLiveness } from './link-liveness.js'
@@ -119,8 +121,8 @@ export class RelayLink {
     this.#calls.respond(packet)
   }
 
-  sendServices(services: string[]): void {
-    if (this.#welcomed) this.#send([FrameType.Services, services])
+  sendServices(services: string[], catalog: ServiceCatalog): void {
+    if (this.#welcomed) this.#send(servicesFrame(services, catalog))
   }
 
   sendTopic(topic: string, subscribe: boolean): void {
@@ -148,15 +150,7 @@ export class RelayLink {
     const host = this.#owner.host
     if (!host || this.#helloSent || this.#socket?.readyState !== OPEN) return
     this.#helloSent = true
-    this.#send([
-      FrameType.Hello,
-      PROTOCOL_VERSION,
-      host.nodeId,
-      this.#owner.services,
-      [...this.#owner.topics],
-      this.#owner.meta,
-      [...this.#owner.interest],
-    ])
+    this.#send(helloFrame(host, this.#owner))
   }
 
   /**
@@ -287,7 +281,7 @@ export class RelayLink {
         this.#welcome(frame[3])
         return
       case FrameType.Node:
-        if (this.#directory.upsert(frame[1], frame[2])) this.#owner.directoryChanged()
+        if (this.#directory.upsert(frame[1], frame[2], frame[3])) this.#owner.directoryChanged()
         return
       case FrameType.Offline:
         if (this.#directory.remove(frame[1])) this.#owner.directoryChanged()
@@ -311,7 +305,7 @@ export class RelayLink {
     }
   }
 
-  #welcome(nodes: [string, string[]][]): void {
+  #welcome(nodes: WelcomeNode[]): void {
     // A re-sync after reconnect reports only what really changed while we were away.
     this.#directory.resync(nodes)
     this.#welcomed = true

@@ -219,14 +219,17 @@ export class ClusterDirectory {
     const meta = entry.meta && typeof entry.meta === 'object' ? entry.meta : {}
     if (!node) {
       const created = new RemoteNode(nodeId, relay, entry.services, meta, this.#host.sink)
+      if (entry.catalog) created.catalog = entry.catalog
       relay.nodes.set(nodeId, created)
       this.#host.directory.upsertRemote(created)
       return
     }
     const previous = node.services
+    const previousCatalog = node.catalog
     node.services = entry.services
+    node.catalog = entry.catalog
     node.meta = meta
-    this.#host.directory.upsertRemote(node, previous)
+    this.#host.directory.upsertRemote(node, previous, previousCatalog)
   }
 
   #remove(relay: RemoteRelay, nodeId: string): void {

@@ -1,4 +1,4 @@
-import { decodeValue, type NodeMeta } from '@spider-mesh/core'
+import { decodeValue, isServiceCatalog, type NodeMeta, type ServiceCatalog } from '@spider-mesh/core'
 
 /**
  * What a relay says about one of its nodes in the cluster directory. An object, not a list, so
@@ -8,6 +8,8 @@ import { decodeValue, type NodeMeta } from '@spider-mesh/core'
 export interface DirectoryEntry {
   services: string[]
   meta?: NodeMeta
+  /** Methods and version per service, when the node announced them. */
+  catalog?: ServiceCatalog
 }
 
 /** What a relay says about itself. */
@@ -73,6 +75,7 @@ export function isEntry(value: unknown): value is DirectoryEntry {
     typeof value === 'object' &&
     value !== null &&
     Array.isArray(entry.services) &&
-    entry.services.every(isStr)
+    entry.services.every(isStr) &&
+    (entry.catalog === undefined || isServiceCatalog(entry.catalog))
   )
 }

@@ -212,5 +212,7 @@ export class RelayCluster implements ClusterPort {
 }
 
 function entryOf(peer: RelayPeer): DirectoryEntry {
-  return { services: peer.services, meta: peer.meta }
+  return peer.catalog
+    ? { services: peer.services, meta: peer.meta, catalog: peer.catalog }
+    : { services: peer.services, meta: peer.meta }
 }

@@ -1,4 +1,4 @@
-import type { Frame, NodeMeta } from '@spider-mesh/core'
+import type { Frame, NodeMeta, ServiceCatalog } from '@spider-mesh/core'
 import type { CallEndpoint } from '../call-endpoint.js'
 import type { RemoteListing } from '../node-directory.js'
 import type { PendingRequest } from '../pending-table.js'
@@ -23,6 +23,7 @@ export class RemoteNode implements RemoteListing {
   readonly remote = true
   readonly access = null
   services: string[]
+  catalog: ServiceCatalog | undefined = undefined
   meta: NodeMeta
   lastSeen = Date.now()
   readonly outgoing = new Map<number, PendingRequest>()
