@@ -98,6 +98,31 @@ describe.each(ADAPTERS)(
   },
 )
 
+describe('@Idempotent() methods across a provider crash', () => {
+  test('a delivered call of an @Idempotent method is retried on another provider after SIGKILL; with idempotent: false it is not', async () => {
+    const relay = await startRelay()
+    const first = await startProvider({ relayUrl: relay.url, nodeId: 'orders-a', services: ['OrdersV2'] })
+    const client = await startClient(relay.url)
+    const orders = client.link<OrdersV2>('OrderService', { retry: 2, retryDelayMs: 50 })
+    await orders.wait({ timeout: 5000 })
+    // A RemoteCall is cold: then() sends it now.
+    const placed = orders.placeOrder('x', 'orders-a').then((value) => value)
+    await until('the call to reach orders-a', async () => (await relay.stats()).pending === 1)
+    const second = await startProvider({ relayUrl: relay.url, nodeId: 'orders-b', services: ['OrdersV2'] })
+    await firstMatching(orders.watch(), 'orders-b', 5000, (nodes) => nodes.length === 2)
+    first.kill('SIGKILL')
+    expect(await placed).toBe('x placed by orders-b')
+
+    const strict = client.link<OrdersV2>('OrderService', { retry: 2, retryDelayMs: 50, idempotent: false })
+    const lost = rejectionOf(strict.placeOrder('y', 'orders-b'))
+    await until('the call to reach orders-b', async () => (await relay.stats()).pending === 1)
+    second.kill('SIGKILL')
+    const err = await lost
+    // Not retried: a retry would have found no provider and been refused (delivered: false).
+    expect([err.code, err.delivered]).toEqual([ErrorCode.MICROSERVICE_OFFLINE, undefined])
+  })
+})
+
 describe('a rolling deploy across a 3-relay NATS cluster', () => {
   test('the relay of the caller routes by the methods and versions other relays announced', async () => {
     const { relays } = await startCluster(['A', 'B', 'C'])

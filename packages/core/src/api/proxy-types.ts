@@ -54,8 +54,8 @@ export interface LinkOptions {
   retry?: number | { count: number; delayMs?: number }
   /**
    * Methods that are safe to run twice (`true`: all of them): their calls are also retried when
-   * the provider was reached but lost (`MICROSERVICE_OFFLINE` mid-call). Default: the methods
-   * the providers mark `@Idempotent()`.
+   * the provider was reached but lost (`MICROSERVICE_OFFLINE` mid-call). `false`: none, whatever
+   * the providers say. Default: the methods every provider that has them marks `@Idempotent()`.
    */
   idempotent?: boolean | string[]
   /**

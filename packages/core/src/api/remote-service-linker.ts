@@ -29,7 +29,7 @@ interface Settings {
   retries: number
   retryDelayMs: number
   /** Methods whose delivered calls may be retried too; `true`: every method. */
-  idempotent: boolean | ReadonlySet<string>
+  idempotent: boolean | ReadonlySet<string> | 'marked'
   hasFallback: boolean
   fallback: unknown
   node_id: string | undefined
@@ -72,7 +72,8 @@ function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
   if (version !== undefined && !isVersionRange(version))
     fail('`version` must be a semver range such as "^2" or ">=1.4 <3"', version)
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
-  let idempotent: boolean | ReadonlySet<string> = base?.idempotent ?? false
+  // 'marked': follow the providers' @Idempotent() marks (the default).
+  let idempotent: Settings['idempotent'] = base?.idempotent ?? 'marked'
   if (options.idempotent !== undefined) {
     const given = options.idempotent
     if (typeof given === 'boolean') idempotent = given
@@ -115,7 +116,7 @@ function startCall(
   let emitted = false
   // The provider that was lost is gone from the directory when the error arrives: ask which
   // providers mark the method idempotent while they are still listed, and again at the error.
-  const markedAtStart = s.idempotent === false && markedIdempotent(providersNow(mesh, s), s.service, method)
+  const markedAtStart = s.idempotent === 'marked' && markedIdempotent(providersNow(mesh, s), s.service, method)
   const marked = () => markedAtStart || markedIdempotent(providersNow(mesh, s), s.service, method)
   let cancelCurrent: () => void = () => {}
   let retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -170,8 +171,9 @@ const RETRY_CODES = new Set<string>([
 function retryable(error: MeshError, method: string, s: Settings, marked: () => boolean): boolean {
   if (error.code === undefined || !RETRY_CODES.has(error.code)) return false
   if (error.delivered === false) return true
-  if (s.idempotent === true || (s.idempotent !== false && s.idempotent.has(method))) return true
-  return s.idempotent === false && marked()
+  const declared = s.idempotent
+  if (declared === 'marked') return marked()
+  return declared === true || (declared !== false && declared.has(method))
 }
 
 /**
