@@ -69,4 +69,33 @@ describe('the live dashboard (GET / with DASHBOARD=1) in headless Chromium', () 
     flowing = false
     await trickle
   })
+
+  test('shows name@version per service and flags a service whose providers differ', async () => {
+    const relay = await relayFromProcess(
+      spawn('dashboard relay', [process.execPath, relayBin], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DASHBOARD: '1',
+      }),
+    )
+    await startProvider({ relayUrl: relay.url, nodeId: 'orders-old', services: ['OrdersV1'] })
+    const { page } = await openBrowserPage()
+    await page.goto(`http://127.0.0.1:${relay.port}/`)
+    const old = page.locator('#nodes tr[data-id="orders-old"] .tag')
+    await old.first().waitFor({ timeout: 5000 })
+    expect(await old.first().textContent()).toBe('OrderService@1.4.0')
+    expect(await page.locator('#nodes .tag.differs').count()).toBe(0)
+
+    await startProvider({ relayUrl: relay.url, nodeId: 'orders-new', services: ['OrdersV2'] })
+    await page.waitForFunction(
+      () => document.querySelectorAll('#nodes .tag.differs').length === 2,
+      undefined,
+      {
+        timeout: 5000,
+      },
+    )
+    const flagged = page.locator('#nodes tr[data-id="orders-new"] .tag.differs')
+    expect(await flagged.textContent()).toBe('OrderService@2.0.0 ≠')
+    expect(await flagged.getAttribute('title')).toContain('differ in methods or version')
+  })
 })

@@ -116,7 +116,8 @@ function startCall(
   let emitted = false
   // The provider that was lost is gone from the directory when the error arrives: ask which
   // providers mark the method idempotent while they are still listed, and again at the error.
-  const markedAtStart = s.idempotent === 'marked' && markedIdempotent(providersNow(mesh, s), s.service, method)
+  const markedAtStart =
+    s.idempotent === 'marked' && markedIdempotent(providersNow(mesh, s), s.service, method)
   const marked = () => markedAtStart || markedIdempotent(providersNow(mesh, s), s.service, method)
   let cancelCurrent: () => void = () => {}
   let retryTimer: ReturnType<typeof setTimeout> | undefined

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { clusterHeader, directoryTable, type ListedNode } from './ls-command.js'
+import { clusterHeader, differingServices, directoryTable, type ListedNode } from './ls-command.js'
 
 const node = (id: string, extra: Partial<ListedNode> = {}): ListedNode => ({
   node_id: id,
@@ -48,5 +48,27 @@ describe('spider-mesh ls', () => {
     expect(clusterHeader({ state: 'connecting', relays: 2 })).toBe(
       'cluster: degraded (NATS connecting), 2 relays',
     )
+  })
+
+  test('services show name@version; a ! line names what each differing provider lacks', () => {
+    const old = node('p1', {
+      services: ['Orders'],
+      catalog: { Orders: { methods: ['list'], version: '1.4.0' } },
+    })
+    const fresh = node('p2', {
+      services: ['Orders', 'Matrix'],
+      catalog: { Orders: { methods: ['list', 'place'], version: '2.0.0' } },
+    })
+    const legacy = node('p3', { services: ['Orders'] })
+    expect(directoryTable([old, fresh], false)[1].map((row) => row[2])).toEqual([
+      'Orders@1.4.0',
+      'Orders@2.0.0,Matrix',
+    ])
+    const summary = { versions: ['1.4.0', '2.0.0'], methods: ['list', 'place'], differs: true }
+    expect(
+      differingServices([old, fresh, legacy], { Orders: summary, Matrix: { ...summary, differs: false } }),
+    ).toEqual([
+      '! providers of Orders differ: p1 (v1.4.0, lacks place); p2 (v2.0.0); p3 (no catalog: an older node) — calls go only to providers that have the method',
+    ])
   })
 })
