@@ -37,7 +37,7 @@ export function routeCall(
   const preferLocal = cluster !== undefined && (cluster.preferLocal || !cluster.reachable)
   const end =
     destination === null
-      ? directory.next(service, preferLocal, { method, version })
+      ? directory.next(service, preferLocal, method, version)
       : directory.endpoint(destination)
   if (!end && destination === null && directory.providers(service).length > 0) {
     return noMatchingProvider(directory.providers(service).map(candidate), service, method, version)

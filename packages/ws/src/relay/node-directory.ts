@@ -10,7 +10,7 @@ import { sameList } from '../same-list.js'
 import { type AnnouncementLimits, widenInterest } from './announcement-limits.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { RelayPeer } from './relay-peer.js'
-import { type CallNeeds, ServiceTable } from './service-table.js'
+import { ServiceTable } from './service-table.js'
 
 /** A node reached through another relay of the cluster, as the directory needs it. */
 export interface RemoteListing extends CallEndpoint {
@@ -65,8 +65,8 @@ export class NodeDirectory {
   }
 
   /** The next provider of a service in turn that can take the call (see ServiceTable.next). */
-  next(service: string, preferLocal: boolean, needs?: CallNeeds): CallEndpoint | undefined {
-    return this.#services.next(service, preferLocal, needs)
+  next(service: string, preferLocal: boolean, method?: string, version?: string): CallEndpoint | undefined {
+    return this.#services.next(service, preferLocal, method, version)
   }
 
   /** The providers of a service, in rotation order. */

@@ -13,13 +13,6 @@ interface Rotation {
   mixed: boolean
 }
 
-/** What a call asks of its provider besides the service. */
-export interface CallNeeds {
-  method: string
-  /** A semver range the provider's version must satisfy. */
-  version: string | undefined
-}
-
 /**
  * Round-robin routing table: service name → providers. Picking a provider is O(1) per request
  * while the providers of a service agree on its methods; only joins, leaves and service changes
@@ -63,15 +56,17 @@ export class ServiceTable {
   }
 
   /**
-   * The next provider of `service` in turn that can take the call, or undefined when none can.
-   * With `preferLocal`, providers on this relay take every turn while there is one that fits.
+   * The next provider of `service` in turn that can take a call of `method` (within the semver
+   * range `version`), or undefined when none can. With `preferLocal`, providers on this relay
+   * take every turn while there is one that fits. (Method and range are plain arguments, not an
+   * object: this runs for every call.)
    */
-  next(service: string, preferLocal = false, needs?: CallNeeds): CallEndpoint | undefined {
+  next(service: string, preferLocal = false, method?: string, version?: string): CallEndpoint | undefined {
     const rotation = this.#rotations.get(service)
     if (!rotation) return undefined
     const { providers } = rotation
-    if (needs !== undefined && (rotation.mixed || needs.version !== undefined)) {
-      const fits = (end: CallEndpoint) => canServe(end.catalog, service, needs.method, needs.version)
+    if (method !== undefined && (rotation.mixed || version !== undefined)) {
+      const fits = (end: CallEndpoint) => canServe(end.catalog, service, method, version)
       return (preferLocal && lap(rotation, (end) => !end.remote && fits(end))) || lap(rotation, fits)
     }
     if (preferLocal) {
