@@ -29,7 +29,7 @@ function lockedVersion(name: string): string {
 }
 
 describe('the npm packages, installed outside the repository', () => {
-  test('npm pack → npm install in a fresh project → tsc (legacy and TC39 decorators) → relay, providers and client under node', async () => {
+  test('npm pack → npm install in a fresh project → tsc (legacy and TC39 decorators) → relay, providers and client under node and Bun', async () => {
     assertBuilt('The packaging test')
     // Outside the repository, so nothing resolves through the workspace's node_modules.
     const work = mkdtempSync(join(tmpdir(), 'spider-mesh-packaging-'))
@@ -70,26 +70,42 @@ describe('the npm packages, installed outside the repository', () => {
       await runToEnd('spider-mesh --help', [`${app}/node_modules/.bin/spider-mesh`, '--help'], app, 10_000),
     ).toContain('Usage: spider-mesh <command>')
 
+    // The export conditions: Node gets the compiled dist, Bun the TypeScript sources (which must
+    // have shipped whole: no source may import a test file the tarball left out).
+    const resolveCore = "console.log(import.meta.resolve('@spider-mesh/core'))"
+    expect(
+      await runToEnd('node resolve', ['node', '--input-type=module', '-e', resolveCore], app, 10_000),
+    ).toEndWith('/node_modules/@spider-mesh/core/dist/index.js')
+    expect(await runToEnd('bun resolve', [process.execPath, '-e', resolveCore], app, 10_000)).toEndWith(
+      '/node_modules/@spider-mesh/core/src/index.ts',
+    )
+
     const relay = await relayFromProcess(
       spawn('packed relay', ['node', `${app}/dist-legacy/relay.js`], { PORT: '0' }),
     )
+    // Two providers under node (one per decorator mode) and one under Bun, straight from the
+    // TypeScript source (tsconfig.json: TC39 decorators) and the package's `bun` condition.
+    const providers = {
+      'provider-legacy': ['node', `${app}/dist-legacy/provider.js`],
+      'provider-standard': ['node', `${app}/dist-standard/provider.js`],
+      'provider-bun': [process.execPath, `${app}/provider.ts`],
+    }
     await Promise.all(
-      ['legacy', 'standard'].map((mode) =>
-        spawn(`packed provider ${mode}`, ['node', `${app}/dist-${mode}/provider.js`], {
-          RELAY_URL: relay.url,
-          NODE_ID: `provider-${mode}`,
-        }).waitForLine(new RegExp(`^READY provider-${mode}$`), { timeoutMs: 10_000 }),
+      Object.entries(providers).map(([node, cmd]) =>
+        spawn(`packed ${node}`, cmd, { RELAY_URL: relay.url, NODE_ID: node }).waitForLine(
+          new RegExp(`^READY ${node}$`),
+          { timeoutMs: 10_000 },
+        ),
       ),
     )
     const client = spawn('packed client', ['node', `${app}/dist-standard/client.js`], {
       RELAY_URL: relay.url,
-      TARGETS: 'provider-legacy,provider-standard',
+      TARGETS: Object.keys(providers).join(','),
     })
     expect(await within(20_000, 'the packed client to finish', client.exited)).toBe(0)
     const results = client.matching(/^RESULT (\S+) (.*)$/).map((m) => [m[1], JSON.parse(m[2]!)])
-    expect(results).toEqual([
-      ['provider-legacy', { greeting: 'hello packed world', sum: 5 }],
-      ['provider-standard', { greeting: 'hello packed world', sum: 5 }],
-    ])
+    expect(results).toEqual(
+      Object.keys(providers).map((node) => [node, { greeting: 'hello packed world', sum: 5 }]),
+    )
   }, 90_000)
 })
