@@ -1,43 +1,20 @@
 import { describe, expect, test } from 'bun:test'
-import { existsSync, statSync } from 'node:fs'
-import { Glob } from 'bun'
-import { relayFromProcess, spawn, spawnFixture, startProvider, useCleanup } from './harness/index.js'
+import {
+  assertBuilt,
+  relayFromProcess,
+  spawn,
+  spawnFixture,
+  startProvider,
+  useCleanup,
+} from './harness/index.js'
 
 useCleanup()
 
 const root = new URL('..', import.meta.url).pathname
-const built = [
-  'packages/core/dist/index.js',
-  'packages/ws/dist/node.js',
-  'packages/ws/dist/relay-server.js',
-  'packages/ws/dist/bin/relay.js',
-]
-
-/** Fails with instructions when the built packages are missing or older than their sources. */
-function assertBuilt(): void {
-  const missing = built.filter((file) => !existsSync(`${root}${file}`))
-  if (missing.length > 0) {
-    throw new Error(
-      `The Node runtime test runs the built packages, but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing.\n` +
-        'Run `bun run build` first (the root `bun run test` script builds before testing).',
-    )
-  }
-  for (const pkg of ['core', 'ws']) {
-    const builtAt = Math.min(
-      ...built.filter((f) => f.startsWith(`packages/${pkg}/`)).map((f) => statSync(`${root}${f}`).mtimeMs),
-    )
-    for (const file of new Glob(`packages/${pkg}/src/**/*.ts`).scanSync(root)) {
-      if (file.endsWith('.test.ts')) continue
-      if (statSync(`${root}${file}`).mtimeMs > builtAt) {
-        throw new Error(`packages/${pkg}/dist is older than ${file}: run \`bun run build\` to rebuild it.`)
-      }
-    }
-  }
-}
 
 describe('Node runtime (built packages, no Bun)', () => {
   test('relay, provider and client all run under plain node', async () => {
-    assertBuilt()
+    assertBuilt('The Node runtime test')
     const relayProc = spawn('node relay', ['node', `${root}packages/ws/dist/bin/relay.js`], {
       PORT: '0',
       HOST: '127.0.0.1',

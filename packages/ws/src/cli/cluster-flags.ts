@@ -61,7 +61,7 @@ export const CLUSTER_FLAGS: FlagSpec[] = [
     name: 'prefer-local',
     type: 'boolean',
     env: 'PREFER_LOCAL',
-    description: "Call providers on this relay while there is one, other relays' otherwise.",
+    description: 'Call providers on this relay while there is one, and those on other relays otherwise.',
   },
   {
     name: 'nats-user',

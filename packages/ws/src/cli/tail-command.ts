@@ -9,7 +9,7 @@ async function runTail(args: ParsedArgs): Promise<number> {
   const [topic, ...extra] = args.positionals
   if (topic === undefined) throw usageError('tail needs a topic name.', 'tail')
   if (extra.length > 0)
-    throw usageError(`tail takes one topic, got also ${JSON.stringify(extra.join(' '))}.`, 'tail')
+    throw usageError(`tail takes one topic, but also got ${JSON.stringify(extra.join(' '))}.`, 'tail')
   const url = relayUrl(args.string('relay'), 'tail')
   const limit = args.number('count')
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {

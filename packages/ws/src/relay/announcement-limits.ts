@@ -29,17 +29,17 @@ export function withinLimits(
   const problems: string[] = []
   if (long.length > 0) {
     problems.push(
-      `${long.length} ${what} name(s) longer than ${limits.maxNameLength} characters (maxNameLength), starting "${long[0]!.slice(0, 40)}…"`,
+      `${long.length} ${what} name(s) longer than ${limits.maxNameLength} characters (maxNameLength), starting "${long[0]!.slice(0, 40)}…", which are not listed`,
     )
   }
   if (what === 'service' && kept.length > limits.maxServicesPerNode) {
     problems.push(
-      `${kept.length} services, more than the ${limits.maxServicesPerNode} a node may announce (maxServicesPerNode); the first ${limits.maxServicesPerNode} are listed`,
+      `${kept.length} services, more than the ${limits.maxServicesPerNode} a node may announce (maxServicesPerNode), so only the first ${limits.maxServicesPerNode} are listed`,
     )
     kept = kept.slice(0, limits.maxServicesPerNode)
   }
   if (problems.length > 0) {
-    const message = `${peer.label} announced ${problems.join(' and ')}: not listed`
+    const message = `${peer.label} announced ${problems.join(' and ')}`
     logger.debug(`[relay] ${message}`)
     peer.sendFrame([FrameType.Error, ErrorCode.PAYLOAD_TOO_LARGE, message, null])
   }

@@ -10,7 +10,7 @@ export interface ClusterOptions {
   name?: string
   /** Subject prefix; relays with different prefixes on one NATS are separate clusters. Default `'spider-mesh'`. */
   prefix?: string
-  /** Service calls go to providers on this relay while there is one, other relays' otherwise. Default `false`. */
+  /** Service calls go to providers on this relay while there is one, and to those on other relays otherwise. Default `false`. */
   preferLocal?: boolean
   /** Passed to the NATS client as they are: `user`/`pass`, `token`, `authenticator`, `tls`, … */
   natsOptions?: Partial<NodeConnectionOptions>

@@ -62,7 +62,7 @@ export class LinkCalls {
       const host = this.#owner.host
       const payload = encodeValue({
         code: ErrorCode.PAYLOAD_TOO_LARGE,
-        message: `The arguments of ${packet.service}.${packet.method}() ${tooLarge}`,
+        message: `The arguments of ${packet.service}.${packet.method}() are ${tooLarge}`,
       })
       // Refused: it never left this node, so a retry cannot run it twice.
       queueMicrotask(() =>
@@ -93,12 +93,12 @@ export class LinkCalls {
       // The relay would close this socket for it; end just this call with a clear error instead,
       // and say so here: the provider's author is the one who can fix it.
       const call = `${served.service}.${served.method}`
-      this.#owner.warn(`The result of ${call} ${tooLarge}; the caller gets PAYLOAD_TOO_LARGE`)
+      this.#owner.warn(`The result of ${call} is ${tooLarge}; the caller gets PAYLOAD_TOO_LARGE`)
       this.#served(id)
       served.stop()
       const error = encodeValue({
         code: ErrorCode.PAYLOAD_TOO_LARGE,
-        message: `The result of ${call} ${tooLarge}`,
+        message: `The result of ${call} is ${tooLarge}`,
       })
       this.#owner.send([FrameType.Response, id, ResponseKind.Error, error])
       return

@@ -137,7 +137,7 @@ export class RelayLink {
   /** Publishes; throws PAYLOAD_TOO_LARGE when the relay would refuse the message. */
   publish(topic: string, payload: Uint8Array): void {
     const tooLarge = this.#tooLarge(payload, topic.length)
-    if (tooLarge) throw new MeshError(ErrorCode.PAYLOAD_TOO_LARGE, `The message on "${topic}" ${tooLarge}`)
+    if (tooLarge) throw new MeshError(ErrorCode.PAYLOAD_TOO_LARGE, `The message on "${topic}" is ${tooLarge}`)
     this.#send([FrameType.Publish, topic, payload, null])
   }
 
