@@ -23,6 +23,13 @@ export { RemoteCall } from './api/remote-call.js'
 export { RemoteServiceLinker } from './api/remote-service-linker.js'
 /** Declares a typed pub/sub topic. */
 export { defineTopic } from './api/topic.js'
+/** The context of the call a provider method is serving, and where it is kept across awaits. */
+export {
+  type CallContext,
+  type ContextStorage,
+  callContext,
+  useContextStorage,
+} from './mesh/call-context.js'
 /** Sink and per-call options of the `mesh.request()` primitive. */
 export type { CallOptions, CallSink } from './mesh/call-sink.js'
 /** Logger contract and the built-in loggers. */
@@ -67,6 +74,7 @@ export {
   type PublishFrame,
   type RelayLimits,
   type RequestFrame,
+  type RequestOptions,
   type ResponseFrame,
   type ServicesFrame,
   type SubscribeFrame,

@@ -1,8 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { type CallContext, useContextStorage } from '@spider-mesh/core'
 import WebSocket from 'isomorphic-ws'
 import type { SocketFactory, WebSocketLike } from './transporter/socket.js'
 import { WebsocketTransporterBase, type WebsocketTransporterOptions } from './websocket-transporter.js'
 
 type SocketClass = new (url: string, options?: object) => WebSocketLike
+
+// Node and Bun keep a context across awaits: callContext() then works anywhere in a provider
+// method, not only before its first await.
+useContextStorage(new AsyncLocalStorage<CallContext>())
 
 // Bun ships a fast native WebSocket client; Node (before 22) has none, so `ws` via isomorphic-ws.
 const isBun = Boolean((globalThis as { Bun?: unknown }).Bun)

@@ -70,4 +70,14 @@ export interface LinkOptions {
   fallback?: unknown
   /** Pin every call to this node id instead of round-robin. */
   node_id?: string
+  /**
+   * When every call of this proxy must be over: a Date or epoch ms. Unlike `timeout` (an
+   * inactivity window per value), it bounds the whole call; the provider sees it
+   * (`callContext().deadline`, and its `signal` fires then), and calls it makes meanwhile inherit it.
+   */
+  deadline?: Date | number
+  /** The same as `deadline`, relative: each call must be over this many ms after it starts. */
+  deadlineMs?: number
+  /** Metadata (string values) sent with every call; the provider reads `callContext().meta`. */
+  meta?: Record<string, string>
 }

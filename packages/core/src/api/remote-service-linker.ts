@@ -1,16 +1,14 @@
 import { filter, firstValueFrom, map, type Observable, race, take, timer } from 'rxjs'
-import type { CallOptions, CallSink } from '../mesh/call-sink.js'
+import type { CallSink } from '../mesh/call-sink.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 import { type NodeRef, versionOf } from '../protocol/packets.js'
-import { isVersionRange, satisfiesRange } from '../protocol/version-range.js'
+import { satisfiesRange } from '../protocol/version-range.js'
 import { type FanOut, fanOut } from './fan-out.js'
+import { type Settings, validate, withRelativeDeadline } from './link-settings.js'
 import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
 import { RemoteCall } from './remote-call.js'
-
-const DEFAULT_TIMEOUT_MS = 30_000
-const DEFAULT_RETRY_DELAY_MS = 1_000
 
 /** Property names that must never turn into remote calls: `await proxy`, inspectors, test matchers. */
 const NOT_REMOTE = new Set([
@@ -23,80 +21,8 @@ const NOT_REMOTE = new Set([
   'nodeType',
 ])
 
-interface Settings {
-  service: string
-  timeout: number
-  retries: number
-  retryDelayMs: number
-  /** Methods whose delivered calls may be retried too; `true`: every method. */
-  idempotent: boolean | ReadonlySet<string> | 'marked'
-  hasFallback: boolean
-  fallback: unknown
-  node_id: string | undefined
-  /** A semver range the providers' version must satisfy. */
-  version: string | undefined
-  /** What the mesh enforces per call, built once per settings rather than once per call. */
-  callOptions: CallOptions
-}
-
 /** The settings and mesh behind a proxy, so `invoke()` can reach them. */
 const proxyState = new WeakMap<object, { mesh: SpiderMesh; settings: Settings }>()
-
-function validate(options: Partial<LinkOptions>, base?: Settings): Settings {
-  const fail = (what: string, value: unknown): never => {
-    throw new MeshError(
-      ErrorCode.INVALID_OPTION,
-      `RemoteServiceLinker: ${what}, got ${JSON.stringify(value)}`,
-    )
-  }
-  const service = options.service ?? base?.service
-  if (typeof service !== 'string' || service === '') fail('`service` must be a non-empty string', service)
-  const timeout = options.timeout ?? base?.timeout ?? DEFAULT_TIMEOUT_MS
-  if (typeof timeout !== 'number' || !(timeout >= 0)) fail('`timeout` must be a number of ms >= 0', timeout)
-  let retries = base?.retries ?? 0
-  let retryDelayMs = options.retryDelayMs ?? base?.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS
-  if (typeof options.retry === 'number') retries = options.retry
-  else if (options.retry !== undefined) {
-    if (options.retry === null || typeof options.retry !== 'object')
-      fail('`retry` must be a count or { count, delayMs }', options.retry)
-    retries = options.retry.count
-    retryDelayMs = options.retry.delayMs ?? retryDelayMs
-  }
-  if (!Number.isInteger(retries) || retries < 0) fail('`retry` count must be an integer >= 0', retries)
-  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0))
-    fail('the retry delay must be a number of ms >= 0', retryDelayMs)
-  const node_id = 'node_id' in options ? options.node_id : base?.node_id
-  if (node_id !== undefined && (typeof node_id !== 'string' || node_id === ''))
-    fail('`node_id` must be a non-empty string', node_id)
-  const version = 'version' in options ? options.version : base?.version
-  if (version !== undefined && !isVersionRange(version))
-    fail('`version` must be a semver range such as "^2" or ">=1.4 <3"', version)
-  const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
-  // 'marked': follow the providers' @Idempotent() marks (the default).
-  let idempotent: Settings['idempotent'] = base?.idempotent ?? 'marked'
-  if (options.idempotent !== undefined) {
-    const given = options.idempotent
-    if (typeof given === 'boolean') idempotent = given
-    else if (Array.isArray(given) && given.every((m) => typeof m === 'string')) idempotent = new Set(given)
-    else fail('`idempotent` must be true, false or a list of method names', given)
-  }
-  return {
-    service: service as string,
-    timeout,
-    retries,
-    retryDelayMs,
-    idempotent,
-    hasFallback,
-    fallback: 'fallback' in options ? options.fallback : base?.fallback,
-    node_id,
-    version,
-    callOptions: {
-      timeout,
-      ...(node_id === undefined ? {} : { node_id }),
-      ...(version === undefined ? {} : { version }),
-    },
-  }
-}
 
 /**
  * Starts one call with the proxy's policies. Without retry or fallback the caller's sink goes
@@ -109,7 +35,8 @@ function startCall(
   args: unknown[],
   sink: CallSink,
 ): () => void {
-  const options = s.callOptions
+  const options =
+    s.deadlineMs === undefined ? s.callOptions : withRelativeDeadline(s.callOptions, s.deadlineMs)
   if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
 
   let attempt = 0

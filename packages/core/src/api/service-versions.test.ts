@@ -219,7 +219,16 @@ describe('frames carry the catalog and the version range', () => {
         ],
         1000,
       ],
-      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), '^1'],
+      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), { version: '^1' }],
+      [
+        FrameType.Request,
+        1,
+        'S',
+        'a',
+        null,
+        new Uint8Array([1]),
+        { deadline: 5, meta: { t: 'x' }, window: 8 },
+      ],
     ] as const
     for (const frame of frames) expect(decodeFrame(encodeFrame(frame as never))).toEqual(frame as never)
   })
@@ -230,8 +239,11 @@ describe('frames carry the catalog and the version range', () => {
       [FrameType.Services, ['S'], { S: { methods: ['a'], version: 3 } }],
       [FrameType.Services, ['S'], ['not', 'a', 'map']],
       [FrameType.Node, 'n', ['S'], { S: null }],
-      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), 2],
-      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), 'x'.repeat(300)],
+      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), '^1'],
+      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), { version: 'x'.repeat(300) }],
+      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), { window: 0 }],
+      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), { meta: { n: 1 } }],
+      [FrameType.Request, 1, 'S', 'a', null, new Uint8Array([1]), { deadline: 'soon' }],
       [FrameType.Hello, 1, 'n', ['S'], [], {}, ['*'], catalog, 'extra'],
       [FrameType.Hello, 1, 'n', ['S'], [], {}, null],
     ]

@@ -15,4 +15,11 @@ export interface CallOptions {
   timeout?: number
   /** A semver range the provider's service version must satisfy (routers pick only such providers). */
   version?: string
+  /**
+   * When the whole call must be over (epoch ms): it then fails with MICROSERVICE_RPC_TIMEOUT and
+   * is cancelled. A call made while serving one inherits that call's deadline when it is sooner.
+   */
+  deadline?: number
+  /** Metadata (string values) sent with the call; the provider reads it in `callContext().meta`. */
+  meta?: Record<string, string>
 }

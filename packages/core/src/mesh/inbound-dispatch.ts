@@ -4,6 +4,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { toWireError, type WireError } from '../protocol/errors.js'
 import { ResponseKind, type ResponseKindValue, type RpcRequestPacket } from '../protocol/packets.js'
 import type { TransportLink } from '../transport/transporter.js'
+import { runInContext, ServedContext } from './call-context.js'
 import type { Logger } from './logger.js'
 import type { ServiceDefinition } from './service-definition.js'
 
@@ -29,10 +30,23 @@ export function dispatchRequest(
 ): () => void {
   let stopped = false
   let subscription: Subscription | undefined
+  const context = new ServedContext(packet)
 
   const send = (kind: ResponseKindValue, payload?: Uint8Array) => {
     if (stopped) return
-    if (kind !== ResponseKind.Next) stopped = true
+    // Past its deadline the caller has given up: say why instead of sending a late value.
+    if (packet.deadline !== undefined && Date.now() >= packet.deadline && kind !== ResponseKind.Error) {
+      subscription?.unsubscribe()
+      kind = ResponseKind.Error
+      payload = encodeValue({
+        code: ErrorCode.MICROSERVICE_RPC_TIMEOUT,
+        message: `${packet.service}.${packet.method} did not finish by the call's deadline`,
+      })
+    }
+    if (kind !== ResponseKind.Next) {
+      stopped = true
+      context.end()
+    }
     const response =
       payload === undefined
         ? { type: 'response' as const, request_id: packet.request_id, kind, reply_to: packet.reply_to }
@@ -63,11 +77,14 @@ export function dispatchRequest(
     send(kind, payload)
   }
   const stream = (source: Observable<unknown>) => {
-    subscription = source.subscribe({
-      next: (value) => emit(ResponseKind.Next, value),
-      error: (err) => fail(applicationError(err)),
-      complete: () => send(ResponseKind.Complete),
-    })
+    // Subscribed in the call's context: a lazy source's setup reads callContext() too.
+    subscription = runInContext(context, () =>
+      source.subscribe({
+        next: (value) => emit(ResponseKind.Next, value),
+        error: (err) => fail(applicationError(err)),
+        complete: () => send(ResponseKind.Complete),
+      }),
+    )
     // A source may complete synchronously inside subscribe(), before `subscription` was set.
     if (stopped) subscription.unsubscribe()
   }
@@ -111,9 +128,17 @@ export function dispatchRequest(
     return noop
   }
 
+  if (packet.deadline !== undefined && packet.deadline <= Date.now()) {
+    fail({
+      code: ErrorCode.MICROSERVICE_RPC_TIMEOUT,
+      message: `The deadline of the call to ${packet.service}.${packet.method} passed before it could run; it was not run`,
+    })
+    return noop
+  }
   let result: unknown
   try {
-    result = method.fn.apply(service.instance, args)
+    const instance = service.instance
+    result = runInContext(context, () => method.fn.apply(instance, args))
   } catch (err) {
     fail(applicationError(err))
     return noop
@@ -133,7 +158,9 @@ export function dispatchRequest(
     emit(ResponseKind.Value, result)
   }
   return () => {
+    if (stopped) return
     stopped = true
+    context.stop('the caller cancelled the call or is gone')
     subscription?.unsubscribe()
   }
 }

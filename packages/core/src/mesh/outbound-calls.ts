@@ -3,6 +3,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { fromWireError, MeshError } from '../protocol/errors.js'
 import { ResponseKind, type RpcRequestPacket, type RpcResponsePacket } from '../protocol/packets.js'
 import type { TransportLink } from '../transport/transporter.js'
+import { callContext } from './call-context.js'
 import type { CallOptions, CallSink } from './call-sink.js'
 
 interface PendingCall {
@@ -13,6 +14,8 @@ interface PendingCall {
   cancel: (() => void) | null
   timeout: number
   lastActivity: number
+  /** Epoch ms when the whole call must be over; 0 = no deadline. */
+  deadline: number
 }
 
 const noop = () => {}
@@ -57,6 +60,10 @@ export class OutboundCalls {
     }
     const id = this.#nextId++
     const timeout = options.timeout ?? 0
+    // A call made while serving one may not outlive it.
+    const inherited = callContext()?.deadline
+    const deadline =
+      inherited === undefined ? (options.deadline ?? 0) : Math.min(options.deadline ?? inherited, inherited)
     const call: PendingCall = {
       sink,
       service,
@@ -64,16 +71,21 @@ export class OutboundCalls {
       cancel: null,
       timeout,
       lastActivity: 0,
+      deadline,
     }
     this.#pending.set(id, call)
-    if (timeout > 0) {
+    if (timeout > 0 || deadline > 0) {
       call.lastActivity = Date.now()
       this.#timed++
-      this.#armSweep(timeout)
+      this.#armSweep(
+        deadline > 0 ? Math.max(1, Math.min(timeout || Infinity, deadline - call.lastActivity)) : timeout,
+      )
     }
     const packet: RpcRequestPacket = { type: 'request', request_id: id, service, method, payload }
     if (options.node_id !== undefined) packet.destination_node_id = options.node_id
     if (options.version !== undefined) packet.version = options.version
+    if (deadline > 0) packet.deadline = deadline
+    if (options.meta !== undefined) packet.meta = options.meta
     if (link.request) {
       const cancel = link.request(packet)
       // The transporter may have answered synchronously (no relay): the call is over already.
@@ -154,7 +166,7 @@ export class OutboundCalls {
    */
   #end(id: number, call: PendingCall, cancelRemote: boolean): void {
     this.#pending.delete(id)
-    if (call.timeout > 0) this.#timed--
+    if (call.timeout > 0 || call.deadline > 0) this.#timed--
     if (cancelRemote) call.cancel?.()
     else if (call.cancel === null) call.cancel = noop
   }
@@ -185,7 +197,10 @@ export class OutboundCalls {
     const now = Date.now()
     let expired: number[] | undefined
     for (const [id, call] of this.#pending) {
-      if (call.timeout > 0 && now - call.lastActivity >= call.timeout) {
+      if (
+        (call.timeout > 0 && now - call.lastActivity >= call.timeout) ||
+        (call.deadline > 0 && now >= call.deadline)
+      ) {
         expired ??= []
         expired.push(id)
       }
@@ -193,13 +208,11 @@ export class OutboundCalls {
     for (const id of expired ?? []) {
       const call = this.#pending.get(id)
       if (!call) continue
-      this.#fail(
-        id,
-        new MeshError(
-          ErrorCode.MICROSERVICE_RPC_TIMEOUT,
-          `${call.service}.${call.method} sent nothing for ${call.timeout} ms (timeout); the call was cancelled`,
-        ),
-      )
+      const why =
+        call.deadline > 0 && now >= call.deadline
+          ? `${call.service}.${call.method} did not finish by its deadline`
+          : `${call.service}.${call.method} sent nothing for ${call.timeout} ms (timeout)`
+      this.#fail(id, new MeshError(ErrorCode.MICROSERVICE_RPC_TIMEOUT, `${why}; the call was cancelled`))
     }
     if (this.#timed > 0) {
       this.#sweepTimer = setTimeout(this.#sweep, this.#sweepEvery)

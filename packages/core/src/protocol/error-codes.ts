@@ -31,6 +31,8 @@ export const ErrorCode = {
   MESH_CLOSED: 'MESH_CLOSED',
   /** The provider is on another relay of the cluster, and this relay cannot reach NATS now. */
   CLUSTER_UNAVAILABLE: 'CLUSTER_UNAVAILABLE',
+  /** The caller cancelled the call, or is gone (the reason of a served call's AbortSignal). */
+  CALL_CANCELLED: 'CALL_CANCELLED',
   /** A bad option or argument given to a Spider Mesh API. */
   INVALID_OPTION: 'INVALID_OPTION',
 } as const

@@ -82,13 +82,34 @@ export type ServicesFrame =
   | [typeof FrameType.Services, string[]]
   | [typeof FrameType.Services, string[], ServiceCatalog]
 /**
- * `[Request, id, service, method, node, payload, version?]`. node → relay: `node` is the pinned
- * destination or null; `version` a semver range the provider's service version must satisfy.
- * relay → provider: `id` is the relay's own id and `node` is the stamped caller (no version).
+ * The optional per-call fields of a Request. Each is absent unless the call uses it, and the
+ * whole map is absent for a plain call, so the common Request stays six fields.
+ */
+export interface RequestOptions {
+  /** node → relay: a semver range the provider's service version must satisfy (relay only). */
+  version?: string
+  /** The call's remaining time in ms when this hop sent it (its deadline, clock-free). */
+  deadline?: number
+  /** Call metadata: string values (trace context, tenant, …), at most 64 entries. */
+  meta?: Record<string, string>
+  /** Stream credit the caller grants up front: items the provider may send before more Credit. */
+  window?: number
+  /** relay → provider: the principal the relay authenticated the caller as (never the caller's say). */
+  principal?: unknown
+  /** node → relay: the balancing key of consistent hashing (relay only). */
+  key?: string
+  /** node → relay: how the relay picks among providers: `'least-in-flight'`, or round-robin. */
+  balance?: string
+}
+
+/**
+ * `[Request, id, service, method, node, payload, options?]`. node → relay: `node` is the pinned
+ * destination or null. relay → provider: `id` is the relay's own id and `node` is the stamped
+ * caller; the relay rebuilds `options` (it drops what only it reads, stamps `principal`).
  */
 export type RequestFrame =
   | [typeof FrameType.Request, number, string, string, string | null, Uint8Array]
-  | [typeof FrameType.Request, number, string, string, string | null, Uint8Array, string]
+  | [typeof FrameType.Request, number, string, string, string | null, Uint8Array, RequestOptions]
 /** `[Response, id, kind, payload]` — see ResponseKind. */
 export type ResponseFrame = [typeof FrameType.Response, number, number, Uint8Array | null]
 /** `[Cancel, id]` — the caller no longer wants the response stream. */
@@ -155,16 +176,30 @@ const isNodeList = (v: unknown): boolean =>
       isStr(n[0]) &&
       isStrList(n[1]),
   )
-/** Longest version or version range a frame may carry. */
+/** Longest version, version range or key a frame may carry. */
 export const MAX_VERSION_LENGTH = 256
-const isVersion = (v: unknown): boolean => isStr(v) && v.length <= MAX_VERSION_LENGTH
+const isShort = (v: unknown): boolean => isStr(v) && v.length <= MAX_VERSION_LENGTH
 // A plain map: msgpack maps decode to plain objects, and nothing else may stand in for one.
 const isPlain = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+/** Most metadata entries a call may carry, and the longest value. */
+export const MAX_CALL_META = 64
+const isCallMeta = (v: unknown): boolean =>
+  isPlain(v) &&
+  Object.keys(v).length <= MAX_CALL_META &&
+  Object.values(v).every((x) => isStr(x) && x.length <= 4096)
+const isRequestOptions = (v: unknown): boolean =>
+  isPlain(v) &&
+  (v.version === undefined || isShort(v.version)) &&
+  (v.deadline === undefined || (typeof v.deadline === 'number' && Number.isFinite(v.deadline))) &&
+  (v.meta === undefined || isCallMeta(v.meta)) &&
+  (v.window === undefined || (isInt(v.window) && v.window > 0)) &&
+  (v.key === undefined || isShort(v.key)) &&
+  (v.balance === undefined || isShort(v.balance))
 const isServiceInfo = (v: unknown): boolean =>
   isPlain(v) &&
   isStrList(v.methods) &&
-  (v.version === undefined || isVersion(v.version)) &&
+  (v.version === undefined || isShort(v.version)) &&
   (v.idempotent === undefined || isStrList(v.idempotent))
 /** Whether a decoded value is a well-formed service catalog (what Hello, Services and Node carry). */
 export function isServiceCatalog(v: unknown): v is ServiceCatalog {
@@ -219,7 +254,7 @@ const shapes: Record<number, [number, number, (f: unknown[]) => boolean]> = {
       isStr(f[3]) &&
       (f[4] === null || isStr(f[4])) &&
       isBin(f[5]) &&
-      (f.length === 6 || isVersion(f[6])),
+      (f.length === 6 || isRequestOptions(f[6])),
   ],
   [FrameType.Response]: [
     4,

@@ -25,6 +25,18 @@ export interface RpcRequestPacket {
   destination_node_id?: string
   /** A semver range: only providers whose service version satisfies it may serve the call. */
   version?: string
+  /** When the whole call must be over: epoch ms on this node's clock (transporters send the rest). */
+  deadline?: number
+  /** Call metadata (string values) that travels with the request. */
+  meta?: Record<string, string>
+  /** Stream credit granted up front (flow control): items the provider may send before more. */
+  window?: number
+  /** On the provider: the principal the relay authenticated the caller as. */
+  principal?: unknown
+  /** Consistent hashing: the key the relay places on its ring of providers. */
+  key?: string
+  /** How the relay picks among providers (`'least-in-flight'`; round-robin when absent). */
+  balance?: string
   /** The calling node, as stamped by the router on delivery. */
   source_node_id?: string
   /** Transporter-private: the connection the response must go back on. */

@@ -125,6 +125,10 @@ export class InProcessTransporter implements Transporter {
       source_node_id: caller.node.node_id,
       reply_to: provider,
     }
+    // What a relay passes on to the provider (the version range only decides the route).
+    if (packet.deadline !== undefined) forwarded.deadline = packet.deadline
+    if (packet.meta !== undefined) forwarded.meta = packet.meta
+    if (packet.window !== undefined) forwarded.window = packet.window
     queueMicrotask(() => {
       if (this.#routes.get(id) === route) route.stop = provider.host.handleRequest(forwarded, provider)
     })

@@ -25,6 +25,11 @@ export interface CallEndpoint {
    * callers and for nodes that predate catalogs.
    */
   readonly catalog?: ServiceCatalog
+  /**
+   * The principal stamped on the requests this end makes (what the relay authenticated it as);
+   * undefined without authentication, and for callers on other relays (their relay stamped it).
+   */
+  readonly wirePrincipal?: unknown
   /** Compiled access rules; null when everything is allowed (or enforced by another relay). */
   readonly access: ConnectionAccess | null
   /** Queues a frame for this end. */

@@ -8,6 +8,7 @@ import {
   ResponseKind,
 } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
+import { forwardedOptions } from './forwarded-options.js'
 import { type PendingRequest, PendingTable } from './pending-table.js'
 import type { CallOutcome, RelayMetrics } from './relay-metrics.js'
 
@@ -54,7 +55,7 @@ export class CallRouter {
    */
   request(
     caller: CallEndpoint,
-    [, id, service, method, destination, payload, version]: RequestFrame,
+    [, id, service, method, destination, payload, options]: RequestFrame,
     source: string | null = caller.nodeId,
   ): void {
     const { metrics, maxInFlight } = this.#options
@@ -85,13 +86,24 @@ export class CallRouter {
       this.refuse(caller, id, service, method, 'denied', ErrorCode.ACCESS_DENIED, message)
       return
     }
-    const provider = this.#options.route(caller, service, method, destination, version)
+    // The time left when the caller sent it: a call already past its deadline is not delivered.
+    if (options?.deadline !== undefined && options.deadline <= 0) {
+      const message = `The deadline of the call to ${service}.${method} had passed when it reached the relay; it was not delivered`
+      this.refuse(caller, id, service, method, 'expired', ErrorCode.MICROSERVICE_RPC_TIMEOUT, message)
+      return
+    }
+    const provider = this.#options.route(caller, service, method, destination, options?.version)
     if ('code' in provider) {
       this.refuse(caller, id, service, method, 'offline', provider.code, provider.message)
       return
     }
     const request = this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
-    provider.sendFrame([FrameType.Request, request.relayId, service, method, source, payload])
+    const forwarded = forwardedOptions(options, caller)
+    provider.sendFrame(
+      forwarded === undefined
+        ? [FrameType.Request, request.relayId, service, method, source, payload]
+        : [FrameType.Request, request.relayId, service, method, source, payload, forwarded],
+    )
   }
 
   response(peer: CallEndpoint, [, relayId, kind, payload]: ResponseFrame): void {

@@ -31,7 +31,7 @@ async function serve(client: FrameClient, nodeId: string, count: number): Promis
 
 function call(caller: FrameClient, id: number, method: string, version?: string): void {
   const frame = [FrameType.Request, id, 'Orders', method, null, encodeValue([])] as const
-  caller.send(version === undefined ? [...frame] : [...frame, version])
+  caller.send(version === undefined ? [...frame] : [...frame, { version }])
 }
 
 const v1 = { Orders: { methods: ['list'], version: '1.4.0' } }

@@ -1,4 +1,4 @@
-import { type Frame, FrameBatch, type NodeMeta, type ServiceCatalog } from '@spider-mesh/core'
+import { encodeValue, type Frame, FrameBatch, type NodeMeta, type ServiceCatalog } from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { PendingRequest } from './pending-table.js'
@@ -50,6 +50,7 @@ export class RelayPeer implements CallEndpoint {
   protocolErrors = 0
   /** What `authenticate` returned for this connection (undefined without authentication). */
   principal: unknown
+  #wirePrincipal: { value: unknown } | undefined
   /** Compiled access rules; null when the relay has no access policy (everything allowed). */
   access: ConnectionAccess | null = null
   /** What the node said about itself in Hello. */
@@ -73,6 +74,25 @@ export class RelayPeer implements CallEndpoint {
     this.connection = connection
     this.isServer = isServer
     this.lastSeen = now
+  }
+
+  /**
+   * The principal as it is stamped on requests to providers: itself when the codec can carry it
+   * (plain data), else its String() — a class instance with methods cannot cross the wire.
+   * Computed once per connection, not per call.
+   */
+  get wirePrincipal(): unknown {
+    if (this.#wirePrincipal) return this.#wirePrincipal.value
+    let value = this.principal
+    if (value !== undefined) {
+      try {
+        encodeValue(value)
+      } catch {
+        value = String(value)
+      }
+    }
+    this.#wirePrincipal = { value }
+    return value
   }
 
   /** How logs and error messages name this connection. */

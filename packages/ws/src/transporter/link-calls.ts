@@ -12,6 +12,7 @@ import {
   type TransportLink,
 } from '@spider-mesh/core'
 import { DeadlineWaiters } from '../deadline-waiters.js'
+import { applyOptions, optionsOf } from './request-options.js'
 
 /** What {@link LinkCalls} needs from the relay connection that owns it. */
 export interface LinkCallsOwner {
@@ -72,10 +73,11 @@ export class LinkCalls {
     }
     this.#outbound.add(id)
     const destination = packet.destination_node_id ?? null
+    const options = optionsOf(packet)
     this.#owner.send(
-      packet.version === undefined
+      options === undefined
         ? [FrameType.Request, id, packet.service, packet.method, destination, packet.payload]
-        : [FrameType.Request, id, packet.service, packet.method, destination, packet.payload, packet.version],
+        : [FrameType.Request, id, packet.service, packet.method, destination, packet.payload, options],
     )
     return () => {
       if (this.#outbound.delete(id)) this.#owner.send([FrameType.Cancel, id])
@@ -136,6 +138,7 @@ export class LinkCalls {
       reply_to: this.#owner.replyTo,
     }
     if (frame[4] !== null) packet.source_node_id = frame[4]
+    if (frame.length === 7) applyOptions(packet, frame[6])
     // Registered before dispatch: a synchronous answer removes it again in respond().
     const served: ServedCall = { stop: NOOP, service: packet.service, method: packet.method }
     this.#active.set(id, served)

@@ -1,5 +1,12 @@
 import type { Msg } from '@nats-io/transport-node'
-import { ErrorCode, encodeValue, type Frame, FrameType, ResponseKind } from '@spider-mesh/core'
+import {
+  ErrorCode,
+  encodeValue,
+  type Frame,
+  FrameType,
+  type RequestFrame,
+  ResponseKind,
+} from '@spider-mesh/core'
 import type { RelayLogger } from '../relay-logger.js'
 import type { RelayRouter } from '../relay-router.js'
 import { ClusterBatch } from './cluster-batch.js'
@@ -62,21 +69,14 @@ export class ClusterCalls implements RemoteFrameSink {
   toProvider(node: RemoteNode, frame: Frame): void {
     const batch = this.#batch(this.#toProviders, node.relay.id)
     if (frame[0] === FrameType.Request) {
-      const [, callId, service, method, source, payload] = frame
+      const [, callId, service, method, source, payload, options] = frame
       if (payload.byteLength + HEADER_ROOM > this.#host.backbone.maxPayload) {
         const message = tooLarge('arguments', payload, node.label, this.#host.backbone.maxPayload)
         queueMicrotask(() => this.#host.router.calls.abort(callId, ErrorCode.PAYLOAD_TOO_LARGE, message))
         return
       }
-      const request: RemoteRequest = [
-        CallKind.Request,
-        callId,
-        source ?? '',
-        service,
-        method,
-        node.nodeId,
-        payload,
-      ]
+      const head = [CallKind.Request, callId, source ?? '', service, method, node.nodeId, payload] as const
+      const request: RemoteRequest = options === undefined ? [...head] : [...head, options]
       batch.add(request, payload.byteLength, callId)
       this.#host.metrics.callsOut++
     } else if (frame[0] === FrameType.Cancel) {
@@ -158,11 +158,15 @@ export class ClusterCalls implements RemoteFrameSink {
         router.calls.cancel(caller, [FrameType.Cancel, item[1]])
         return
       }
-      const [, callId, source, service, method, destination, payload] = item
+      const [, callId, source, service, method, destination, payload, options] = item
       if (typeof service !== 'string' || typeof method !== 'string' || typeof destination !== 'string') return
       if (!(payload instanceof Uint8Array)) return
       metrics.callsIn++
-      router.calls.request(caller, [FrameType.Request, callId, service, method, destination, payload], source)
+      const frame: RequestFrame =
+        options !== null && typeof options === 'object'
+          ? [FrameType.Request, callId, service, method, destination, payload, options]
+          : [FrameType.Request, callId, service, method, destination, payload]
+      router.calls.request(caller, frame, source)
     })
   }
 

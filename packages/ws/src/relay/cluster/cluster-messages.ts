@@ -1,4 +1,10 @@
-import { decodeValue, isServiceCatalog, type NodeMeta, type ServiceCatalog } from '@spider-mesh/core'
+import {
+  decodeValue,
+  isServiceCatalog,
+  type NodeMeta,
+  type RequestOptions,
+  type ServiceCatalog,
+} from '@spider-mesh/core'
 
 /**
  * What a relay says about one of its nodes in the cluster directory. An object, not a list, so
@@ -41,8 +47,13 @@ export type BatchHeader = [fromRelay: string]
 
 /** Item kinds on a relay's call subject. Part of the cluster protocol: never renumber. */
 export const CallKind = { Request: 1, Cancel: 2 } as const
-/** `[Request, callId, callerNode, service, method, destinationNode, payload]`. */
-export type RemoteRequest = [typeof CallKind.Request, number, string, string, string, string, Uint8Array]
+/**
+ * `[Request, callId, callerNode, service, method, destinationNode, payload, options?]`; `options`
+ * are those the origin relay forwards (deadline, metadata, window, the principal it stamped).
+ */
+export type RemoteRequest =
+  | [typeof CallKind.Request, number, string, string, string, string, Uint8Array]
+  | [typeof CallKind.Request, number, string, string, string, string, Uint8Array, RequestOptions]
 /** `[Cancel, callId]`. */
 export type RemoteCancel = [typeof CallKind.Cancel, number]
 export type CallItem = RemoteRequest | RemoteCancel

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import {
+  decodeValue,
+  ErrorCode,
+  encodeValue,
+  FrameType,
+  PROTOCOL_VERSION,
+  ResponseKind,
+} from '@spider-mesh/core'
+import { type FrameClient, RelayHarness } from './frame-client.test-helper.js'
+
+/** Connects with `?access_token=` (what browsers send) and says Hello. */
+async function joinAs(
+  harness: RelayHarness,
+  url: string,
+  token: string,
+  nodeId: string,
+  services: string[] = [],
+) {
+  const client = await harness.connect(`${url}?access_token=${token}`)
+  client.send([FrameType.Hello, PROTOCOL_VERSION, nodeId, services, []])
+  client.welcome = await client.next(FrameType.Welcome)
+  return client
+}
+
+const request = (caller: FrameClient, id: number, options?: object) =>
+  caller.send(
+    options === undefined
+      ? [FrameType.Request, id, 'S', 'm', null, encodeValue([])]
+      : [FrameType.Request, id, 'S', 'm', null, encodeValue([]), options],
+  )
+
+describe.each(['bun', 'node'] as const)('request options through the relay (%s adapter)', (adapter) => {
+  const harness = new RelayHarness(adapter)
+  afterEach(() => harness.teardown())
+
+  test('deadline, metadata and window reach the provider; the relay stamps the principal, never the caller', async () => {
+    const { url } = await harness.relay({
+      authenticate: (req) =>
+        ({ alice: { user: 'alice', roles: ['admin'] }, bob: 'bob' })[req.token ?? ''] ?? null,
+    })
+    const provider = await joinAs(harness, url, 'bob', 'p', ['S'])
+    const caller = await joinAs(harness, url, 'alice', 'c')
+    request(caller, 1, {
+      deadline: 5000,
+      meta: { trace: 't-1' },
+      window: 16,
+      principal: 'root',
+    })
+    const forwarded = await provider.next(FrameType.Request)
+    expect(forwarded[6]).toEqual({
+      deadline: 5000,
+      meta: { trace: 't-1' },
+      window: 16,
+      principal: { user: 'alice', roles: ['admin'] },
+    })
+    // A plain call still carries the principal (the relay authenticated the caller)...
+    request(caller, 2)
+    expect((await provider.next(FrameType.Request))[6]).toEqual({
+      principal: { user: 'alice', roles: ['admin'] },
+    })
+  })
+
+  test('without authentication a plain call is forwarded with six fields', async () => {
+    const { url } = await harness.relay()
+    const provider = await harness.join(url, 'p', ['S'])
+    const caller = await harness.join(url, 'c')
+    request(caller, 1)
+    expect(await provider.next(FrameType.Request)).toHaveLength(6)
+  })
+
+  test('a request whose deadline has passed is refused with MICROSERVICE_RPC_TIMEOUT and never delivered', async () => {
+    const { url } = await harness.relay()
+    const provider = await harness.join(url, 'p', ['S'])
+    const caller = await harness.join(url, 'c')
+    request(caller, 1, { deadline: 0 })
+    const response = await caller.next(FrameType.Response)
+    expect(response[2]).toBe(ResponseKind.Refused)
+    expect((decodeValue(response[3]!) as { code: string }).code).toBe(ErrorCode.MICROSERVICE_RPC_TIMEOUT)
+    expect(await provider.quiet(FrameType.Request)).toEqual([])
+  })
+})
