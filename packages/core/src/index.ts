@@ -31,7 +31,7 @@ export {
   useContextStorage,
 } from './mesh/call-context.js'
 /** Sink and per-call options of the `mesh.request()` primitive. */
-export type { CallOptions, CallSink } from './mesh/call-sink.js'
+export type { CallControl, CallOptions, CallSink } from './mesh/call-sink.js'
 /** Logger contract and the built-in loggers. */
 export { consoleLogger, type Logger, silentLogger } from './mesh/logger.js'
 /** Lifecycle hooks a service may define (never remotely callable). */
@@ -54,6 +54,7 @@ export {
 /** Wire frames between nodes and a relay, with a validating decoder. */
 export {
   type CancelFrame,
+  type CreditFrame,
   decodeFrame,
   decodeFrames,
   type ErrorFrame,
@@ -65,6 +66,7 @@ export {
   type HelloFrame,
   type InterestFrame,
   isServiceCatalog,
+  MAX_CREDIT,
   type NodeFrame,
   type NodeMeta,
   type OfflineFrame,
@@ -105,6 +107,7 @@ export { InProcessTransporter, type InProcessTransporterOptions } from './transp
 // Transport
 /** Contracts a transporter implements and the mesh side it talks to. */
 export type {
+  ServedCallHandle,
   ServiceDirectory,
   Transporter,
   TransporterHost,

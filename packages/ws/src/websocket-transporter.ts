@@ -247,6 +247,11 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     return link.request(packet)
   }
 
+  /** Flow control: passes a caller's grant to the relay that carries the call. */
+  credit(requestId: number, items: number): void {
+    for (const link of this.#links.values()) if (link.credit(requestId, items)) return
+  }
+
   announce(services: string[], catalog: ServiceCatalog = {}): void {
     this.#services = [...services]
     this.#catalog = catalog

@@ -1,12 +1,14 @@
 import type { CallOptions } from '../mesh/call-sink.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
-import { MAX_CALL_META } from '../protocol/frames.js'
+import { MAX_CALL_META, MAX_CREDIT } from '../protocol/frames.js'
 import { isVersionRange } from '../protocol/version-range.js'
 import type { LinkOptions } from './proxy-types.js'
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_RETRY_DELAY_MS = 1_000
+/** Stream values a subscriber (or `for await`) lets the provider send ahead of what it took. */
+export const DEFAULT_WINDOW = 128
 
 /** A proxy's options, checked, with the per-call options built once. */
 export interface Settings {
@@ -23,8 +25,12 @@ export interface Settings {
   version: string | undefined
   /** Relative deadline per call (ms), when set; the absolute one is in callOptions. */
   deadlineMs: number | undefined
+  /** Flow control window of subscribed and iterated calls. */
+  window: number
   /** What the mesh enforces per call, built once per settings rather than once per call. */
   callOptions: CallOptions
+  /** The same with the window, for calls that are subscribed or iterated. */
+  streamOptions: CallOptions
 }
 
 /** Checks link options (over `base`, for `set()`); throws INVALID_OPTION naming the bad one. */
@@ -73,6 +79,9 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
       !Object.values(meta).every((v) => typeof v === 'string' && v.length <= 4096))
   )
     fail(`\`meta\` must be an object of at most ${MAX_CALL_META} string values`, meta)
+  const window = options.window ?? base?.window ?? DEFAULT_WINDOW
+  if (!Number.isInteger(window) || window < 1 || window > MAX_CREDIT)
+    fail(`\`window\` must be an integer from 1 to ${MAX_CREDIT}`, window)
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
   // 'marked': follow the providers' @Idempotent() marks (the default).
   let idempotent: Settings['idempotent'] = base?.idempotent ?? 'marked'
@@ -81,6 +90,13 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
     if (typeof given === 'boolean') idempotent = given
     else if (Array.isArray(given) && given.every((m) => typeof m === 'string')) idempotent = new Set(given)
     else fail('`idempotent` must be true, false or a list of method names', given)
+  }
+  const callOptions: CallOptions = {
+    timeout,
+    ...(node_id === undefined ? {} : { node_id }),
+    ...(version === undefined ? {} : { version }),
+    ...(deadline === undefined ? {} : { deadline }),
+    ...(meta === undefined ? {} : { meta }),
   }
   return {
     service: service as string,
@@ -93,13 +109,9 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
     node_id,
     version,
     deadlineMs,
-    callOptions: {
-      timeout,
-      ...(node_id === undefined ? {} : { node_id }),
-      ...(version === undefined ? {} : { version }),
-      ...(deadline === undefined ? {} : { deadline }),
-      ...(meta === undefined ? {} : { meta }),
-    },
+    window,
+    callOptions,
+    streamOptions: { ...callOptions, window },
   }
 }
 

@@ -2,8 +2,12 @@ import type { Observable } from 'rxjs'
 import type { NodeRef } from '../protocol/packets.js'
 import type { RemoteCall } from './remote-call.js'
 
-/** The value type a provider method yields: unwraps Promise, Observable and Promise<Observable>. */
-export type Yielded<R> = Awaited<R> extends Observable<infer V> ? V : Awaited<R>
+/**
+ * The value type a provider method yields: unwraps Promise, Observable, AsyncIterable (an async
+ * generator) and a Promise of either.
+ */
+export type Yielded<R> =
+  Awaited<R> extends Observable<infer V> ? V : Awaited<R> extends AsyncIterable<infer V> ? V : Awaited<R>
 
 /** A provider method as seen through a proxy: same arguments, returns a {@link RemoteCall}. */
 export type RemoteMethod<F> = F extends (...args: infer A) => infer R
@@ -80,4 +84,11 @@ export interface LinkOptions {
   deadlineMs?: number
   /** Metadata (string values) sent with every call; the provider reads `callContext().meta`. */
   meta?: Record<string, string>
+  /**
+   * Flow control of streams: values the provider may send ahead of what a subscriber (or a
+   * `for await` loop) has taken; more are granted as they are taken, so a slow consumer slows
+   * the provider instead of filling buffers. Per call: `proxy.method().withWindow(n)`. `await`
+   * takes the first value and needs none. Default 128.
+   */
+  window?: number
 }

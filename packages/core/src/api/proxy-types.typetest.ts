@@ -18,6 +18,7 @@ interface Service {
   syncValue(n: number): number
   stream(count: number): Observable<number>
   asyncStream(): Promise<Observable<{ id: string }>>
+  generator(): AsyncGenerator<number>
   noArgs(): Promise<void>
   optional(a: number, b?: string): Promise<boolean>
   notAMethod: string
@@ -31,6 +32,7 @@ export type Tests = [
   Expect<Equal<ReturnType<typeof proxy.syncValue>, RemoteCall<number>>>,
   Expect<Equal<ReturnType<typeof proxy.stream>, RemoteCall<number>>>,
   Expect<Equal<ReturnType<typeof proxy.asyncStream>, RemoteCall<{ id: string }>>>,
+  Expect<Equal<ReturnType<typeof proxy.generator>, RemoteCall<number>>>,
   Expect<Equal<Parameters<typeof proxy.optional>, [a: number, b?: string]>>,
   Expect<Equal<typeof proxy.nodes, NodeRef[]>>,
   // Fan-out keeps the method's arguments and yields one result per provider.
@@ -45,6 +47,12 @@ export const asPromise: Promise<string> = proxy.unary('x')
 export const asObservable: Observable<number> = proxy.stream(3)
 export const firstItem: Promise<{ id: string }> = proxy.asyncStream()
 export const awaited = async (): Promise<string> => await proxy.unary('x')
+// An async generator's items, pulled by `for await`.
+export const pulled = async (): Promise<number[]> => {
+  const items: number[] = []
+  for await (const item of proxy.generator()) items.push(item)
+  return items
+}
 
 // @ts-expect-error a unary string method is not a Promise of a number
 export const wrongValue: Promise<number> = proxy.unary('x')

@@ -1,25 +1,49 @@
 import { EmptyError, Observable } from 'rxjs'
-import type { CallSink } from '../mesh/call-sink.js'
+import type { CallControl, CallSink } from '../mesh/call-sink.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { MeshError } from '../protocol/errors.js'
+import { MAX_CREDIT } from '../protocol/frames.js'
 
-/** Starts a call, reporting to `sink`; returns the function that cancels it. */
-export type StartCall<T> = (sink: CallSink<T>) => () => void
+/**
+ * Starts a call, reporting to `sink`; returns the function that cancels it. `window` is given
+ * when the call is consumed as a stream (subscribed or iterated): flow control applies.
+ */
+export type StartCall<T> = (sink: CallSink<T>, window?: number) => () => void
 
 /**
  * The result of calling a proxy method: a cold Observable (each subscription is one call;
- * unsubscribing cancels it at the provider) that is also a Promise of the first value.
+ * unsubscribing cancels it at the provider) that is also a Promise of the first value, and an
+ * AsyncIterable (`for await`) that takes values as the loop pulls them.
  * Awaiting takes a path without RxJS subscribers: a unary call does not pay for them.
  */
-export class RemoteCall<T> extends Observable<T> implements Promise<T> {
+export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIterable<T> {
   readonly #start: StartCall<T>
+  readonly #window: number | undefined
   #promise: Promise<T> | undefined
 
-  constructor(start: StartCall<T>) {
-    super((subscriber) => start(subscriber))
+  /** `window`: the flow control window of subscribed and iterated calls (none when absent). */
+  constructor(start: StartCall<T>, window?: number) {
+    super((subscriber) => start(subscriber, window))
     this.#start = start
+    this.#window = window
   }
 
   get [Symbol.toStringTag](): string {
     return 'RemoteCall'
+  }
+
+  /**
+   * The same call with another flow control window: the provider sends at most `items` values
+   * ahead of what the subscriber (or `for await` loop) has taken.
+   */
+  withWindow(items: number): RemoteCall<T> {
+    if (!Number.isInteger(items) || items < 1 || items > MAX_CREDIT) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `withWindow() needs an integer from 1 to ${MAX_CREDIT}, got ${JSON.stringify(items)}`,
+      )
+    }
+    return new RemoteCall(this.#start, items)
   }
 
   then<R1 = T, R2 = never>(
@@ -35,6 +59,67 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T> {
 
   finally(onfinally?: (() => void) | null): Promise<T> {
     return this.#first().finally(onfinally)
+  }
+
+  /**
+   * `for await (const value of proxy.stream())`: one call whose values are granted to the
+   * provider as the loop takes them, so a slow loop slows the provider (never a growing buffer).
+   * Leaving the loop (`break`, `return`, a throw) cancels the call.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const queue: T[] = []
+    let ended = false
+    let failure: MeshError | undefined
+    let wake: (() => void) | undefined
+    let control: CallControl | undefined
+    let taken = 0
+    const notify = () => {
+      const resume = wake
+      wake = undefined
+      resume?.()
+    }
+    const cancel = this.#start(
+      {
+        start(c) {
+          control = c
+        },
+        next(value) {
+          queue.push(value)
+          notify()
+        },
+        error(error) {
+          failure = error
+          ended = true
+          notify()
+        },
+        complete() {
+          ended = true
+          notify()
+        },
+      },
+      this.#window,
+    )
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve))
+        if (queue.length > 0) {
+          const value = queue.shift()!
+          // Credit goes back in halves of the window: the provider keeps busy, never far ahead.
+          if (control && ++taken * 2 >= control.window) {
+            control.grant(taken)
+            taken = 0
+          }
+          return { value, done: false }
+        }
+        if (failure) throw failure
+        return { value: undefined, done: true }
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        ended = true
+        cancel()
+        return { value: undefined, done: true }
+      },
+    }
   }
 
   /**

@@ -34,9 +34,16 @@ function startCall(
   method: string,
   args: unknown[],
   sink: CallSink,
+  window?: number,
 ): () => void {
-  const options =
-    s.deadlineMs === undefined ? s.callOptions : withRelativeDeadline(s.callOptions, s.deadlineMs)
+  // A subscriber or an iterator consumes a stream: it gets a window (flow control).
+  let options =
+    window === undefined
+      ? s.callOptions
+      : window === s.window
+        ? s.streamOptions
+        : { ...s.callOptions, window }
+  if (s.deadlineMs !== undefined) options = withRelativeDeadline(options, s.deadlineMs)
   if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
 
   let attempt = 0
@@ -164,7 +171,10 @@ export const RemoteServiceLinker = {
         let fn = methods.get(prop)
         if (!fn) {
           fn = (...args: unknown[]) =>
-            new RemoteCall((sink) => startCall(mesh, state.settings, prop, args, sink))
+            new RemoteCall(
+              (sink, window) => startCall(mesh, state.settings, prop, args, sink, window),
+              state.settings.window,
+            )
           methods.set(prop, fn)
         }
         return fn
@@ -219,7 +229,10 @@ export const RemoteServiceLinker = {
         ErrorCode.INVALID_OPTION,
         'invoke() needs a proxy made by RemoteServiceLinker.link()',
       )
-    return new RemoteCall<V>((sink) => startCall(state.mesh, state.settings, method, args, sink as CallSink))
+    return new RemoteCall<V>(
+      (sink, window) => startCall(state.mesh, state.settings, method, args, sink as CallSink, window),
+      state.settings.window,
+    )
   },
 }
 

@@ -3,10 +3,11 @@ import { decodeValue, encodeValue, findUnserialisable } from '../protocol/codec.
 import { ErrorCode } from '../protocol/error-codes.js'
 import { toWireError, type WireError } from '../protocol/errors.js'
 import { ResponseKind, type ResponseKindValue, type RpcRequestPacket } from '../protocol/packets.js'
-import type { TransportLink } from '../transport/transporter.js'
+import type { ServedCallHandle, TransportLink } from '../transport/transporter.js'
 import { runInContext, ServedContext } from './call-context.js'
 import type { Logger } from './logger.js'
 import type { ServiceDefinition } from './service-definition.js'
+import { StreamCredit } from './stream-credit.js'
 
 /** A served instance and its definition. */
 export interface LocalService {
@@ -15,6 +16,11 @@ export interface LocalService {
 }
 
 const noop = () => {}
+
+/** Bytes an Observable may emit past the caller's credit before its stream fails (see StreamCredit). */
+export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024
+/** Without flow control, a pull source yields to I/O this often, so a cancel can get in. */
+const YIELD_EVERY = 128
 
 /**
  * Runs one incoming request against a local service and streams the outcome back on `link`.
@@ -27,9 +33,11 @@ export function dispatchRequest(
   link: TransportLink,
   nodeId: string,
   logger?: Logger,
-): () => void {
+  maxStreamBufferBytes = DEFAULT_MAX_STREAM_BUFFER_BYTES,
+): ServedCallHandle {
   let stopped = false
   let subscription: Subscription | undefined
+  let iterator: AsyncIterator<unknown> | undefined
   const context = new ServedContext(packet)
 
   const send = (kind: ResponseKindValue, payload?: Uint8Array) => {
@@ -60,6 +68,20 @@ export function dispatchRequest(
     void link.send(response)
   }
   const fail = (error: WireError) => send(ResponseKind.Error, encodeValue(error))
+  const credit = new StreamCredit(
+    packet.window,
+    maxStreamBufferBytes,
+    (payload) => send(ResponseKind.Next, payload),
+    (buffered) => {
+      subscription?.unsubscribe()
+      const message =
+        `${packet.service}.${packet.method} emitted ${buffered} bytes past what its caller has taken, the most this ` +
+        'node buffers (maxStreamBufferBytes; an Observable cannot pause): the stream was ended. Return an AsyncIterable ' +
+        '(pulled as the caller reads) or raise maxStreamBufferBytes'
+      logger?.warn(`${message}; the caller gets STREAM_OVERFLOW`)
+      fail({ code: ErrorCode.STREAM_OVERFLOW, message })
+    },
+  )
   const emit = (kind: ResponseKindValue, value: unknown) => {
     let payload: Uint8Array
     try {
@@ -74,15 +96,16 @@ export function dispatchRequest(
       fail({ code: ErrorCode.SERIALIZATION_ERROR, message })
       return
     }
-    send(kind, payload)
+    if (kind === ResponseKind.Next) credit.push(payload)
+    else send(kind, payload)
   }
   const stream = (source: Observable<unknown>) => {
     // Subscribed in the call's context: a lazy source's setup reads callContext() too.
     subscription = runInContext(context, () =>
       source.subscribe({
         next: (value) => emit(ResponseKind.Next, value),
-        error: (err) => fail(applicationError(err)),
-        complete: () => send(ResponseKind.Complete),
+        error: (err) => credit.end(() => fail(applicationError(err))),
+        complete: () => credit.end(() => send(ResponseKind.Complete)),
       }),
     )
     // A source may complete synchronously inside subscribe(), before `subscription` was set.
@@ -143,26 +166,53 @@ export function dispatchRequest(
     fail(applicationError(err))
     return noop
   }
-  if (isObservable(result)) {
-    stream(result)
-  } else if (isThenable(result)) {
+  // An AsyncIterable (an async generator) is pulled one value at a time, only while the caller
+  // has credit: the provider produces no faster than the caller reads.
+  const pull = (source: AsyncIterable<unknown>) =>
+    runInContext(context, async () => {
+      try {
+        iterator = source[Symbol.asyncIterator]()
+        for (let count = 1; ; count++) {
+          if (!credit.open) await credit.wait()
+          else if (!credit.limited && count % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0))
+          if (stopped) return
+          const step = await iterator.next()
+          if (stopped) return
+          if (step.done) {
+            send(ResponseKind.Complete)
+            return
+          }
+          emit(ResponseKind.Next, step.value)
+        }
+      } catch (err) {
+        fail(applicationError(err))
+      }
+    })
+  const settle = (value: unknown) => {
+    if (isObservable(value)) stream(value)
+    else if (isAsyncIterable(value)) void pull(value)
+    else emit(ResponseKind.Value, value)
+  }
+  if (isThenable(result) && !isObservable(result)) {
     result.then(
       (value) => {
-        if (stopped) return
-        if (isObservable(value)) stream(value)
-        else emit(ResponseKind.Value, value)
+        if (!stopped) settle(value)
       },
       (err) => fail(applicationError(err)),
     )
   } else {
-    emit(ResponseKind.Value, result)
+    settle(result)
   }
-  return () => {
+  const handle: ServedCallHandle = () => {
     if (stopped) return
     stopped = true
     context.stop('the caller cancelled the call or is gone')
+    credit.stop()
     subscription?.unsubscribe()
+    void iterator?.return?.()?.catch?.(noop)
   }
+  handle.credit = (items) => credit.grant(items)
+  return handle
 }
 
 const MESH_CODES = new Set<string>(Object.values(ErrorCode))
@@ -177,6 +227,14 @@ function applicationError(err: unknown): WireError {
   const wire = toWireError(err)
   if (wire.code !== undefined && MESH_CODES.has(wire.code)) wire.code = `REMOTE_${wire.code}`
   return wire
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  )
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

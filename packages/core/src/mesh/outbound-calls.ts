@@ -16,6 +16,12 @@ interface PendingCall {
   lastActivity: number
   /** Epoch ms when the whole call must be over; 0 = no deadline. */
   deadline: number
+  /** Flow control: the window granted up front (0: none), and values delivered since the last grant. */
+  window: number
+  unacked: number
+  /** The sink grants credit itself (it pulls); the mesh does not grant on delivery. */
+  manual: boolean
+  readonly link: TransportLink
 }
 
 const noop = () => {}
@@ -72,6 +78,10 @@ export class OutboundCalls {
       timeout,
       lastActivity: 0,
       deadline,
+      window: options.window ?? 0,
+      unacked: 0,
+      manual: false,
+      link,
     }
     this.#pending.set(id, call)
     if (timeout > 0 || deadline > 0) {
@@ -86,6 +96,13 @@ export class OutboundCalls {
     if (options.version !== undefined) packet.version = options.version
     if (deadline > 0) packet.deadline = deadline
     if (options.meta !== undefined) packet.meta = options.meta
+    if (call.window > 0 && link.credit) {
+      packet.window = call.window
+      if (sink.start) {
+        call.manual = true
+        sink.start({ window: call.window, grant: (items) => this.#grant(id, call, items) })
+      }
+    } else call.window = 0
     if (link.request) {
       const cancel = link.request(packet)
       // The transporter may have answered synchronously (no relay): the call is over already.
@@ -117,7 +134,14 @@ export class OutboundCalls {
     if (kind === ResponseKind.Next) {
       if (call.timeout > 0) call.lastActivity = Date.now()
       const value = this.#decode(packet, call)
-      if (value !== FAILED) call.sink.next(value)
+      if (value === FAILED) return
+      // Delivered is consumed for a push sink: give the credit back in halves of the window, so
+      // the provider never waits for a round trip while the caller keeps up.
+      if (call.window > 0 && !call.manual && ++call.unacked * 2 >= call.window) {
+        call.link.credit?.(packet.request_id, call.unacked)
+        call.unacked = 0
+      }
+      call.sink.next(value)
       return
     }
     this.#end(packet.request_id, call, false)
@@ -169,6 +193,12 @@ export class OutboundCalls {
     if (call.timeout > 0 || call.deadline > 0) this.#timed--
     if (cancelRemote) call.cancel?.()
     else if (call.cancel === null) call.cancel = noop
+  }
+
+  /** A pulling sink accepts `items` more values (ignored once the call has ended). */
+  #grant(id: number, call: PendingCall, items: number): void {
+    if (this.#pending.get(id) !== call || !(items > 0)) return
+    call.link.credit?.(id, Math.floor(items))
   }
 
   #fail(id: number, error: MeshError): void {

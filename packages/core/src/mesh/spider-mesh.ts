@@ -16,7 +16,7 @@ import type {
   TransportLink,
 } from '../transport/transporter.js'
 import type { CallOptions, CallSink } from './call-sink.js'
-import { dispatchRequest, type LocalService } from './inbound-dispatch.js'
+import { DEFAULT_MAX_STREAM_BUFFER_BYTES, dispatchRequest, type LocalService } from './inbound-dispatch.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { MergedDirectory } from './merged-directory.js'
 import { randomNodeId } from './node-id.js'
@@ -31,6 +31,12 @@ export interface SpiderMeshOptions {
   nodeId?: string
   /** Where the mesh reports what it notices. Default: warnings and errors to the console. */
   logger?: Logger
+  /**
+   * Flow control of the streams this node serves: bytes (encoded) an Observable may emit past
+   * what its caller has taken before the stream fails with STREAM_OVERFLOW (an Observable cannot
+   * pause; return an AsyncIterable to be pulled instead). Default 8 MiB.
+   */
+  maxStreamBufferBytes?: number
 }
 
 /** Options of `mesh.close()`. */
@@ -82,6 +88,13 @@ export class SpiderMesh implements ServiceDirectory {
         `nodeId must be a non-empty string, got ${JSON.stringify(options.nodeId)}`,
       )
     }
+    const maxStreamBufferBytes = options.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES
+    if (!Number.isInteger(maxStreamBufferBytes) || maxStreamBufferBytes < 0) {
+      throw new MeshError(
+        ErrorCode.INVALID_OPTION,
+        `maxStreamBufferBytes must be an integer >= 0, got ${JSON.stringify(options.maxStreamBufferBytes)}`,
+      )
+    }
     this.nodeId = options.nodeId ?? randomNodeId()
     this.#logger = options.logger ?? consoleLogger
     this.#topics = new TopicHub(
@@ -98,7 +111,14 @@ export class SpiderMesh implements ServiceDirectory {
     this.#host = {
       nodeId,
       handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
-        dispatchRequest(this.#services.get(packet.service), packet, link, nodeId, this.#logger),
+        dispatchRequest(
+          this.#services.get(packet.service),
+          packet,
+          link,
+          nodeId,
+          this.#logger,
+          maxStreamBufferBytes,
+        ),
       handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
       handlePublish: (packet: PublishPacket) => this.#topics.deliver(packet),
     }

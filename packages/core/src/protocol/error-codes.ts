@@ -33,6 +33,8 @@ export const ErrorCode = {
   CLUSTER_UNAVAILABLE: 'CLUSTER_UNAVAILABLE',
   /** The caller cancelled the call, or is gone (the reason of a served call's AbortSignal). */
   CALL_CANCELLED: 'CALL_CANCELLED',
+  /** A provider's Observable emitted more than maxStreamBufferBytes past what its caller has taken. */
+  STREAM_OVERFLOW: 'STREAM_OVERFLOW',
   /** A bad option or argument given to a Spider Mesh API. */
   INVALID_OPTION: 'INVALID_OPTION',
 } as const

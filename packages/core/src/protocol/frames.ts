@@ -29,6 +29,7 @@ export const FrameType = {
   Error: 14,
   Goodbye: 15,
   Interest: 16,
+  Credit: 17,
 } as const
 
 /** What a node tells about itself in Hello (shown by `spider-mesh ls` and the relay's /directory). */
@@ -131,6 +132,12 @@ export type GoodbyeFrame = [typeof FrameType.Goodbye, string]
 /** `[Interest, services]` — node → relay: also send me the directory entries of these services (`'*'`: all). */
 export type InterestFrame = [typeof FrameType.Interest, string[]]
 
+/**
+ * `[Credit, id, items]` — caller → relay → provider: the caller accepts `items` more values of
+ * the stream `id` (flow control; see the Request's `window`). Ids are mapped like Cancel's.
+ */
+export type CreditFrame = [typeof FrameType.Credit, number, number]
+
 /** Any valid frame. */
 export type Frame =
   | HelloFrame
@@ -149,6 +156,7 @@ export type Frame =
   | ErrorFrame
   | GoodbyeFrame
   | InterestFrame
+  | CreditFrame
 
 const encoder = new Encoder()
 // Frames nest at most 6 levels (Welcome's node list → node → catalog → service → methods);
@@ -182,6 +190,8 @@ const isShort = (v: unknown): boolean => isStr(v) && v.length <= MAX_VERSION_LEN
 // A plain map: msgpack maps decode to plain objects, and nothing else may stand in for one.
 const isPlain = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+/** Most items one Credit frame (or a Request's window) may grant. */
+export const MAX_CREDIT = 1 << 30
 /** Most metadata entries a call may carry, and the longest value. */
 export const MAX_CALL_META = 64
 const isCallMeta = (v: unknown): boolean =>
@@ -193,7 +203,7 @@ const isRequestOptions = (v: unknown): boolean =>
   (v.version === undefined || isShort(v.version)) &&
   (v.deadline === undefined || (typeof v.deadline === 'number' && Number.isFinite(v.deadline))) &&
   (v.meta === undefined || isCallMeta(v.meta)) &&
-  (v.window === undefined || (isInt(v.window) && v.window > 0)) &&
+  (v.window === undefined || (isInt(v.window) && v.window > 0 && v.window <= MAX_CREDIT)) &&
   (v.key === undefined || isShort(v.key)) &&
   (v.balance === undefined || isShort(v.balance))
 const isServiceInfo = (v: unknown): boolean =>
@@ -270,6 +280,7 @@ const shapes: Record<number, [number, number, (f: unknown[]) => boolean]> = {
   [FrameType.Error]: [4, 4, (f) => isStr(f[1]) && isStr(f[2]) && (f[3] === null || isInt(f[3]))],
   [FrameType.Goodbye]: [2, 2, (f) => isStr(f[1])],
   [FrameType.Interest]: [2, 2, (f) => isStrList(f[1])],
+  [FrameType.Credit]: [3, 3, (f) => isInt(f[1]) && isInt(f[2]) && f[2] > 0 && f[2] <= MAX_CREDIT],
 }
 
 function invalid(value: unknown): MeshError | undefined {

@@ -10,7 +10,13 @@ import {
   type ServiceCatalog,
 } from '../protocol/packets.js'
 import { canServe, noMatchingProvider } from '../protocol/provider-match.js'
-import type { ServiceDirectory, Transporter, TransporterHost, TransportLink } from './transporter.js'
+import type {
+  ServedCallHandle,
+  ServiceDirectory,
+  Transporter,
+  TransporterHost,
+  TransportLink,
+} from './transporter.js'
 
 /** Options of {@link InProcessTransporter}. */
 export interface InProcessTransporterOptions {
@@ -23,7 +29,7 @@ interface Route {
   caller: Endpoint
   callerId: number
   provider: Endpoint
-  stop: () => void
+  stop: ServedCallHandle
 }
 
 /**
@@ -139,6 +145,16 @@ export class InProcessTransporter implements Transporter {
     }
   }
 
+  /** @internal Passes a caller's grant (flow control) to the provider serving its stream. */
+  credit(from: Endpoint, callerId: number, items: number): void {
+    // A linear search: this bus carries tests and same-process meshes, a handful of calls.
+    for (const route of this.#routes.values()) {
+      if (route.caller !== from || route.callerId !== callerId) continue
+      queueMicrotask(() => route.stop.credit?.(items))
+      return
+    }
+  }
+
   /** @internal Forwards a provider's response to the caller; ignores responses from anyone else. */
   respond(from: Endpoint, packet: RpcResponsePacket): void {
     const route = this.#routes.get(packet.request_id)
@@ -240,6 +256,10 @@ class Endpoint implements TransportLink {
       return Promise.resolve({ cancel: () => {} })
     }
     return Promise.resolve({ cancel: this.bus.route(this, packet) })
+  }
+
+  credit(requestId: number, items: number): void {
+    if (this.#attached) this.bus.credit(this, requestId, items)
   }
 
   announce(services: string[], catalog?: ServiceCatalog): void {

@@ -16,14 +16,18 @@ export interface TransporterHost {
   readonly nodeId: string
   /**
    * Delivers an incoming request. Returns a function that stops the call's work (the
-   * transporter calls it when a cancel frame arrives or the caller's connection is lost).
+   * transporter calls it when a cancel frame arrives or the caller's connection is lost); its
+   * `credit(n)` passes on a Credit the caller sent (flow control of a stream with a `window`).
    */
-  handleRequest(packet: RpcRequestPacket, link: TransportLink): () => void
+  handleRequest(packet: RpcRequestPacket, link: TransportLink): ServedCallHandle
   /** Delivers one step of the response to a request this mesh sent. */
   handleResponse(packet: RpcResponsePacket): void
   /** Delivers a message on a topic this mesh subscribed to. */
   handlePublish(packet: PublishPacket): void
 }
+
+/** What `handleRequest` returns: stop the call; and, for streams, more credit from the caller. */
+export type ServedCallHandle = (() => void) & { credit?: (items: number) => void }
 
 /** Service discovery: which nodes provide a service, as a stream and as a snapshot. */
 export interface ServiceDirectory {
@@ -52,6 +56,11 @@ export interface TransportLink {
    * synchronously, saving two promises and a microtask per call. The mesh uses it when present.
    */
   request?(packet: RpcRequestPacket): () => void
+  /**
+   * Flow control: the caller of request `requestId` (a call with a `window`) accepts `items`
+   * more values. Transporters without it carry streams without flow control.
+   */
+  credit?(requestId: number, items: number): void
   /**
    * Discovery: announces the services this node provides now (the full list) and, per service,
    * its methods and version, so routers send a call only to providers that have its method.

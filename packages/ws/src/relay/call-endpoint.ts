@@ -57,4 +57,9 @@ export interface PendingRequest {
   readonly startedAt: number
   /** Date.now() of the request or its latest response step; the TTL sweep reads it. */
   lastActivity: number
+  /**
+   * Flow control: values the provider may still send (the caller's window plus its Credit
+   * grants, less what was forwarded); -1 for a call without a window.
+   */
+  credit: number
 }

@@ -1,8 +1,10 @@
 import {
   type CancelFrame,
+  type CreditFrame,
   ErrorCode,
   encodeValue,
   FrameType,
+  MAX_CREDIT,
   type RequestFrame,
   type ResponseFrame,
   ResponseKind,
@@ -98,6 +100,7 @@ export class CallRouter {
       return
     }
     const request = this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
+    if (options?.window !== undefined) request.credit = options.window
     const forwarded = forwardedOptions(options, caller)
     provider.sendFrame(
       forwarded === undefined
@@ -124,8 +127,37 @@ export class CallRouter {
       return
     }
     if (kind !== ResponseKind.Next) this.#end(request, kind === ResponseKind.Error ? 'error' : 'ok')
-    else request.lastActivity = peer.lastSeen
+    else {
+      request.lastActivity = peer.lastSeen
+      // The caller granted this much and no more: what the relay's socket buffers for a stream
+      // stays within its window. A provider past it ignores flow control (an older core).
+      if (request.credit === 0) {
+        this.#overran(request)
+        return
+      }
+      if (request.credit > 0) request.credit--
+    }
     request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
+  }
+
+  /** The caller of a stream accepts `items` more values: counted here, passed to the provider. */
+  credit(caller: CallEndpoint, [, id, items]: CreditFrame): void {
+    // Unknown ids are normal: the stream may have ended while the grant was on its way.
+    const request = caller.outgoing.get(id)
+    if (!request || request.credit < 0) return
+    request.credit = Math.min(request.credit + items, MAX_CREDIT)
+    request.provider.sendFrame([FrameType.Credit, request.relayId, items])
+  }
+
+  /** A provider sent more than its caller granted: the stream ends, and both are told why. */
+  #overran(request: PendingRequest): void {
+    this.#end(request, 'error')
+    request.provider.sendFrame([FrameType.Cancel, request.relayId])
+    const message =
+      `${request.provider.label} sent more values of ${request.service}.${request.method} than its caller granted ` +
+      '(flow control window): the stream was ended. Run a @spider-mesh/core with flow control on that node'
+    this.#options.protocolError(request.provider, message, null)
+    this.#replyError(request.caller, request.callerId, ErrorCode.PROTOCOL_ERROR, message)
   }
 
   cancel(caller: CallEndpoint, [, id]: CancelFrame): void {

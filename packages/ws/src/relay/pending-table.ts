@@ -41,6 +41,7 @@ export class PendingTable {
       stats,
       startedAt: performance.now(),
       lastActivity: caller.lastSeen,
+      credit: -1,
     }
     stats.inFlight++
     this.#byRelayId.set(relayId, request)

@@ -79,4 +79,34 @@ describe.each(['bun', 'node'] as const)('request options through the relay (%s a
     expect((decodeValue(response[3]!) as { code: string }).code).toBe(ErrorCode.MICROSERVICE_RPC_TIMEOUT)
     expect(await provider.quiet(FrameType.Request)).toEqual([])
   })
+
+  test('Credit: the relay forwards grants and ends a stream whose provider sends past its window', async () => {
+    const { url } = await harness.relay()
+    const provider = await harness.join(url, 'p', ['S'])
+    const caller = await harness.join(url, 'c')
+    request(caller, 1, { window: 2 })
+    const forwarded = await provider.next(FrameType.Request)
+    const relayId = forwarded[1]
+    const next = (n: number) =>
+      provider.send([FrameType.Response, relayId, ResponseKind.Next, encodeValue(n)])
+    next(1)
+    next(2)
+    await caller.next(FrameType.Response, (f) => decodeValue(f[3]!) === 2)
+    caller.send([FrameType.Credit, 1, 3])
+    expect(await provider.next(FrameType.Credit)).toEqual([FrameType.Credit, relayId, 3])
+    for (let n = 3; n <= 6; n++) next(n)
+    // 2 + 3 granted: the sixth value is one too many.
+    const ended = await caller.next(FrameType.Response, (f) => f[2] === ResponseKind.Error)
+    expect((decodeValue(ended[3]!) as { code: string; message: string }).message).toContain(
+      'than its caller granted',
+    )
+    const values = caller.inbox
+      .filter((f) => f[0] === FrameType.Response && f[2] === ResponseKind.Next)
+      .map((f) => decodeValue((f as [number, number, number, Uint8Array])[3]))
+    expect(values).toEqual([1, 3, 4, 5]) // 2 was taken by the wait above
+    expect((await provider.next(FrameType.Cancel))[1]).toBe(relayId)
+    // A grant for a call that ended is ignored.
+    caller.send([FrameType.Credit, 1, 1])
+    expect(await provider.quiet(FrameType.Credit)).toEqual([])
+  })
 })

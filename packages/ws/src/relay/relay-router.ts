@@ -12,9 +12,10 @@ import { CallRouter } from './call-router.js'
 import { type RoutingTables, routeCall } from './call-routing.js'
 import type { ClusterPort } from './cluster-port.js'
 import { ConnectionDiscipline } from './connection-discipline.js'
+import { handleConnectionFrame } from './connection-frames.js'
 import { type ThrottleActions, throttle } from './frame-throttle.js'
 import { MaintenanceSweep } from './maintenance-sweep.js'
-import { type AdmissionContext, admitHello, changeServices, subscribeTopic } from './node-admission.js'
+import { type AdmissionContext, changeServices, subscribeTopic } from './node-admission.js'
 import { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
@@ -28,10 +29,6 @@ import { TopicTable } from './topic-table.js'
 
 export type { RelayRouterOptions } from './relay-options.js'
 export type { RelayStats } from './relay-stats.js'
-
-const frameNames: Record<number, string> = Object.fromEntries(
-  Object.entries(FrameType).map(([name, type]) => [type, name]),
-)
 
 /**
  * The relay's routing state machine, independent of any socket library: adapters call `open`,
@@ -312,34 +309,7 @@ export class RelayRouter {
   }
 
   #dispatch(peer: RelayPeer, frame: Frame): void {
-    switch (frame[0]) {
-      case FrameType.Ping:
-        peer.sendFrame([FrameType.Pong, frame[1]])
-        return
-      case FrameType.Pong: {
-        // Only the relay's own pings carry its clock; a node's stray Pong must not skew the figure.
-        const rtt = performance.timeOrigin + performance.now() - frame[1]
-        if (rtt >= 0 && rtt < 600_000) peer.rttMs = rtt
-        return
-      }
-      case FrameType.Hello:
-        if (peer.nodeId !== null)
-          this.#discipline.protocolError(peer, 'Hello was already received on this connection')
-        else admitHello(peer, frame, this.#admission)
-        return
-      case FrameType.Welcome:
-      case FrameType.Node:
-      case FrameType.Offline:
-        this.#discipline.protocolError(peer, `${frameNames[frame[0]]} frames are sent by the relay only`)
-        return
-    }
-    if (peer.nodeId === null) {
-      this.#discipline.protocolError(
-        peer,
-        `Got a ${frameNames[frame[0]]} frame before Hello: send Hello first`,
-      )
-      return
-    }
+    if (handleConnectionFrame(peer, frame, this.#discipline, this.#admission)) return
     switch (frame[0]) {
       case FrameType.Request:
         this.calls.request(peer, frame)
@@ -349,6 +319,9 @@ export class RelayRouter {
         return
       case FrameType.Cancel:
         this.calls.cancel(peer, frame)
+        return
+      case FrameType.Credit:
+        this.calls.credit(peer, frame)
         return
       case FrameType.Publish:
         this.#publish(peer, frame)

@@ -8,6 +8,7 @@ import {
   ResponseKind,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  type ServedCallHandle,
   type TransporterHost,
   type TransportLink,
 } from '@spider-mesh/core'
@@ -32,7 +33,8 @@ const NOOP = () => {}
 
 /** A call this node serves: how to stop it, and what it is (for the messages about it). */
 interface ServedCall {
-  stop: () => void
+  /** Stops the call; its `credit` passes on the caller's grants (see ServedCallHandle). */
+  stop: ServedCallHandle
   readonly service: string
   readonly method: string
 }
@@ -143,6 +145,18 @@ export class LinkCalls {
     const served: ServedCall = { stop: NOOP, service: packet.service, method: packet.method }
     this.#active.set(id, served)
     served.stop = host.handleRequest(packet, this.#owner.link)
+  }
+
+  /** Flow control: the caller of request `id` accepts `items` more values; false when not ours. */
+  credit(id: number, items: number): boolean {
+    if (!this.#outbound.has(id)) return false
+    this.#owner.send([FrameType.Credit, id, items])
+    return true
+  }
+
+  /** The caller of a stream this node serves granted more credit. */
+  onCredit(id: number, items: number): void {
+    this.#active.get(id)?.stop.credit?.(items)
   }
 
   /** The caller no longer wants a call this node serves. */

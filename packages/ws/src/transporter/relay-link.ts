@@ -121,6 +121,11 @@ export class RelayLink {
     this.#calls.respond(packet)
   }
 
+  /** Grants credit for a stream this node called through this relay; false if it did not. */
+  credit(requestId: number, items: number): boolean {
+    return this.#calls.credit(requestId, items)
+  }
+
   sendServices(services: string[], catalog: ServiceCatalog): void {
     if (this.#welcomed) this.#send(servicesFrame(services, catalog))
   }
@@ -260,6 +265,9 @@ export class RelayLink {
         return
       case FrameType.Cancel:
         this.#calls.onCancel(frame[1])
+        return
+      case FrameType.Credit:
+        this.#calls.onCredit(frame[1], frame[2])
         return
       case FrameType.Publish:
         host?.handlePublish({

@@ -81,6 +81,8 @@ export class ClusterCalls implements RemoteFrameSink {
       this.#host.metrics.callsOut++
     } else if (frame[0] === FrameType.Cancel) {
       batch.add([CallKind.Cancel, frame[1]], 0)
+    } else if (frame[0] === FrameType.Credit) {
+      batch.add([CallKind.Credit, frame[1], frame[2]], 0)
     }
   }
 
@@ -156,6 +158,12 @@ export class ClusterCalls implements RemoteFrameSink {
       if (!caller || typeof item[1] !== 'number') return
       if (item[0] === CallKind.Cancel) {
         router.calls.cancel(caller, [FrameType.Cancel, item[1]])
+        return
+      }
+      if (item[0] === CallKind.Credit) {
+        const items = item[2]
+        if (Number.isSafeInteger(items) && items > 0)
+          router.calls.credit(caller, [FrameType.Credit, item[1], items])
         return
       }
       const [, callId, source, service, method, destination, payload, options] = item

@@ -46,7 +46,7 @@ export type SnapshotMessage = [string, number, RelayInfo, [string, DirectoryEntr
 export type BatchHeader = [fromRelay: string]
 
 /** Item kinds on a relay's call subject. Part of the cluster protocol: never renumber. */
-export const CallKind = { Request: 1, Cancel: 2 } as const
+export const CallKind = { Request: 1, Cancel: 2, Credit: 3 } as const
 /**
  * `[Request, callId, callerNode, service, method, destinationNode, payload, options?]`; `options`
  * are those the origin relay forwards (deadline, metadata, window, the principal it stamped).
@@ -56,7 +56,9 @@ export type RemoteRequest =
   | [typeof CallKind.Request, number, string, string, string, string, Uint8Array, RequestOptions]
 /** `[Cancel, callId]`. */
 export type RemoteCancel = [typeof CallKind.Cancel, number]
-export type CallItem = RemoteRequest | RemoteCancel
+/** `[Credit, callId, items]`: the caller of a stream accepts `items` more values (flow control). */
+export type RemoteCredit = [typeof CallKind.Credit, number, number]
+export type CallItem = RemoteRequest | RemoteCancel | RemoteCredit
 
 /** `[callId, kind, payload]` on a relay's response subject: one step of a call's response stream. */
 export type ResponseItem = [number, number, Uint8Array | null]
