@@ -4,6 +4,7 @@ import { RelayCluster } from './relay/cluster/relay-cluster.js'
 import { defaultRelayName } from './relay/cluster-options.js'
 import type { RelayAdapter } from './relay/relay-adapter.js'
 import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/relay-options.js'
+import { relayRegistry } from './relay/relay-registry.js'
 import { RelayRouter, type RelayStats } from './relay/relay-router.js'
 import { WsAdapter } from './relay/ws-adapter.js'
 
@@ -49,7 +50,8 @@ export class WebsocketRelayServer {
     this.#router = new RelayRouter(resolved)
     const cluster = resolved.cluster && new RelayCluster(this.#router, resolved.cluster, resolved.logger)
     this.#cluster = cluster
-    const adapterOptions = { ...resolved, router: this.#router }
+    // After the cluster attached itself: it adds its series to the relay's registry.
+    const adapterOptions = { ...resolved, router: this.#router, registry: relayRegistry(this.#router) }
     this.#adapter =
       resolved.adapter === 'bun' ? new BunAdapter(adapterOptions) : new WsAdapter(adapterOptions)
     // Awaiting `ready` is optional, so a failed listen is also logged rather than lost.

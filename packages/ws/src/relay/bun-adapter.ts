@@ -46,11 +46,11 @@ export class BunAdapter implements RelayAdapter {
         port: options.port,
         fetch: (request, server) => {
           if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-            const answer = answerHttp(router, options, request.method, request.url)
-            if (answer) {
-              const body = request.method === 'HEAD' ? null : answer.body
+            return answerHttp(router, options, request.method, request.url).then((answer) => {
+              // A 204 or a HEAD answer must not have a body (Response refuses one for 204).
+              const body = request.method === 'HEAD' || answer.status === 204 ? null : answer.body
               return new Response(body, { status: answer.status, headers: answer.headers })
-            }
+            })
           }
           if (!acceptsPath(options.path, request.url)) return new Response('Not found', { status: 404 })
           const upgrade = (principal: unknown) =>

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client'
 import type { Authenticate } from './authentication.js'
 import type { RelayLogger } from './relay-logger.js'
 import type { RelayRouter } from './relay-router.js'
@@ -13,6 +14,8 @@ export interface RelayAdapterOptions {
   maxPayloadBytes: number
   /** Serve the live dashboard at `GET /`. */
   dashboard: boolean
+  /** The relay's `/metrics` registry. */
+  registry: Registry
   router: RelayRouter
   isServerConnection?: ConnectionClassifier
   authenticate?: Authenticate

@@ -28,14 +28,17 @@ export class WsAdapter implements RelayAdapter {
   constructor(options: RelayAdapterOptions) {
     this.#options = options
     const handler = (request: IncomingMessage, response: ServerResponse) => {
-      const answer = answerHttp(options.router, options, request.method ?? 'GET', request.url)
-      if (answer) {
-        response.writeHead(answer.status, answer.headers)
-        response.end(request.method === 'HEAD' ? undefined : answer.body)
-        return
-      }
-      response.writeHead(426, { 'content-type': 'text/plain' })
-      response.end('Spider Mesh relay: connect with a WebSocket client')
+      void answerHttp(options.router, options, request.method ?? 'GET', request.url).then(
+        (answer) => {
+          response.writeHead(answer.status, answer.headers)
+          response.end(request.method === 'HEAD' || answer.status === 204 ? undefined : answer.body)
+        },
+        (err: Error) => {
+          options.logger.error(`[relay] HTTP ${request.method} ${request.url} failed`, err)
+          response.writeHead(500, { 'content-type': 'text/plain' })
+          response.end('Spider Mesh relay: internal error')
+        },
+      )
     }
     this.#http = options.tls
       ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
