@@ -148,13 +148,9 @@ export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions 
   }
   const token = args.string('auth-token')
   if (token !== undefined) options.authenticate = tokenAuthenticator(token)
-  const adapter = args.string('adapter')
-  if (adapter !== undefined) {
-    if (adapter !== 'bun' && adapter !== 'node') {
-      throw usageError(`--adapter expects "bun" or "node", got ${JSON.stringify(adapter)}.`, 'relay')
-    }
-    options.adapter = adapter
-  }
+  // Checked by the parser (the flag's `check`), which names the flag or the variable.
+  const adapter = args.string('adapter') as 'bun' | 'node' | undefined
+  if (adapter !== undefined) options.adapter = adapter
   const cluster = clusterOptionsFrom(args)
   if (cluster !== undefined) options.cluster = cluster
   return options
@@ -245,6 +241,7 @@ export const relayCommand: Command = {
       env: 'RELAY_ADAPTER',
       default: 'bun under Bun, else node',
       placeholder: 'bun|node',
+      check: (value) => (value === 'bun' || value === 'node' ? undefined : '"bun" or "node"'),
       description: 'Socket library: Bun.serve websockets or the ws package.',
     },
     {
