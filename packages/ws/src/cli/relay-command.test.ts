@@ -32,4 +32,18 @@ describe('spider-mesh relay flags', () => {
     )
     expect(usage(() => relayArgs([], { RELAY_ADAPTER: 'deno' }))).toStartWith('RELAY_ADAPTER="deno" expects')
   })
+
+  test('--log-format json (or LOG_FORMAT=json) asks the relay for JSON lines instead of the console logger', () => {
+    const json = relayArgs(['--log-format', 'json'])
+    expect(json.logFormat).toBe('json')
+    expect('logger' in json).toBe(false)
+    expect(relayArgs([], { LOG_FORMAT: 'json' }).logFormat).toBe('json')
+    const text = relayArgs(['--log-format=text'], { LOG_FORMAT: 'json' })
+    expect(text.logFormat).toBeUndefined()
+    expect(typeof text.logger?.info).toBe('function')
+    expect(usage(() => relayArgs(['--log-format', 'yaml']))).toBe(
+      '--log-format expects "text" or "json", got "yaml".',
+    )
+    expect(usage(() => relayArgs([], { LOG_FORMAT: 'JSON' }))).toStartWith('LOG_FORMAT="JSON" expects')
+  })
 })

@@ -13,6 +13,7 @@ import {
   type RelayAdapterOptions,
 } from './relay-adapter.js'
 import { RelayCloseCode } from './relay-close-codes.js'
+import { logEvent } from './relay-logger.js'
 
 /**
  * The relay on Node's http server and the `ws` package (also runs under Bun). `isServerConnection`
@@ -34,7 +35,11 @@ export class WsAdapter implements RelayAdapter {
           response.end(request.method === 'HEAD' || answer.status === 204 ? undefined : answer.body)
         },
         (err: Error) => {
-          options.logger.error(`[relay] HTTP ${request.method} ${request.url} failed`, err)
+          options.logger.error(
+            `[relay] HTTP ${request.method} ${request.url} failed`,
+            err,
+            logEvent('http_failed', { method: request.method, url: request.url }),
+          )
           response.writeHead(500, { 'content-type': 'text/plain' })
           response.end('Spider Mesh relay: internal error')
         },
@@ -66,7 +71,10 @@ export class WsAdapter implements RelayAdapter {
       const who = authRequest(request.url ?? '/', headers, request.socket.remoteAddress)
       void authenticateUpgrade(options.authenticate, who).then((verdict) => {
         if (!verdict.ok) {
-          options.logger.debug(`[relay] refused an upgrade: ${verdict.reason}`)
+          options.logger.debug(
+            `[relay] refused an upgrade: ${verdict.reason}`,
+            logEvent('upgrade_refused', { reason: verdict.reason }),
+          )
           const body = `Unauthorized: ${verdict.reason}`
           socket.end(
             `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\n` +
@@ -131,6 +139,8 @@ export class WsAdapter implements RelayAdapter {
     })
     ws.on('close', () => router.closed(peer))
     // Oversized messages and broken frames land here; `ws` closes the socket itself (e.g. 1009).
-    ws.on('error', (err) => logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`))
+    ws.on('error', (err) =>
+      logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`, peer.about('socket_error')),
+    )
   }
 }
