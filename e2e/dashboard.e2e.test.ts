@@ -37,6 +37,9 @@ describe('the live dashboard (GET / with DASHBOARD=1) in headless Chromium', () 
         { timeout: 5000 },
       )
       .catch(failing('the RTT never appeared'))
+    // Figures are rounded: two decimals at most (the relay rounds rtt_ms, the page formats it).
+    const rtt = await row.locator('td').nth(6).textContent()
+    expect(rtt).toMatch(/^\d+(\.\d{1,2})? ms$/)
 
     const client = await startClient(relay.url, { nodeId: 'dash-caller' })
     const matrix = client.link<Matrix>('Matrix')
@@ -57,6 +60,8 @@ describe('the live dashboard (GET / with DASHBOARD=1) in headless Chromium', () 
       )
       .catch(failing('the Matrix.syncValue row never showed 25 calls'))
     await page.locator('#calls tr[data-id="Matrix.endless"]').waitFor({ timeout: 5000 })
+    const latencies = await page.locator('#calls tr[data-id="Matrix.syncValue"] td').allTextContents()
+    for (const p of latencies.slice(-2)) expect(p).toMatch(/^\d+(\.\d{1,2})? ms$/)
     await page
       .waitForFunction(() => Number(document.getElementById('c-rate')?.textContent) > 0, undefined, {
         timeout: 5000,

@@ -51,6 +51,8 @@ export {
   toWireError,
   type WireError,
 } from './protocol/errors.js'
+/** Frames queued in one tick leave in one WebSocket message. */
+export { FrameBatch, type FrameBatchOptions } from './protocol/frame-batch.js'
 /** Wire frames between nodes and a relay, with a validating decoder. */
 export {
   type CancelFrame,
@@ -60,7 +62,6 @@ export {
   type ErrorFrame,
   encodeFrame,
   type Frame,
-  FrameBatch,
   FrameType,
   type GoodbyeFrame,
   type HelloFrame,

@@ -2,8 +2,11 @@ import { ErrorCode, MeshError } from '@spider-mesh/core'
 import { BunAdapter } from './relay/bun-adapter.js'
 import { RelayCluster } from './relay/cluster/relay-cluster.js'
 import { defaultRelayName } from './relay/cluster-options.js'
+import { jsonRelayLogger } from './relay/json-relay-logger.js'
 import type { RelayAdapter } from './relay/relay-adapter.js'
+import { logEvent } from './relay/relay-logger.js'
 import { resolveRelayOptions, type WebsocketRelayServerOptions } from './relay/relay-options.js'
+import { relayRegistry } from './relay/relay-registry.js'
 import { RelayRouter, type RelayStats } from './relay/relay-router.js'
 import { WsAdapter } from './relay/ws-adapter.js'
 
@@ -45,11 +48,22 @@ export class WebsocketRelayServer {
 
   /** Starts listening at once; throws a MeshError `INVALID_OPTION` for a bad option. */
   constructor(options: WebsocketRelayServerOptions = {}) {
-    const resolved = resolveRelayOptions(options)
+    const base = resolveRelayOptions(options)
+    // The JSON lines name the relay: its cluster name, or host:port (the port known once listening).
+    const resolved =
+      base.logFormat === 'json'
+        ? {
+            ...base,
+            logger: jsonRelayLogger({
+              relay: () => base.cluster?.name ?? defaultRelayName(this.#adapter?.port ?? base.port),
+            }),
+          }
+        : base
     this.#router = new RelayRouter(resolved)
     const cluster = resolved.cluster && new RelayCluster(this.#router, resolved.cluster, resolved.logger)
     this.#cluster = cluster
-    const adapterOptions = { ...resolved, router: this.#router }
+    // After the cluster attached itself: it adds its series to the relay's registry.
+    const adapterOptions = { ...resolved, router: this.#router, registry: relayRegistry(this.#router) }
     this.#adapter =
       resolved.adapter === 'bun' ? new BunAdapter(adapterOptions) : new WsAdapter(adapterOptions)
     // Awaiting `ready` is optional, so a failed listen is also logged rather than lost.
@@ -57,7 +71,10 @@ export class WebsocketRelayServer {
       // The name defaults to host:port, known once listening; NATS is joined in the background.
       () => cluster?.start(resolved.cluster?.name ?? defaultRelayName(this.#adapter.port)),
       (err: Error) => {
-        resolved.logger.error(err.message)
+        resolved.logger.error(
+          err.message,
+          logEvent('listen_failed', { code: (err as { code?: string }).code }),
+        )
         this.#router.close()
       },
     )

@@ -4,7 +4,7 @@ import { commandHelp } from './command.js'
 import { type FlagSpec, parseArgs } from './parse-args.js'
 
 const FLAGS: FlagSpec[] = [
-  { name: 'port', type: 'number', env: 'PORT', description: 'port' },
+  { name: 'port', short: 'p', type: 'number', env: 'PORT', description: 'port' },
   { name: 'on', type: 'boolean', env: 'ON', description: 'on' },
   {
     name: 'url',
@@ -64,6 +64,38 @@ describe('parseArgs', () => {
     expect(args.number('port')).toBe(0)
     expect(args.positionals).toEqual(['-1'])
     expect(parseArgs([], FLAGS, 'test', { ON: '0' }).flag('on')).toBe(false)
+  })
+
+  test('a negative number is the value after a flag, and a positional anywhere else', () => {
+    const args = parseArgs(['Calc.add', '-1', '-.5', '--port', '-3', '-1.5e2'], FLAGS, 'test')
+    expect(args.positionals).toEqual(['Calc.add', '-1', '-.5', '-1.5e2'])
+    expect(args.number('port')).toBe(-3)
+    expect(parseArgs(['-p', '-7'], FLAGS, 'test').number('port')).toBe(-7)
+  })
+
+  test('short flags take the value attached or next; -- ends the flags; - is a positional', () => {
+    expect(parseArgs(['-p9000'], FLAGS, 'test').number('port')).toBe(9000)
+    expect(parseArgs(['-p', '9001', '--on=false'], FLAGS, 'test').flag('on')).toBe(false)
+    const args = parseArgs(['-', '--', '--port', '1', '-x'], FLAGS, 'test')
+    expect(args.positionals).toEqual(['-', '--port', '1', '-x'])
+    expect(args.has('port')).toBe(false)
+  })
+
+  test('unknown flags and bad values are usage errors naming the flag', () => {
+    expect(usage(() => parseArgs(['--nope=1'], FLAGS, 'test'))).toBe(
+      'Unknown flag --nope (flags of this command: --port, --on, --url).',
+    )
+    expect(usage(() => parseArgs(['-z'], FLAGS, 'test'))).toStartWith('Unknown flag -z ')
+    expect(usage(() => parseArgs(['--port', 'abc'], FLAGS, 'test'))).toBe(
+      '--port expects a number, got "abc".',
+    )
+    expect(usage(() => parseArgs(['--on=maybe'], FLAGS, 'test'))).toBe(
+      '--on expects 1/true or 0/false, got "maybe".',
+    )
+    expect(usage(() => parseArgs(['--port'], FLAGS, 'test'))).toBe('--port needs a value.')
+    expect(usage(() => parseArgs([], FLAGS, 'test', { PORT: 'x' }))).toBe(
+      'PORT="x" expects a number, got "x".',
+    )
   })
 
   test('help marks a list flag repeatable and its variable comma-separated', () => {

@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs as utilParseArgs } from 'node:util'
 import { usageError } from './cli-error.js'
 
 /** One flag a command accepts. */
@@ -102,12 +103,29 @@ function convert(spec: FlagSpec, raw: string, source: string, command: string): 
   return checked(spec, raw, source, command)
 }
 
+/** The `node:util` option table of `flags`: it decides which flags take a value. */
+function utilOptions(flags: readonly FlagSpec[]): ParseArgsConfig['options'] {
+  const options: NonNullable<ParseArgsConfig['options']> = {}
+  for (const f of flags) {
+    options[f.name] = {
+      type: f.type === 'boolean' ? 'boolean' : 'string',
+      ...(f.short ? { short: f.short } : {}),
+    }
+  }
+  return options
+}
+
 /**
- * Parses `argv` against `flags`: `--name value`, `--name=value`, `--flag`, `-x value`, and `--`
- * to end the flags; a `list` flag may be repeated (its values add up). Flags that are absent are
- * read from their `env` variable (a list's is comma-separated). Throws a usage
- * error (exit code 2) naming the bad token. Deliberately tiny: a framework would add a
- * dependency to every runtime the package supports for five commands' worth of flags.
+ * Parses `argv` against `flags`: `--name value`, `--name=value`, `--flag`, `-x value`, `-xvalue`,
+ * and `--` to end the flags; a `list` flag may be repeated (its values add up). Flags that are
+ * absent are read from their `env` variable (a list's is comma-separated). Throws a usage error
+ * (exit code 2) naming the bad token.
+ *
+ * The tokenizer is `node:util`'s `parseArgs` (Node ≥ 18 and Bun, no dependency to ship to every
+ * runtime). It runs non-strict and we check its tokens ourselves, because its strict errors are
+ * TypeErrors worded for programmers, and because a negative number must be a value: Node reads
+ * `-1` as the short option `1`, so such arguments are masked before tokenizing and read back from
+ * `argv` by index (`call Calc.add -1 2`, `--timeout -1`).
  */
 export function parseArgs(
   argv: readonly string[],
@@ -120,30 +138,30 @@ export function parseArgs(
   const values = new Map<string, Value>()
   const fromEnv = new Map<string, string>()
   const positionals: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!
-    if (token === '--') {
-      positionals.push(...argv.slice(i + 1))
-      break
-    }
-    if (!token.startsWith('-') || token === '-' || NEGATIVE_NUMBER.test(token)) {
-      positionals.push(token)
+  const { tokens } = utilParseArgs({
+    args: argv.map((arg) => (NEGATIVE_NUMBER.test(arg) ? '0' : arg)),
+    options: utilOptions(flags),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(argv[token.index]!)
       continue
     }
-    const long = token.startsWith('--')
-    const eq = token.indexOf('=')
-    const name = long ? token.slice(2, eq === -1 ? undefined : eq) : token.slice(1, 2)
-    const spec = long ? byName.get(name) : byShort.get(name)
+    if (token.kind === 'option-terminator') continue
+    const spec = token.rawName.startsWith('--') ? byName.get(token.name) : byShort.get(token.rawName.slice(1))
     if (!spec) {
       const known = flags.map((f) => `--${f.name}`).join(', ') || 'none'
-      throw usageError(`Unknown flag ${token.split('=')[0]} (flags of this command: ${known}).`, command)
+      throw usageError(`Unknown flag ${token.rawName} (flags of this command: ${known}).`, command)
     }
-    const inline = eq === -1 ? (!long && token.length > 2 ? token.slice(2) : undefined) : token.slice(eq + 1)
+    // A value in the next argument is read from argv: it may be a masked negative number.
+    const raw = token.value === undefined || token.inlineValue ? token.value : argv[token.index + 1]
     if (spec.type === 'boolean') {
-      values.set(spec.name, inline === undefined ? true : convert(spec, inline, `--${spec.name}`, command))
+      values.set(spec.name, raw === undefined ? true : convert(spec, raw, `--${spec.name}`, command))
       continue
     }
-    const raw = inline ?? argv[++i]
     if (raw === undefined) throw usageError(`--${spec.name} needs a value.`, command)
     const value = convert(spec, raw, `--${spec.name}`, command)
     const earlier = values.get(spec.name)

@@ -1,4 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
+import { defaultRelayName } from '../relay/cluster-options.js'
+import { jsonRelayLogger } from '../relay/json-relay-logger.js'
+import { logEvent } from '../relay/relay-logger.js'
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
 import { usageError } from './cli-error.js'
 import { CLUSTER_FLAGS, clusterLine, clusterOptionsFrom } from './cluster-flags.js'
@@ -118,15 +121,16 @@ export function tokenAuthenticator(secret: string): (request: { token: string | 
 /** Builds the relay's options from flags and environment (flags win). */
 export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions {
   const host = args.string('host') ?? '127.0.0.1'
-  const options: WebsocketRelayServerOptions = {
-    host,
-    port: args.number('port') ?? 8787,
-    logger: {
+  const options: WebsocketRelayServerOptions = { host, port: args.number('port') ?? 8787 }
+  // JSON lines write to the same streams as this logger: info on stdout, the rest on stderr.
+  if (args.string('log-format') === 'json') options.logFormat = 'json'
+  else {
+    options.logger = {
       debug: () => {},
       info: (message, ...details) => console.log(message, ...details),
       warn: (message, ...details) => console.warn(message, ...details),
       error: (message, ...details) => console.error(message, ...details),
-    },
+    }
   }
   const path = args.string('path')
   if (path !== undefined) options.path = path
@@ -148,21 +152,31 @@ export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions 
   }
   const token = args.string('auth-token')
   if (token !== undefined) options.authenticate = tokenAuthenticator(token)
-  const adapter = args.string('adapter')
-  if (adapter !== undefined) {
-    if (adapter !== 'bun' && adapter !== 'node') {
-      throw usageError(`--adapter expects "bun" or "node", got ${JSON.stringify(adapter)}.`, 'relay')
-    }
-    options.adapter = adapter
-  }
+  // Checked by the parser (the flag's `check`), which names the flag or the variable.
+  const adapter = args.string('adapter') as 'bun' | 'node' | undefined
+  if (adapter !== undefined) options.adapter = adapter
   const cluster = clusterOptionsFrom(args)
   if (cluster !== undefined) options.cluster = cluster
   return options
 }
 
 /**
+ * Where the command's own lines go: the console, or — with `--log-format json` — JSON lines like
+ * the relay's, so that stdout holds nothing else.
+ */
+function commandLog(
+  options: WebsocketRelayServerOptions,
+  port: number | null,
+): (message: string, event: string, fields?: Record<string, unknown>) => void {
+  if (options.logFormat !== 'json') return (message) => console.log(message)
+  const log = jsonRelayLogger({ relay: () => options.cluster?.name ?? defaultRelayName(port) })
+  return (message, event, fields) => log.info(message, logEvent(event, fields))
+}
+
+/**
  * Runs a relay until SIGINT or SIGTERM. Prints `Spider Mesh relay listening on ws://HOST:PORT`
- * (scripts and tests wait for that prefix to learn the port) and `Spider Mesh relay stopped`.
+ * (scripts and tests wait for that prefix to learn the port; with `--log-format json` it is the
+ * `msg` of the `relay_listening` line) and `Spider Mesh relay stopped`.
  */
 async function runRelay(args: ParsedArgs): Promise<number> {
   if (args.positionals.length > 0) {
@@ -182,13 +196,20 @@ async function runRelay(args: ParsedArgs): Promise<number> {
     // The server has already logged why (address, cause and what to do) through our logger.
     return 1
   }
+  const say = commandLog(options, server.port)
   const [ws, http] = options.tls ? ['wss', 'https'] : ['ws', 'http']
-  console.log(`Spider Mesh relay listening on ${ws}://${options.host}:${server.port}${options.path ?? ''}`)
-  if (options.dashboard) console.log(`Dashboard: ${http}://${options.host}:${server.port}/`)
-  console.log(`HTTP: ${http}://${options.host}:${server.port}/health, /metrics, /directory`)
+  const url = `${ws}://${options.host}:${server.port}${options.path ?? ''}`
+  say(`Spider Mesh relay listening on ${url}`, 'relay_listening', { url })
+  if (options.dashboard) {
+    const dashboard = `${http}://${options.host}:${server.port}/`
+    say(`Dashboard: ${dashboard}`, 'dashboard', { url: dashboard })
+  }
+  const endpoints = `${http}://${options.host}:${server.port}`
+  say(`HTTP: ${endpoints}/health, /metrics, /directory`, 'http_endpoints', { url: endpoints })
   if (options.authenticate)
-    console.log('Authentication: nodes must send the --auth-token (transporter option `token`).')
-  if (options.cluster) console.log(clusterLine(options.cluster, server.port))
+    say('Authentication: nodes must send the --auth-token (transporter option `token`).', 'authentication')
+  // The line masks credentials in the NATS URLs; the raw URLs must not become a field.
+  if (options.cluster) say(clusterLine(options.cluster, server.port), 'cluster')
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
@@ -199,7 +220,7 @@ async function runRelay(args: ParsedArgs): Promise<number> {
   process.once('SIGINT', now)
   process.once('SIGTERM', now)
   await server.close()
-  console.log(`Spider Mesh relay stopped (${signal})`)
+  say(`Spider Mesh relay stopped (${signal})`, 'relay_stopped', { signal })
   return 0
 }
 
@@ -245,6 +266,7 @@ export const relayCommand: Command = {
       env: 'RELAY_ADAPTER',
       default: 'bun under Bun, else node',
       placeholder: 'bun|node',
+      check: (value) => (value === 'bun' || value === 'node' ? undefined : '"bun" or "node"'),
       description: 'Socket library: Bun.serve websockets or the ws package.',
     },
     {
@@ -269,6 +291,15 @@ export const relayCommand: Command = {
       description: 'Refuse (HTTP 401) WebSocket upgrades that do not carry this token.',
     },
     {
+      name: 'log-format',
+      type: 'string',
+      env: 'LOG_FORMAT',
+      default: 'text',
+      placeholder: 'text|json',
+      check: (value) => (value === 'text' || value === 'json' ? undefined : '"text" or "json"'),
+      description: 'json: one JSON object per line per event (info on stdout, the rest on stderr).',
+    },
+    {
       name: 'dashboard',
       type: 'boolean',
       env: 'DASHBOARD',
@@ -280,6 +311,7 @@ export const relayCommand: Command = {
     'spider-mesh relay',
     'spider-mesh relay --port 9000 --dashboard',
     'PORT=0 HOST=0.0.0.0 spider-mesh relay --heartbeat-ms 5000',
+    'LOG_FORMAT=json spider-mesh relay --port 0',
     'AUTH_TOKEN=s3cret spider-mesh relay --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
     'spider-mesh relay --nats nats://10.0.0.2:4222 --nats nats://10.0.0.3:4222 --cluster-name eu-1',
     'NATS_URL=tls://nats.internal:4222 NATS_CREDS=relay.creds NATS_TLS_CA=ca.pem spider-mesh relay',

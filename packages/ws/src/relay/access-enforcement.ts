@@ -1,4 +1,6 @@
 import { ErrorCode, FrameType } from '@spider-mesh/core'
+import { type AccessPolicy, ConnectionAccess } from './access-rules.js'
+import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayLogger } from './relay-logger.js'
 import type { RelayPeer } from './relay-peer.js'
 
@@ -7,7 +9,7 @@ import type { RelayPeer } from './relay-peer.js'
  * a client that keeps trying must not be able to flood the relay's log.
  */
 export function deny(peer: RelayPeer, what: string, logger: RelayLogger): void {
-  logger.debug(`[relay] denied: ${peer.label} may not ${what}`)
+  logger.debug(`[relay] denied: ${peer.label} may not ${what}`, peer.about('access_denied', { what }))
   peer.sendFrame([FrameType.Error, ErrorCode.ACCESS_DENIED, `${peer.label} may not ${what}`, null])
 }
 
@@ -27,4 +29,31 @@ export function allowedNames(
     deny(peer, `${what} ${refused.map((n) => `"${n}"`).join(', ')}`, logger)
   }
   return allowed
+}
+
+/**
+ * Gives a new connection the rules the relay's `access` policy returns for its principal. A
+ * policy that throws closes the connection (1011) rather than guessing: it is access control.
+ * Returns false when the connection was closed.
+ */
+export function applyAccessPolicy(
+  peer: RelayPeer,
+  policy: AccessPolicy | undefined,
+  isServer: boolean,
+  logger: RelayLogger,
+): boolean {
+  if (!policy) return true
+  try {
+    peer.access = new ConnectionAccess(policy(peer.principal, { isServer }))
+    return true
+  } catch (err) {
+    logger.error(
+      '[relay] the access policy threw; closing the connection',
+      err,
+      peer.about('access_policy_failed'),
+    )
+    peer.closed = true
+    peer.connection.close(RelayCloseCode.InternalError, 'access policy failed')
+    return false
+  }
 }

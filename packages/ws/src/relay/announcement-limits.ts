@@ -40,7 +40,7 @@ export function withinLimits(
   }
   if (problems.length > 0) {
     const message = `${peer.label} announced ${problems.join(' and ')}`
-    logger.debug(`[relay] ${message}`)
+    logger.debug(`[relay] ${message}`, peer.about('announcement_limited', { problems }))
     peer.sendFrame([FrameType.Error, ErrorCode.PAYLOAD_TOO_LARGE, message, null])
   }
   return kept

@@ -10,6 +10,7 @@ import {
   type RelayAdapterOptions,
 } from './relay-adapter.js'
 import { RelayCloseCode } from './relay-close-codes.js'
+import { logEvent } from './relay-logger.js'
 import type { RelayPeer } from './relay-peer.js'
 
 interface SocketData {
@@ -46,11 +47,11 @@ export class BunAdapter implements RelayAdapter {
         port: options.port,
         fetch: (request, server) => {
           if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-            const answer = answerHttp(router, options, request.method, request.url)
-            if (answer) {
-              const body = request.method === 'HEAD' ? null : answer.body
+            return answerHttp(router, options, request.method, request.url).then((answer) => {
+              // A 204 or a HEAD answer must not have a body (Response refuses one for 204).
+              const body = request.method === 'HEAD' || answer.status === 204 ? null : answer.body
               return new Response(body, { status: answer.status, headers: answer.headers })
-            }
+            })
           }
           if (!acceptsPath(options.path, request.url)) return new Response('Not found', { status: 404 })
           const upgrade = (principal: unknown) =>
@@ -66,7 +67,10 @@ export class BunAdapter implements RelayAdapter {
           const who = authRequest(url.pathname + url.search, headers, server.requestIP(request)?.address)
           return authenticateUpgrade(options.authenticate, who).then((verdict) => {
             if (verdict.ok) return upgrade(verdict.principal)
-            logger.debug(`[relay] refused an upgrade: ${verdict.reason}`)
+            logger.debug(
+              `[relay] refused an upgrade: ${verdict.reason}`,
+              logEvent('upgrade_refused', { reason: verdict.reason }),
+            )
             return unauthorized(verdict.reason)
           })
         },
@@ -105,7 +109,10 @@ export class BunAdapter implements RelayAdapter {
             if (this.#sockets.size === 0) this.#onDrained?.()
             if (!ws.data.peer) return
             if (code === RelayCloseCode.MessageTooBig) {
-              logger.debug(`[relay] ${ws.data.peer.label} closed: ${reason || 'message too big'}`)
+              logger.debug(
+                `[relay] ${ws.data.peer.label} closed: ${reason || 'message too big'}`,
+                ws.data.peer.about('message_too_big', { code }),
+              )
             }
             router.closed(ws.data.peer)
           },

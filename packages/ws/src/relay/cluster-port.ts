@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import type { RelayPeer } from './relay-peer.js'
 
@@ -6,21 +7,13 @@ import type { RelayPeer } from './relay-peer.js'
  * only this interface; the cluster under `cluster/` implements it and drives the router back
  * through its public methods, so a relay without a cluster carries none of it.
  */
-/** One metric for `/metrics`: its samples as label values (unescaped) and a number. */
-export interface MetricSeries {
-  name: string
-  type: 'gauge' | 'counter'
-  help: string
-  samples: [labels: Record<string, string>, value: number][]
-}
-
 export interface ClusterPort {
   /** This relay's name in the cluster. */
   readonly name: string
   /** For `/health`: the NATS connection's state and how many relays are in the cluster. */
   health(): { state: 'connected' | 'connecting' | 'down'; relays: number }
-  /** For `/metrics`: the cluster's series (label values raw; the exposition escapes them). */
-  metricSeries(): MetricSeries[]
+  /** For `/metrics`: adds the cluster's series to the relay's registry (read when scraped). */
+  registerMetrics(registry: Registry): void
   /** Service calls go to providers on this relay while there is one (cluster `preferLocal`). */
   readonly preferLocal: boolean
   /** Whether the other relays can be reached now (NATS is connected). */

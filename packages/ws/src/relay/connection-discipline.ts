@@ -33,6 +33,7 @@ export class ConnectionDiscipline {
     if (peer.closed) return
     this.#options.logger.warn(
       `[relay] ${peer.label} is not reading: ${buffered} bytes wait in its send buffer (limit ${this.#options.maxBufferedBytes}); closing`,
+      peer.about('slow_consumer', { buffered_bytes: buffered, limit: this.#options.maxBufferedBytes }),
     )
     // Flushing first would only add to the pile; close straight away.
     try {
@@ -44,7 +45,10 @@ export class ConnectionDiscipline {
   protocolError(peer: RelayPeer, message: string, requestId: number | null = null): void {
     peer.protocolErrors++
     this.#options.metrics.framesRejected++
-    this.#options.logger.debug(`[relay] protocol error from ${peer.label}: ${message}`)
+    this.#options.logger.debug(
+      `[relay] protocol error from ${peer.label}: ${message}`,
+      peer.about('protocol_error', { reason: message }),
+    )
     peer.send(encodeFrame([FrameType.Error, ErrorCode.PROTOCOL_ERROR, message, requestId]))
     if (peer.protocolErrors >= MAX_PROTOCOL_ERRORS) {
       this.drop(peer, RelayCloseCode.TooManyProtocolErrors, 'too many protocol errors')
@@ -53,7 +57,10 @@ export class ConnectionDiscipline {
 
   /** Sends an Error frame, then closes: for Hellos the relay cannot accept. */
   reject(peer: RelayPeer, code: string, message: string, closeCode: number): void {
-    this.#options.logger.debug(`[relay] rejected ${peer.label}: ${message}`)
+    this.#options.logger.debug(
+      `[relay] rejected ${peer.label}: ${message}`,
+      peer.about('node_rejected', { code, reason: message }),
+    )
     peer.send(encodeFrame([FrameType.Error, code, message, null]))
     this.drop(peer, closeCode, code)
   }
@@ -65,7 +72,7 @@ export class ConnectionDiscipline {
     try {
       peer.connection.close(code, reason)
     } catch (err) {
-      this.#options.logger.debug(`[relay] closing ${peer.label} failed`, err)
+      this.#options.logger.debug(`[relay] closing ${peer.label} failed`, err, peer.about('close_failed'))
     }
     this.#options.closed(peer)
   }

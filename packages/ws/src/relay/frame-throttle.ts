@@ -19,7 +19,10 @@ export interface ThrottleActions {
  */
 export function throttle(peer: RelayPeer, frame: Frame, maxFrames: number, actions: ThrottleActions): true {
   if (peer.framesInWindow > 10 * maxFrames) {
-    actions.logger.warn(`[relay] ${peer.label} flooded the relay (> ${10 * maxFrames} frames/s); closing`)
+    actions.logger.warn(
+      `[relay] ${peer.label} flooded the relay (> ${10 * maxFrames} frames/s); closing`,
+      peer.about('flood', { limit: 10 * maxFrames }),
+    )
     actions.drop(peer, RelayCloseCode.Flood, 'flood: too many frames per second')
     return true
   }

@@ -95,10 +95,21 @@ for (const adapter of ['bun', 'node'] as const) {
       expect(text).toContain('spider_mesh_relay_call_duration_seconds_count{service="Metered",method="ok"} 2')
       expect(text).toContain('spider_mesh_relay_connections{role="server"} 2')
       expect(text).toMatch(/spider_mesh_relay_received_bytes_total [1-9]\d*/)
-      // Every sample line is `name{labels} number` or `name number`.
+      // Every sample line is `name{labels} number` or `name number` (blank lines separate families;
+      // prom-client writes NaN as `Nan`, e.g. the event-loop mean before its first sample).
       for (const line of text.trim().split('\n')) {
-        if (!line.startsWith('#')) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+]+$/)
+        if (line !== '' && !line.startsWith('#')) {
+          expect(line).toMatch(/^[a-z_][a-z0-9_]*(\{[^}]*\})? (-?\d+(\.\d+)?(e[+-]?\d+)?|Nan|[+-]Inf)$/)
+        }
       }
+      expect(text).toContain('# TYPE spider_mesh_relay_calls_total counter')
+      expect(text).toContain('# TYPE spider_mesh_relay_call_duration_seconds histogram')
+      expect(text).toContain(
+        'spider_mesh_relay_call_duration_seconds_bucket{service="Metered",method="ok",le="+Inf"} 2',
+      )
+      // prom-client's process metrics follow the relay's.
+      expect(text).toMatch(/^process_cpu_seconds_total \d/m)
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m)
     })
 
     test('GET /stats has per-method counts and latency percentiles', async () => {
@@ -110,6 +121,69 @@ for (const adapter of ['bun', 'node'] as const) {
       const ok = stats.calls.find((c) => c.method === 'ok')!
       expect(ok.ok).toBe(1)
       expect(ok.latency_ms!.p50).toBeGreaterThanOrEqual(0)
+    })
+
+    test('each relay counts its own calls: two relays in one process share no series', async () => {
+      const a = await setup(adapter)
+      const b = await setup(adapter)
+      await a.proxy.ok(1)
+      const textA = await (await fetch(`${a.http}/metrics`)).text()
+      const textB = await (await fetch(`${b.http}/metrics`)).text()
+      expect(textA).toContain('spider_mesh_relay_calls_total{service="Metered",method="ok",outcome="ok"} 1')
+      expect(textB).not.toContain('method="ok",outcome="ok"} 1')
+    })
+
+    test('GET /directory and /stats round milliseconds to two decimals', async () => {
+      const { http, proxy } = await setup(adapter)
+      for (let i = 0; i < 5; i++) await proxy.ok(i)
+      const twoDecimals = (n: number) => expect(Math.round(n * 100) / 100).toBe(n)
+      const deadline = Date.now() + 2000
+      let rtts: (number | null)[] = []
+      while (Date.now() < deadline) {
+        const body = (await (await fetch(`${http}/directory`)).json()) as {
+          nodes: { rtt_ms: number | null }[]
+        }
+        rtts = body.nodes.map((n) => n.rtt_ms)
+        if (rtts.every((r) => r !== null)) break
+        await Bun.sleep(10)
+      }
+      for (const rtt of rtts) twoDecimals(rtt!)
+      const stats = (await (await fetch(`${http}/stats`)).json()) as {
+        calls: { latency_ms: { p50: number; p99: number } | null }[]
+      }
+      for (const { latency_ms } of stats.calls) {
+        twoDecimals(latency_ms!.p50)
+        twoDecimals(latency_ms!.p99)
+      }
+    })
+
+    test('unknown paths get 404, /favicon.ico 204, the WebSocket path without upgrade 426', async () => {
+      const { http } = await setup(adapter)
+      const unknown = await fetch(`${http}/nope`)
+      expect(unknown.status).toBe(404)
+      expect(await unknown.text()).toContain('/nope')
+      expect((await fetch(`${http}/metrics/extra`)).status).toBe(404)
+      const favicon = await fetch(`${http}/favicon.ico`)
+      expect(favicon.status).toBe(204)
+      expect(await favicon.text()).toBe('')
+      expect((await fetch(`${http}/`)).status).toBe(426)
+      expect((await fetch(`${http}/health`, { method: 'POST' })).status).toBe(404)
+    })
+
+    test('with a WebSocket path, that path answers 426 and / answers 404', async () => {
+      const server = new WebsocketRelayServer({
+        host: '127.0.0.1',
+        port: 0,
+        adapter,
+        path: '/mesh',
+        logger: silentLogger,
+      })
+      await server.ready
+      cleanups.push(() => server.close())
+      const http = `http://127.0.0.1:${server.port}`
+      expect((await fetch(`${http}/mesh`)).status).toBe(426)
+      expect((await fetch(`${http}/`)).status).toBe(404)
+      expect((await fetch(`${http}/health`)).status).toBe(200)
     })
 
     test('GET / serves the dashboard only when enabled', async () => {

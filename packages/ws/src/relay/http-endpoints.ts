@@ -1,6 +1,7 @@
 import type { ServiceCatalog } from '@spider-mesh/core'
+import type { Registry } from 'prom-client'
 import { renderDashboardPage } from './dashboard-page.js'
-import { renderPrometheus } from './prometheus-text.js'
+import { renderMetrics } from './relay-registry.js'
 import type { RelayRouter } from './relay-router.js'
 
 /** An HTTP answer, independent of the server library. */
@@ -27,6 +28,19 @@ export interface DirectoryEntry {
   /** The relay the node is connected to (this relay's name, or another relay's in a cluster). */
   relay: string
 }
+
+/** What the HTTP endpoints need besides the router. */
+export interface HttpEndpointOptions {
+  /** Serve the live dashboard at `GET /`. */
+  dashboard: boolean
+  /** The relay's `/metrics` registry. */
+  registry: Registry
+  /** The path WebSocket upgrades are accepted on (unset: any path). */
+  path?: string
+}
+
+/** Milliseconds with two decimals: sub-microsecond digits are noise, and make the JSON hard to read. */
+export const roundMs = (ms: number): number => Math.round(ms * 100) / 100
 
 const json = (status: number, value: unknown): HttpAnswer => ({
   status,
@@ -65,7 +79,7 @@ export function directory(router: RelayRouter): {
       catalog: peer.catalog ?? {},
       topics: [...peer.topics],
       meta: peer.meta,
-      rtt_ms: peer.rttMs ?? null,
+      rtt_ms: peer.rttMs === undefined ? null : roundMs(peer.rttMs),
       connected_at: new Date(peer.connectedAt).toISOString(),
       calls_in_flight: peer.incoming.size,
       relay: router.cluster?.name ?? 'local',
@@ -121,6 +135,10 @@ function summarise(router: RelayRouter, services: string[]): Record<string, Serv
   return summaries
 }
 
+function latency(p: { p50: number; p99: number } | undefined): { p50: number; p99: number } | null {
+  return p ? { p50: roundMs(p.p50), p99: roundMs(p.p99) } : null
+}
+
 /** Live figures for the dashboard: table sizes and per-method call counts and latencies. */
 export function liveStats(router: RelayRouter) {
   const m = router.metrics
@@ -137,24 +155,46 @@ export function liveStats(router: RelayRouter) {
       method: s.method,
       in_flight: s.inFlight,
       ...s.outcomes,
-      latency_ms: s.percentiles() ?? null,
+      latency_ms: latency(s.percentiles()),
     })),
   }
 }
 
+const text = (status: number, body: string): HttpAnswer => ({
+  status,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body,
+})
+
 /**
- * Answers the relay's HTTP endpoints: `GET /health`, `/metrics` (Prometheus text), `/directory`,
- * `/stats` (JSON), and `/` (the live dashboard, when enabled). Returns undefined for anything
- * else, which the adapter answers as before (404 / 426).
+ * Answers a plain HTTP request (no WebSocket upgrade): `GET /health`, `/metrics` (Prometheus
+ * text), `/directory`, `/stats` (JSON), `/` (the live dashboard, when enabled) and
+ * `/favicon.ico` (204, so browsers opening an endpoint get no error). On the WebSocket path
+ * (`path`, or `/` when upgrades are accepted on any path: where `ws://host:port` connects) the
+ * answer is 426 Upgrade Required, which tells a person with a browser what the port is for;
+ * anything else is 404.
  */
-export function answerHttp(
+export async function answerHttp(
   router: RelayRouter,
-  options: { dashboard: boolean },
+  options: HttpEndpointOptions,
   method: string,
   url: string | undefined,
-): HttpAnswer | undefined {
-  if (method !== 'GET' && method !== 'HEAD') return undefined
+): Promise<HttpAnswer> {
   const pathname = new URL(url ?? '/', 'http://relay').pathname
+  const get = method === 'GET' || method === 'HEAD'
+  const answer = get ? await endpoint(router, options, pathname) : undefined
+  if (answer) return answer
+  if (pathname === (options.path ?? '/')) {
+    return text(426, 'Spider Mesh relay: connect with a WebSocket client')
+  }
+  return text(404, `Not found: ${pathname} (endpoints: /health, /metrics, /directory, /stats)`)
+}
+
+async function endpoint(
+  router: RelayRouter,
+  options: HttpEndpointOptions,
+  pathname: string,
+): Promise<HttpAnswer | undefined> {
   switch (pathname) {
     case '/health': {
       const stats = router.stats()
@@ -170,13 +210,15 @@ export function answerHttp(
     case '/metrics':
       return {
         status: 200,
-        headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' },
-        body: renderPrometheus(router),
+        headers: { 'content-type': options.registry.contentType, 'cache-control': 'no-store' },
+        body: await renderMetrics(options.registry),
       }
     case '/directory':
       return json(200, directory(router))
     case '/stats':
       return json(200, liveStats(router))
+    case '/favicon.ico':
+      return { status: 204, headers: { 'cache-control': 'max-age=86400' }, body: '' }
     case '/':
       if (!options.dashboard) return undefined
       return {

@@ -45,13 +45,19 @@ export class MaintenanceSweep {
     // A copy: drop() removes from the set being walked.
     for (const peer of [...peers]) {
       if (peer.lastSeen < deadline) {
-        logger.debug(`[relay] ${peer.label} timed out`)
+        logger.debug(`[relay] ${peer.label} timed out`, peer.about('heartbeat_timeout'))
         drop(peer, RelayCloseCode.HeartbeatTimeout, 'heartbeat timeout')
       } else if (peer.probeSentAt > 0 && now - peer.probeSentAt > PROBE_TIMEOUT_MS) {
-        logger.debug(`[relay] ${peer.label} did not answer the liveness probe; freeing its node id`)
+        logger.debug(
+          `[relay] ${peer.label} did not answer the liveness probe; freeing its node id`,
+          peer.about('probe_timeout'),
+        )
         drop(peer, RelayCloseCode.HeartbeatTimeout, 'no answer to the liveness probe')
       } else if (peer.nodeId === null && peer.connectedAt < helloDeadline) {
-        logger.debug(`[relay] ${peer.label} sent no Hello within ${helloTimeoutMs} ms`)
+        logger.debug(
+          `[relay] ${peer.label} sent no Hello within ${helloTimeoutMs} ms`,
+          peer.about('hello_timeout'),
+        )
         drop(peer, RelayCloseCode.HeartbeatTimeout, 'no Hello in time')
       } else if (ping) {
         peer.send(ping)

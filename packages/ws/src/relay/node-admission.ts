@@ -91,7 +91,8 @@ export function admitHello(peer: RelayPeer, frame: HelloFrame, ctx: AdmissionCon
   ])
   // Measure the round trip at once rather than a heartbeat later (ls and the dashboard show it).
   peer.sendFrame([FrameType.Ping, performance.timeOrigin + performance.now()])
-  ctx.logger.debug(`[relay] ${peer.label} joined (${peer.isServer ? 'server' : 'passive'})`)
+  const role = peer.isServer ? 'server' : 'passive'
+  ctx.logger.debug(`[relay] ${peer.label} joined (${role})`, peer.about('node_joined', { role }))
   if (!peer.isServer) return
   peer.services = withinLimits(
     peer,

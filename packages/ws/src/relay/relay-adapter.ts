@@ -1,5 +1,6 @@
+import type { Registry } from 'prom-client'
 import type { Authenticate } from './authentication.js'
-import type { RelayLogger } from './relay-logger.js'
+import { logEvent, type RelayLogger } from './relay-logger.js'
 import type { RelayRouter } from './relay-router.js'
 
 /** Decides whether a connection is a mesh node (true) or a passive client (false). */
@@ -13,6 +14,8 @@ export interface RelayAdapterOptions {
   maxPayloadBytes: number
   /** Serve the live dashboard at `GET /`. */
   dashboard: boolean
+  /** The relay's `/metrics` registry. */
+  registry: Registry
   router: RelayRouter
   isServerConnection?: ConnectionClassifier
   authenticate?: Authenticate
@@ -45,7 +48,11 @@ export function classifyConnection(
   try {
     return options.isServerConnection(socket, request) === true
   } catch (err) {
-    options.logger.error('[relay] isServerConnection threw; closing the connection', err)
+    options.logger.error(
+      '[relay] isServerConnection threw; closing the connection',
+      err,
+      logEvent('classify_failed'),
+    )
     return null
   }
 }

@@ -6,6 +6,25 @@ export interface RelayLogger {
   error(message: string, ...details: unknown[]): void
 }
 
+/**
+ * What a log line is about, for the JSON format: a stable `event` name and fields (`node_id` when
+ * the event concerns a node). The relay passes one as the last detail of its log calls; the text
+ * format drops it, so a `logger` you give (or the console) sees the same arguments as ever.
+ */
+export class LogEvent {
+  readonly event: string
+  readonly fields: Readonly<Record<string, unknown>>
+
+  constructor(event: string, fields: Record<string, unknown> = {}) {
+    this.event = event
+    this.fields = fields
+  }
+}
+
+/** A {@link LogEvent}: `logger.warn('[relay] …', logEvent('nats_lost', { server }))`. */
+export const logEvent = (event: string, fields?: Record<string, unknown>): LogEvent =>
+  new LogEvent(event, fields)
+
 const ignore = (): void => {}
 
 /**
@@ -17,4 +36,16 @@ export const defaultRelayLogger: RelayLogger = {
   info: ignore,
   warn: (message, ...details) => console.warn(message, ...details),
   error: (message, ...details) => console.error(message, ...details),
+}
+
+/** The human format: `logger` as given, with the relay's {@link LogEvent} details left out. */
+export function textRelayLogger(logger: RelayLogger): RelayLogger {
+  const level =
+    (name: keyof RelayLogger) =>
+    (message: string, ...details: unknown[]): void => {
+      const last = details[details.length - 1]
+      if (last instanceof LogEvent) logger[name](message, ...details.slice(0, -1))
+      else logger[name](message, ...details)
+    }
+  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') }
 }

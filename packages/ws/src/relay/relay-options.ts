@@ -3,7 +3,7 @@ import { ErrorCode, MeshError } from '@spider-mesh/core'
 import type { AccessPolicy } from './access-rules.js'
 import type { Authenticate } from './authentication.js'
 import { type ClusterOptions, type ResolvedClusterOptions, resolveClusterOptions } from './cluster-options.js'
-import { defaultRelayLogger, type RelayLogger } from './relay-logger.js'
+import { defaultRelayLogger, type RelayLogger, textRelayLogger } from './relay-logger.js'
 
 /**
  * The upgrade request `isServerConnection` receives: Node's `IncomingMessage` with the `node`
@@ -85,6 +85,12 @@ export interface WebsocketRelayServerOptions {
   /** Where to log. Default: warnings and errors to the console; protocol problems go to `debug`. */
   logger?: RelayLogger
   /**
+   * `'json'`: instead of `logger`, one JSON object per line per event (`level`, `time`, `relay`,
+   * `event`, `node_id` when the event concerns a node, its fields, `msg`), info on stdout,
+   * warnings and errors on stderr. Default `'text'` (the `logger`).
+   */
+  logFormat?: 'text' | 'json'
+  /**
    * Joins this relay to a cluster over NATS: every relay with the same NATS and `prefix` serves
    * one mesh (any relay's URL reaches every service, node and topic). Default: no cluster, this
    * relay is the whole mesh.
@@ -113,6 +119,7 @@ export interface ResolvedRelayOptions {
   dashboard: boolean
   adapter: 'bun' | 'node'
   logger: RelayLogger
+  logFormat: 'text' | 'json'
   cluster?: ResolvedClusterOptions
 }
 
@@ -160,7 +167,8 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     maxNameLength = 256,
     dashboard = false,
     adapter = isBun() ? 'bun' : 'node',
-    logger = defaultRelayLogger,
+    logger,
+    logFormat = 'text',
     cluster,
   } = options
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -206,11 +214,20 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     throw invalid('adapter', adapter, '"node" outside Bun: the "bun" adapter needs the Bun runtime')
   }
   if (
-    logger === null ||
-    typeof logger !== 'object' ||
-    !(['debug', 'info', 'warn', 'error'] as const).every((level) => typeof logger[level] === 'function')
+    logger !== undefined &&
+    (logger === null ||
+      typeof logger !== 'object' ||
+      !(['debug', 'info', 'warn', 'error'] as const).every((level) => typeof logger[level] === 'function'))
   ) {
     throw invalid('logger', logger, 'an object with debug, info, warn and error methods (console fits)')
+  }
+  if (logFormat !== 'text' && logFormat !== 'json') throw invalid('logFormat', logFormat, '"text" or "json"')
+  if (logFormat === 'json' && logger !== undefined) {
+    throw invalid(
+      'logFormat',
+      logFormat,
+      '"text" with a logger: "json" writes its own lines to stdout and stderr',
+    )
   }
   const resolved: ResolvedRelayOptions = {
     port,
@@ -220,7 +237,8 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     maxBufferedBytes: buffered,
     dashboard,
     adapter,
-    logger,
+    logger: textRelayLogger(logger ?? defaultRelayLogger),
+    logFormat,
   }
   if (host !== undefined) resolved.host = host
   if (path !== undefined) resolved.path = path

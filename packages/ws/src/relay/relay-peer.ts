@@ -3,6 +3,7 @@ import type { ConnectionAccess } from './access-rules.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { PendingRequest } from './pending-table.js'
 import type { RelayConnection } from './relay-connection.js'
+import { LogEvent } from './relay-logger.js'
 
 /**
  * The router's state for one connection, created by `router.open()`. Adapters keep the reference
@@ -93,6 +94,15 @@ export class RelayPeer implements CallEndpoint {
     }
     this.#wirePrincipal = { value }
     return value
+  }
+
+  /** A {@link LogEvent} about this connection: its node id once it said Hello, its number always. */
+  about(event: string, fields: Record<string, unknown> = {}): LogEvent {
+    return new LogEvent(event, {
+      ...(this.nodeId === null ? {} : { node_id: this.nodeId }),
+      connection: this.seq,
+      ...fields,
+    })
   }
 
   /** How logs and error messages name this connection. */

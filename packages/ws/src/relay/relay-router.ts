@@ -6,8 +6,7 @@ import {
   FrameType,
   type PublishFrame,
 } from '@spider-mesh/core'
-import { allowedNames, deny } from './access-enforcement.js'
-import { ConnectionAccess } from './access-rules.js'
+import { allowedNames, applyAccessPolicy, deny } from './access-enforcement.js'
 import { CallRouter } from './call-router.js'
 import { type RoutingTables, routeCall } from './call-routing.js'
 import type { ClusterPort } from './cluster-port.js'
@@ -20,7 +19,7 @@ import { NodeDirectory } from './node-directory.js'
 import { RelayCloseCode } from './relay-close-codes.js'
 import type { RelayConnection } from './relay-connection.js'
 import { RelayDrain } from './relay-drain.js'
-import type { RelayLogger } from './relay-logger.js'
+import { logEvent, type RelayLogger } from './relay-logger.js'
 import { RelayMetrics } from './relay-metrics.js'
 import type { RelayRouterOptions } from './relay-options.js'
 import { RelayPeer } from './relay-peer.js'
@@ -79,7 +78,7 @@ export class RelayRouter {
         routeCall(this.#routing, caller, service, method, destination, version),
       protocolError: (peer, message, requestId) => {
         if (peer instanceof RelayPeer) this.#discipline.protocolError(peer, message, requestId)
-        else this.#logger.warn(`[relay] ${peer.label}: ${message}`)
+        else this.#logger.warn(`[relay] ${peer.label}: ${message}`, logEvent('remote_protocol_error'))
       },
       onEnd: () => {
         if (this.#drain.draining) this.#checkDrained()
@@ -159,17 +158,7 @@ export class RelayRouter {
   open(connection: RelayConnection, options: { isServer: boolean; principal?: unknown }): RelayPeer {
     const peer = new RelayPeer(++this.#seq, connection, options.isServer, Date.now())
     peer.principal = options.principal
-    const policy = this.#options.access
-    if (policy) {
-      try {
-        peer.access = new ConnectionAccess(policy(options.principal, { isServer: options.isServer }))
-      } catch (err) {
-        this.#logger.error('[relay] the access policy threw; closing the connection', err)
-        peer.closed = true
-        connection.close(RelayCloseCode.InternalError, 'access policy failed')
-        return peer
-      }
-    }
+    if (!applyAccessPolicy(peer, this.#options.access, options.isServer, this.#logger)) return peer
     peer.maxBufferedBytes = this.#options.maxBufferedBytes
     // Nodes are held to the limit the relay announces; coalesced messages to them stay within it too.
     peer.coalesceBytes(this.#options.maxPayloadBytes)
@@ -234,7 +223,11 @@ export class RelayRouter {
       this.#dispatch(peer, frame)
     } catch (err) {
       // A bug here must cost one frame, never the relay.
-      this.#logger.error(`[relay] failed to handle a frame from ${peer.label}`, err)
+      this.#logger.error(
+        `[relay] failed to handle a frame from ${peer.label}`,
+        err,
+        peer.about('frame_failed'),
+      )
     }
   }
 
@@ -248,7 +241,7 @@ export class RelayRouter {
     this.#topics.removePeer(peer)
     this.metrics.bytesOut += peer.bytesOut
     this.calls.connectionLost(peer)
-    this.#logger.debug(`[relay] ${peer.label} disconnected`)
+    this.#logger.debug(`[relay] ${peer.label} disconnected`, peer.about('node_disconnected'))
     this.#checkDrained()
   }
 
@@ -280,7 +273,7 @@ export class RelayRouter {
       try {
         peer.connection.close(RelayCloseCode.GoingAway, 'relay shutting down')
       } catch (err) {
-        this.#logger.debug(`[relay] closing ${peer.label} failed`, err)
+        this.#logger.debug(`[relay] closing ${peer.label} failed`, err, peer.about('close_failed'))
       }
     }
     // Every connection goes at once, so nobody is left to notify: just empty the tables.
@@ -345,13 +338,16 @@ export class RelayRouter {
           this.#checkDrained()
           return
         }
-        this.#logger.debug(`[relay] ${peer.label} said goodbye: ${frame[1]}`)
+        this.#logger.debug(`[relay] ${peer.label} said goodbye: ${frame[1]}`, peer.about('node_goodbye'))
         peer.leaving = true
         this.#unlist(peer)
         return
       case FrameType.Error:
         // Never answered: two sides replying to each other's errors would loop.
-        this.#logger.debug(`[relay] ${peer.label} reported ${frame[1]}: ${frame[2]}`)
+        this.#logger.debug(
+          `[relay] ${peer.label} reported ${frame[1]}: ${frame[2]}`,
+          peer.about('node_reported', { code: frame[1], reason: frame[2] }),
+        )
         return
     }
   }

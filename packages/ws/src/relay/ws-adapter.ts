@@ -13,6 +13,7 @@ import {
   type RelayAdapterOptions,
 } from './relay-adapter.js'
 import { RelayCloseCode } from './relay-close-codes.js'
+import { logEvent } from './relay-logger.js'
 
 /**
  * The relay on Node's http server and the `ws` package (also runs under Bun). `isServerConnection`
@@ -28,14 +29,21 @@ export class WsAdapter implements RelayAdapter {
   constructor(options: RelayAdapterOptions) {
     this.#options = options
     const handler = (request: IncomingMessage, response: ServerResponse) => {
-      const answer = answerHttp(options.router, options, request.method ?? 'GET', request.url)
-      if (answer) {
-        response.writeHead(answer.status, answer.headers)
-        response.end(request.method === 'HEAD' ? undefined : answer.body)
-        return
-      }
-      response.writeHead(426, { 'content-type': 'text/plain' })
-      response.end('Spider Mesh relay: connect with a WebSocket client')
+      void answerHttp(options.router, options, request.method ?? 'GET', request.url).then(
+        (answer) => {
+          response.writeHead(answer.status, answer.headers)
+          response.end(request.method === 'HEAD' || answer.status === 204 ? undefined : answer.body)
+        },
+        (err: Error) => {
+          options.logger.error(
+            `[relay] HTTP ${request.method} ${request.url} failed`,
+            err,
+            logEvent('http_failed', { method: request.method, url: request.url }),
+          )
+          response.writeHead(500, { 'content-type': 'text/plain' })
+          response.end('Spider Mesh relay: internal error')
+        },
+      )
     }
     this.#http = options.tls
       ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
@@ -63,7 +71,10 @@ export class WsAdapter implements RelayAdapter {
       const who = authRequest(request.url ?? '/', headers, request.socket.remoteAddress)
       void authenticateUpgrade(options.authenticate, who).then((verdict) => {
         if (!verdict.ok) {
-          options.logger.debug(`[relay] refused an upgrade: ${verdict.reason}`)
+          options.logger.debug(
+            `[relay] refused an upgrade: ${verdict.reason}`,
+            logEvent('upgrade_refused', { reason: verdict.reason }),
+          )
           const body = `Unauthorized: ${verdict.reason}`
           socket.end(
             `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\n` +
@@ -128,6 +139,8 @@ export class WsAdapter implements RelayAdapter {
     })
     ws.on('close', () => router.closed(peer))
     // Oversized messages and broken frames land here; `ws` closes the socket itself (e.g. 1009).
-    ws.on('error', (err) => logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`))
+    ws.on('error', (err) =>
+      logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`, peer.about('socket_error')),
+    )
   }
 }

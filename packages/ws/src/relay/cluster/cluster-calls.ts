@@ -7,7 +7,7 @@ import {
   type RequestFrame,
   ResponseKind,
 } from '@spider-mesh/core'
-import type { RelayLogger } from '../relay-logger.js'
+import { logEvent, type RelayLogger } from '../relay-logger.js'
 import type { RelayRouter } from '../relay-router.js'
 import { ClusterBatch } from './cluster-batch.js'
 import type { ClusterDirectory } from './cluster-directory.js'
@@ -218,7 +218,10 @@ export class ClusterCalls implements RemoteFrameSink {
     const batch = decodeMessage<[unknown, unknown]>(msg.data, 2)
     const [header, items] = batch ?? []
     if (!Array.isArray(header) || !Array.isArray(items)) {
-      this.#host.logger.debug(`[relay] cluster: dropped a malformed message on ${msg.subject}`)
+      this.#host.logger.debug(
+        `[relay] cluster: dropped a malformed message on ${msg.subject}`,
+        logEvent('cluster_message_malformed', { subject: msg.subject }),
+      )
       return
     }
     onValue(header, true)

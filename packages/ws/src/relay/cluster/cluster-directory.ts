@@ -1,7 +1,7 @@
 import type { Msg } from '@nats-io/transport-node'
 import { encodeValue } from '@spider-mesh/core'
 import type { NodeDirectory } from '../node-directory.js'
-import type { RelayLogger } from '../relay-logger.js'
+import { logEvent, type RelayLogger } from '../relay-logger.js'
 import {
   type DeltaMessage,
   type DirectoryEntry,
@@ -109,6 +109,7 @@ export class ClusterDirectory {
     this.relays.delete(relay.id)
     this.#host.logger.info(
       `[relay] cluster: relay "${relay.name}" left (${why}); ${relay.nodes.size} node(s) removed`,
+      logEvent('relay_left', { peer_relay: relay.name, reason: why, nodes: relay.nodes.size }),
     )
     for (const node of relay.nodes.values()) this.#host.directory.removeRemote(node)
     this.#host.relayLost(relay)
@@ -179,7 +180,10 @@ export class ClusterDirectory {
         // Nobody answers on its subject: the relay is gone. Otherwise its next heartbeat retries.
         if (isNoResponders(err)) this.drop(relay, 'gone')
         else
-          this.#host.logger.debug(`[relay] cluster: snapshot of relay "${relay.name}" failed: ${err.message}`)
+          this.#host.logger.debug(
+            `[relay] cluster: snapshot of relay "${relay.name}" failed: ${err.message}`,
+            logEvent('relay_snapshot_failed', { peer_relay: relay.name, reason: err.message }),
+          )
       },
     )
   }

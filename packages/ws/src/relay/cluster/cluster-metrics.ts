@@ -1,4 +1,5 @@
-import type { MetricSeries } from '../cluster-port.js'
+import { Gauge, type Registry } from 'prom-client'
+import { ScrapedMetric } from '../scraped-metrics.js'
 
 /** Counters of the cluster's traffic, behind `/metrics`. */
 export class ClusterMetrics {
@@ -12,66 +13,76 @@ export class ClusterMetrics {
   deliveriesIn = 0
 }
 
-/** The cluster's series for `/metrics` (listed in packages/ws/README.md). */
-export function clusterMetricSeries(
+/** What the cluster's gauges read when scraped. */
+export interface ClusterGaugeState {
+  relays: number
+  connected: boolean
+  reconnects: number
+  rttMs: number | undefined
+  /** Routable nodes per relay name, this relay included. */
+  perRelay: [relay: string, nodes: number][]
+}
+
+/**
+ * Registers the cluster's series (listed in packages/ws/README.md) on the relay's registry; like
+ * the relay's own, they are read when scraped.
+ */
+export function registerClusterMetrics(
+  registry: Registry,
   m: ClusterMetrics,
-  state: {
-    relays: number
-    connected: boolean
-    reconnects: number
-    rttMs: number | undefined
-    perRelay: [Record<string, string>, number][]
-  },
-): MetricSeries[] {
-  const one = (value: number): [Record<string, string>, number][] => [[{}, value]]
-  return [
-    {
-      name: 'spider_mesh_cluster_relays',
-      type: 'gauge',
-      help: 'Relays in the cluster, this one included.',
-      samples: one(state.relays),
+  state: () => ClusterGaugeState,
+): void {
+  const gauge = (name: string, help: string, read: (s: ClusterGaugeState) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(state()))
+      },
+    })
+  gauge('spider_mesh_cluster_relays', 'Relays in the cluster, this one included.', (s) => s.relays)
+  gauge('spider_mesh_cluster_nats_connected', '1 while this relay is connected to NATS.', (s) =>
+    s.connected ? 1 : 0,
+  )
+  ScrapedMetric.counter(
+    registry,
+    'spider_mesh_cluster_nats_reconnects_total',
+    'Times the NATS connection came back after a loss.',
+    () => [[{}, state().reconnects]],
+  )
+  gauge(
+    'spider_mesh_cluster_nats_rtt_seconds',
+    'Last measured round trip to NATS.',
+    (s) => (s.rttMs ?? 0) / 1000,
+  )
+  ScrapedMetric.counter(
+    registry,
+    'spider_mesh_cluster_remote_calls_total',
+    'Calls that crossed relays: out = to a provider on another relay, in = from a caller on another relay.',
+    () => [
+      [{ direction: 'out' }, m.callsOut],
+      [{ direction: 'in' }, m.callsIn],
+    ],
+  )
+  ScrapedMetric.counter(
+    registry,
+    'spider_mesh_cluster_publications_total',
+    'Pub/sub messages sent to (out) and received from (in) the other relays.',
+    () => [
+      [{ direction: 'out' }, m.publications],
+      [{ direction: 'in' }, m.deliveriesIn],
+    ],
+  )
+  new Gauge({
+    name: 'spider_mesh_cluster_directory_nodes',
+    help: 'Routable nodes listed by each relay of the cluster.',
+    labelNames: ['relay'],
+    registers: [registry],
+    collect() {
+      // Relays come and go: a relay that left must not linger with its last figure.
+      this.reset()
+      for (const [relay, nodes] of state().perRelay) this.set({ relay }, nodes)
     },
-    {
-      name: 'spider_mesh_cluster_nats_connected',
-      type: 'gauge',
-      help: '1 while this relay is connected to NATS.',
-      samples: one(state.connected ? 1 : 0),
-    },
-    {
-      name: 'spider_mesh_cluster_nats_reconnects_total',
-      type: 'counter',
-      help: 'Times the NATS connection came back after a loss.',
-      samples: one(state.reconnects),
-    },
-    {
-      name: 'spider_mesh_cluster_nats_rtt_seconds',
-      type: 'gauge',
-      help: 'Last measured round trip to NATS.',
-      samples: one((state.rttMs ?? 0) / 1000),
-    },
-    {
-      name: 'spider_mesh_cluster_remote_calls_total',
-      type: 'counter',
-      help: 'Calls that crossed relays: out = to a provider on another relay, in = from a caller on another relay.',
-      samples: [
-        [{ direction: 'out' }, m.callsOut],
-        [{ direction: 'in' }, m.callsIn],
-      ],
-    },
-    {
-      name: 'spider_mesh_cluster_publications_total',
-      type: 'counter',
-      help: 'Pub/sub messages sent to (out) and received from (in) the other relays.',
-      samples: [
-        [{ direction: 'out' }, m.publications],
-        [{ direction: 'in' }, m.deliveriesIn],
-      ],
-    },
-    {
-      name: 'spider_mesh_cluster_directory_nodes',
-      type: 'gauge',
-      help: 'Routable nodes listed by each relay of the cluster.',
-      samples: state.perRelay,
-    },
-  ]
+  })
 }

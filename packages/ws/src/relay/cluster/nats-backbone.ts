@@ -5,7 +5,7 @@ import {
   type NodeConnectionOptions,
   type Subscription,
 } from '@nats-io/transport-node'
-import type { RelayLogger } from '../relay-logger.js'
+import { logEvent, type RelayLogger } from '../relay-logger.js'
 
 /** How the relay sees its NATS connection (`/health`'s `cluster.state`). */
 export type BackboneState = 'connecting' | 'connected' | 'down'
@@ -110,6 +110,7 @@ export class NatsBackbone {
         say.call(
           logger,
           `[relay] cluster: cannot reach NATS at ${servers.join(', ')} (${err.message}); serving this relay's nodes only, retrying`,
+          logEvent('nats_unreachable', { servers, reason: err.message, attempt: failures + 1 }),
         )
         this.#retry = setTimeout(() => this.#attempt(failures + 1), Math.min(250 * 2 ** failures, 2000))
         ;(this.#retry as { unref?: () => void }).unref?.()
@@ -126,7 +127,10 @@ export class NatsBackbone {
     this.#nc = nc
     this.#state = 'connected'
     this.#everConnected = true
-    this.#options.logger.info(`[relay] cluster: connected to NATS at ${nc.getServer()}`)
+    this.#options.logger.info(
+      `[relay] cluster: connected to NATS at ${nc.getServer()}`,
+      logEvent('nats_connected', { server: nc.getServer() }),
+    )
     for (const entry of this.#deferred.splice(0)) entry.sub = this.#subscribeNow(entry.subject, entry.handler)
     void this.#watchStatus(nc)
     this.#options.onConnected(true)
@@ -140,12 +144,16 @@ export class NatsBackbone {
         this.#state = 'down'
         logger.warn(
           `[relay] cluster: lost NATS (${status.server}); serving this relay's nodes only until it is back`,
+          logEvent('nats_lost', { server: status.server }),
         )
         this.#options.onDown()
       } else if (status.type === 'reconnect') {
         this.#state = 'connected'
         this.reconnects++
-        logger.warn(`[relay] cluster: NATS is back (${status.server}); re-syncing`)
+        logger.warn(
+          `[relay] cluster: NATS is back (${status.server}); re-syncing`,
+          logEvent('nats_back', { server: status.server }),
+        )
         this.#options.onConnected(false)
       }
     }
@@ -159,7 +167,11 @@ export class NatsBackbone {
       nc.publish(subject, data, reply === undefined ? undefined : { reply })
       return true
     } catch (err) {
-      this.#options.logger.debug(`[relay] cluster: publish on ${subject} failed`, err)
+      this.#options.logger.debug(
+        `[relay] cluster: publish on ${subject} failed`,
+        err,
+        logEvent('nats_publish_failed', { subject }),
+      )
       return false
     }
   }
@@ -185,14 +197,22 @@ export class NatsBackbone {
     return this.#nc!.subscribe(subject, {
       callback: (err, msg) => {
         if (err) {
-          this.#options.logger.debug(`[relay] cluster: subscription ${subject} failed`, err)
+          this.#options.logger.debug(
+            `[relay] cluster: subscription ${subject} failed`,
+            err,
+            logEvent('nats_subscription_failed', { subject }),
+          )
           return
         }
         try {
           handler(msg)
         } catch (error) {
           // A bug here must cost one message, never the relay.
-          this.#options.logger.error(`[relay] cluster: failed to handle a message on ${msg.subject}`, error)
+          this.#options.logger.error(
+            `[relay] cluster: failed to handle a message on ${msg.subject}`,
+            error,
+            logEvent('cluster_message_failed', { subject: msg.subject }),
+          )
         }
       },
     })

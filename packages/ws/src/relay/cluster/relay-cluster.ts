@@ -1,15 +1,16 @@
 import type { Msg } from '@nats-io/transport-node'
 import { ErrorCode, encodeValue } from '@spider-mesh/core'
+import type { Registry } from 'prom-client'
 import type { CallEndpoint, Refusal } from '../call-endpoint.js'
 import type { ResolvedClusterOptions } from '../cluster-options.js'
-import type { ClusterPort, MetricSeries } from '../cluster-port.js'
+import type { ClusterPort } from '../cluster-port.js'
 import type { RelayLogger } from '../relay-logger.js'
 import type { RelayPeer } from '../relay-peer.js'
 import type { RelayRouter } from '../relay-router.js'
 import { ClusterCalls } from './cluster-calls.js'
 import { ClusterDirectory, HEARTBEAT_MS } from './cluster-directory.js'
 import { type DirectoryEntry, decodeMessage, type TopicMessage } from './cluster-messages.js'
-import { ClusterMetrics, clusterMetricSeries } from './cluster-metrics.js'
+import { ClusterMetrics, registerClusterMetrics } from './cluster-metrics.js'
 import { type BackboneState, NatsBackbone } from './nats-backbone.js'
 import type { RemoteRelay } from './remote-relay.js'
 import { ClusterSubjects } from './subjects.js'
@@ -109,18 +110,17 @@ export class RelayCluster implements ClusterPort {
     return { state: this.backbone.state, relays: this.directory.relays.size + 1 }
   }
 
-  metricSeries(): MetricSeries[] {
-    const perRelay: [Record<string, string>, number][] = [
-      [{ relay: this.name }, [...this.#router.listedPeers()].length],
-    ]
-    for (const relay of this.directory.relays.values())
-      perRelay.push([{ relay: relay.name }, relay.nodes.size])
-    return clusterMetricSeries(this.metrics, {
-      relays: this.directory.relays.size + 1,
-      connected: this.backbone.connected,
-      reconnects: this.backbone.reconnects,
-      rttMs: this.backbone.rttMs,
-      perRelay,
+  registerMetrics(registry: Registry): void {
+    registerClusterMetrics(registry, this.metrics, () => {
+      const perRelay: [string, number][] = [[this.name, [...this.#router.listedPeers()].length]]
+      for (const relay of this.directory.relays.values()) perRelay.push([relay.name, relay.nodes.size])
+      return {
+        relays: this.directory.relays.size + 1,
+        connected: this.backbone.connected,
+        reconnects: this.backbone.reconnects,
+        rttMs: this.backbone.rttMs,
+        perRelay,
+      }
     })
   }
 
