@@ -85,6 +85,8 @@ export {
   type WelcomeFrame,
   type WelcomeNode,
 } from './protocol/frames.js'
+/** Consistent hashing (`balance: { hash }`): a ring over providers, and its hash. */
+export { HashRing, hash32 } from './protocol/hash-ring.js'
 /** Mesh-level packets exchanged with transporters. */
 export {
   type NodeRef,

@@ -3,7 +3,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 import { MAX_CALL_META, MAX_CREDIT } from '../protocol/frames.js'
 import { isVersionRange } from '../protocol/version-range.js'
-import type { LinkOptions } from './proxy-types.js'
+import type { Balance, LinkOptions } from './proxy-types.js'
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_RETRY_DELAY_MS = 1_000
@@ -27,6 +27,8 @@ export interface Settings {
   deadlineMs: number | undefined
   /** Flow control window of subscribed and iterated calls. */
   window: number
+  /** How the router picks a provider (round-robin when undefined). */
+  balance: Balance | undefined
   /** What the mesh enforces per call, built once per settings rather than once per call. */
   callOptions: CallOptions
   /** The same with the window, for calls that are subscribed or iterated. */
@@ -82,6 +84,7 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
   const window = options.window ?? base?.window ?? DEFAULT_WINDOW
   if (!Number.isInteger(window) || window < 1 || window > MAX_CREDIT)
     fail(`\`window\` must be an integer from 1 to ${MAX_CREDIT}`, window)
+  const balance = 'balance' in options ? checkedBalance(options.balance, fail) : base?.balance
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
   // 'marked': follow the providers' @Idempotent() marks (the default).
   let idempotent: Settings['idempotent'] = base?.idempotent ?? 'marked'
@@ -97,6 +100,7 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
     ...(version === undefined ? {} : { version }),
     ...(deadline === undefined ? {} : { deadline }),
     ...(meta === undefined ? {} : { meta }),
+    ...(balance === 'least-in-flight' ? { balance } : {}),
   }
   return {
     service: service as string,
@@ -110,6 +114,7 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
     version,
     deadlineMs,
     window,
+    balance,
     callOptions,
     streamOptions: { ...callOptions, window },
   }
@@ -119,4 +124,45 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
 export function withRelativeDeadline(options: CallOptions, deadlineMs: number): CallOptions {
   const relative = Date.now() + deadlineMs
   return { ...options, deadline: Math.min(relative, options.deadline ?? relative) }
+}
+
+/** A valid balancing choice, or a call of `fail` (INVALID_OPTION) saying what is accepted. */
+export function checkedBalance(
+  balance: unknown,
+  fail: (what: string, value: unknown) => never = (what, value) => {
+    throw new MeshError(ErrorCode.INVALID_OPTION, `${what}, got ${describeBalance(value)}`)
+  },
+): Balance | undefined {
+  if (balance === undefined || balance === 'round-robin') return undefined
+  if (balance === 'least-in-flight') return balance
+  if (
+    balance !== null &&
+    typeof balance === 'object' &&
+    typeof (balance as { hash?: unknown }).hash === 'function'
+  )
+    return balance as Balance
+  return fail("`balance` must be 'round-robin', 'least-in-flight' or { hash: (args) => key }", balance)
+}
+
+function describeBalance(value: unknown): string {
+  return typeof value === 'function' ? 'a function' : JSON.stringify(value)
+}
+
+/**
+ * The options of one call with a consistent-hashing key: `hash(args)` as a string (at most 256
+ * characters). A hash function that throws or returns something else fails the call, saying so.
+ */
+export function withKey(
+  options: CallOptions,
+  balance: { hash: (args: unknown[]) => unknown },
+  args: unknown[],
+): CallOptions {
+  const key = balance.hash(args)
+  if ((typeof key !== 'string' && typeof key !== 'number') || String(key).length > 256) {
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `balance.hash(args) must return a string or number of at most 256 characters, got ${JSON.stringify(key)}`,
+    )
+  }
+  return { ...options, key: String(key) }
 }

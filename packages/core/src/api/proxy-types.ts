@@ -91,4 +91,14 @@ export interface LinkOptions {
    * takes the first value and needs none. Default 128.
    */
   window?: number
+  /**
+   * How the relay picks a provider: `'round-robin'` (the default), `'least-in-flight'` (the one
+   * with the fewest calls in flight through the relay), or `{ hash: (args) => key }` — consistent
+   * hashing: calls with the same key go to the same provider while it is there, and when one
+   * joins or leaves only its share of keys moves. Per call: `proxy.method().withBalance(b)`.
+   */
+  balance?: Balance
 }
+
+/** A balancing choice (see `LinkOptions.balance`). */
+export type Balance = 'round-robin' | 'least-in-flight' | { hash: (args: unknown[]) => string | number }

@@ -3,12 +3,19 @@ import type { CallControl, CallSink } from '../mesh/call-sink.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 import { MAX_CREDIT } from '../protocol/frames.js'
+import { checkedBalance } from './link-settings.js'
+import type { Balance } from './proxy-types.js'
 
-/**
- * Starts a call, reporting to `sink`; returns the function that cancels it. `window` is given
- * when the call is consumed as a stream (subscribed or iterated): flow control applies.
- */
-export type StartCall<T> = (sink: CallSink<T>, window?: number) => () => void
+/** Per-call choices of a RemoteCall (`withWindow`, `withBalance`). */
+export interface CallTuning {
+  /** Given when the call is consumed as a stream (subscribed or iterated): flow control applies. */
+  window?: number
+  /** Replaces the link's balance for this call. */
+  balance?: Balance
+}
+
+/** Starts a call, reporting to `sink`; returns the function that cancels it. */
+export type StartCall<T> = (sink: CallSink<T>, tuning?: CallTuning) => () => void
 
 /**
  * The result of calling a proxy method: a cold Observable (each subscription is one call;
@@ -19,13 +26,19 @@ export type StartCall<T> = (sink: CallSink<T>, window?: number) => () => void
 export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIterable<T> {
   readonly #start: StartCall<T>
   readonly #window: number | undefined
+  readonly #balance: Balance | undefined
   #promise: Promise<T> | undefined
 
-  /** `window`: the flow control window of subscribed and iterated calls (none when absent). */
-  constructor(start: StartCall<T>, window?: number) {
-    super((subscriber) => start(subscriber, window))
+  /**
+   * `window`: the flow control window of subscribed and iterated calls (none when absent);
+   * `balance`: this call's balancing, when it replaces the link's.
+   */
+  constructor(start: StartCall<T>, window?: number, balance?: Balance) {
+    // Built only when subscribed: an awaited call (the common unary case) allocates none.
+    super((subscriber) => start(subscriber, tuning(window, balance)))
     this.#start = start
     this.#window = window
+    this.#balance = balance
   }
 
   get [Symbol.toStringTag](): string {
@@ -43,7 +56,18 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
         `withWindow() needs an integer from 1 to ${MAX_CREDIT}, got ${JSON.stringify(items)}`,
       )
     }
-    return new RemoteCall(this.#start, items)
+    return new RemoteCall(this.#start, items, this.#balance)
+  }
+
+  /**
+   * The same call balanced another way than its link: `'round-robin'`, `'least-in-flight'` or
+   * `{ hash: (args) => key }` (see `LinkOptions.balance`).
+   */
+  withBalance(balance: Balance): RemoteCall<T> {
+    if (checkedBalance(balance) === undefined && balance !== 'round-robin') {
+      throw new MeshError(ErrorCode.INVALID_OPTION, `withBalance() needs a balance, got ${String(balance)}`)
+    }
+    return new RemoteCall(this.#start, this.#window, balance)
   }
 
   then<R1 = T, R2 = never>(
@@ -97,7 +121,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
           notify()
         },
       },
-      this.#window,
+      tuning(this.#window, this.#balance),
     )
     return {
       next: async (): Promise<IteratorResult<T>> => {
@@ -133,27 +157,35 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
     this.#promise = new Promise<T>((resolve, reject) => {
       let settled = false
       let cancel: (() => void) | undefined
-      cancel = this.#start({
-        next(value) {
-          if (settled) return
-          settled = true
-          resolve(value)
-          cancel?.()
+      cancel = this.#start(
+        {
+          next(value) {
+            if (settled) return
+            settled = true
+            resolve(value)
+            cancel?.()
+          },
+          error(error) {
+            if (settled) return
+            settled = true
+            reject(error)
+          },
+          complete() {
+            if (settled) return
+            settled = true
+            reject(new EmptyError())
+          },
         },
-        error(error) {
-          if (settled) return
-          settled = true
-          reject(error)
-        },
-        complete() {
-          if (settled) return
-          settled = true
-          reject(new EmptyError())
-        },
-      })
+        this.#balance === undefined ? undefined : { balance: this.#balance },
+      )
       // The first value may arrive synchronously, before `cancel` was assigned.
       if (settled) cancel()
     })
     return this.#promise
   }
+}
+
+function tuning(window: number | undefined, balance: Balance | undefined): CallTuning | undefined {
+  if (balance === undefined) return window === undefined ? undefined : { window }
+  return window === undefined ? { balance } : { window, balance }
 }

@@ -6,9 +6,9 @@ import { MeshError } from '../protocol/errors.js'
 import { type NodeRef, versionOf } from '../protocol/packets.js'
 import { satisfiesRange } from '../protocol/version-range.js'
 import { type FanOut, fanOut } from './fan-out.js'
-import { type Settings, validate, withRelativeDeadline } from './link-settings.js'
+import { type Settings, validate, withKey, withRelativeDeadline } from './link-settings.js'
 import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
-import { RemoteCall } from './remote-call.js'
+import { type CallTuning, RemoteCall } from './remote-call.js'
 
 /** Property names that must never turn into remote calls: `await proxy`, inspectors, test matchers. */
 const NOT_REMOTE = new Set([
@@ -34,9 +34,10 @@ function startCall(
   method: string,
   args: unknown[],
   sink: CallSink,
-  window?: number,
+  tuning?: CallTuning,
 ): () => void {
   // A subscriber or an iterator consumes a stream: it gets a window (flow control).
+  const window = tuning?.window
   let options =
     window === undefined
       ? s.callOptions
@@ -44,6 +45,20 @@ function startCall(
         ? s.streamOptions
         : { ...s.callOptions, window }
   if (s.deadlineMs !== undefined) options = withRelativeDeadline(options, s.deadlineMs)
+  // A per-call balance (withBalance) replaces the link's.
+  const balance = tuning?.balance === undefined ? s.balance : tuning.balance
+  if (balance !== s.balance) {
+    const { balance: _linkBalance, ...rest } = options
+    options = balance === 'least-in-flight' ? { ...rest, balance } : rest
+  }
+  if (typeof balance === 'object') {
+    try {
+      options = withKey(options, balance, args)
+    } catch (err) {
+      sink.error(err as MeshError)
+      return () => {}
+    }
+  }
   if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
 
   let attempt = 0
@@ -172,7 +187,7 @@ export const RemoteServiceLinker = {
         if (!fn) {
           fn = (...args: unknown[]) =>
             new RemoteCall(
-              (sink, window) => startCall(mesh, state.settings, prop, args, sink, window),
+              (sink, tuning) => startCall(mesh, state.settings, prop, args, sink, tuning),
               state.settings.window,
             )
           methods.set(prop, fn)
@@ -230,7 +245,7 @@ export const RemoteServiceLinker = {
         'invoke() needs a proxy made by RemoteServiceLinker.link()',
       )
     return new RemoteCall<V>(
-      (sink, window) => startCall(state.mesh, state.settings, method, args, sink as CallSink, window),
+      (sink, tuning) => startCall(state.mesh, state.settings, method, args, sink as CallSink, tuning),
       state.settings.window,
     )
   },

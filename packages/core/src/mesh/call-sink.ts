@@ -41,4 +41,8 @@ export interface CallOptions {
    * Absent: no flow control (the provider sends as fast as it produces).
    */
   window?: number
+  /** `'least-in-flight'`: the router picks the provider with the fewest calls in flight. */
+  balance?: 'least-in-flight'
+  /** Consistent hashing: the router gives calls with the same key to the same provider. */
+  key?: string
 }

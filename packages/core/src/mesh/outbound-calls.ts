@@ -96,6 +96,8 @@ export class OutboundCalls {
     if (options.version !== undefined) packet.version = options.version
     if (deadline > 0) packet.deadline = deadline
     if (options.meta !== undefined) packet.meta = options.meta
+    if (options.key !== undefined) packet.key = options.key
+    else if (options.balance !== undefined) packet.balance = options.balance
     if (call.window > 0 && link.credit) {
       packet.window = call.window
       if (sink.start) {

@@ -2,6 +2,7 @@ import { BehaviorSubject, distinctUntilChanged, map, type Observable } from 'rxj
 import { encodeValue } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
+import { HashRing } from '../protocol/hash-ring.js'
 import {
   type NodeRef,
   ResponseKind,
@@ -199,8 +200,22 @@ export class InProcessTransporter implements Transporter {
     this.publishNodes()
   }
 
+  /** The provider with the fewest routes in flight (ties: the first listed). */
+  #leastBusy(providers: NodeRef[]): Endpoint | undefined {
+    const busy = new Map<Endpoint, number>()
+    for (const route of this.#routes.values()) busy.set(route.provider, (busy.get(route.provider) ?? 0) + 1)
+    let best: Endpoint | undefined
+    for (const node of providers) {
+      const endpoint = this.#endpoints.get(node.node_id)
+      if (endpoint && (best === undefined || (busy.get(endpoint) ?? 0) < (busy.get(best) ?? 0)))
+        best = endpoint
+    }
+    return best
+  }
+
   /** The pinned node, else the next provider in turn that has the method (and the version). */
-  #pick({ service, method, version, destination_node_id: nodeId }: RpcRequestPacket): Endpoint | undefined {
+  #pick(packet: RpcRequestPacket): Endpoint | undefined {
+    const { service, method, version, destination_node_id: nodeId } = packet
     const fits = (node: NodeRef) =>
       node.services.includes(service) && canServe(node.catalog, service, method, version)
     if (nodeId !== undefined) {
@@ -208,6 +223,12 @@ export class InProcessTransporter implements Transporter {
       return endpoint && fits(endpoint.node) ? endpoint : undefined
     }
     const providers = this.directory.listNodes(service)
+    // Balancing as the relay does it: the key's owner on a ring, or the least busy provider.
+    if (packet.key !== undefined) {
+      const owner = new HashRing(providers, (n) => n.node_id).pick(packet.key, fits)
+      return owner && this.#endpoints.get(owner.node_id)
+    }
+    if (packet.balance === 'least-in-flight') return this.#leastBusy(providers.filter(fits))
     const start = this.#cursors.get(service) ?? 0
     // One lap at most: skip providers that lack the method or the version.
     for (let i = 0; i < providers.length; i++) {

@@ -6,6 +6,7 @@ import {
   FrameType,
   MAX_CREDIT,
   type RequestFrame,
+  type RequestOptions,
   type ResponseFrame,
   ResponseKind,
 } from '@spider-mesh/core'
@@ -25,7 +26,7 @@ export interface CallRouterOptions {
     service: string,
     method: string,
     destination: string | null,
-    version: string | undefined,
+    options: RequestOptions | undefined,
   ): CallEndpoint | Refusal
   protocolError(peer: CallEndpoint, message: string, requestId: number | null): void
   /** Called after any call ends (the relay's drain waits for the last one). */
@@ -94,7 +95,7 @@ export class CallRouter {
       this.refuse(caller, id, service, method, 'expired', ErrorCode.MICROSERVICE_RPC_TIMEOUT, message)
       return
     }
-    const provider = this.#options.route(caller, service, method, destination, options?.version)
+    const provider = this.#options.route(caller, service, method, destination, options)
     if ('code' in provider) {
       this.refuse(caller, id, service, method, 'offline', provider.code, provider.message)
       return

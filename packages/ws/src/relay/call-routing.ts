@@ -1,4 +1,4 @@
-import { ErrorCode, noMatchingProvider, satisfiesRange } from '@spider-mesh/core'
+import { ErrorCode, noMatchingProvider, type RequestOptions, satisfiesRange } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import type { ClusterPort } from './cluster-port.js'
 import type { NodeDirectory } from './node-directory.js'
@@ -24,8 +24,9 @@ export function routeCall(
   service: string,
   method: string,
   destination: string | null,
-  version?: string,
+  options?: RequestOptions,
 ): CallEndpoint | Refusal {
+  const version = options?.version
   if (caller.remote) {
     const peer = destination === null ? undefined : nodes.get(destination)
     if (peer?.listed) return peer
@@ -37,7 +38,7 @@ export function routeCall(
   const preferLocal = cluster !== undefined && (cluster.preferLocal || !cluster.reachable)
   const end =
     destination === null
-      ? directory.next(service, preferLocal, method, version)
+      ? directory.next(service, preferLocal, method, options)
       : directory.endpoint(destination)
   if (!end && destination === null && directory.providers(service).length > 0) {
     return noMatchingProvider(directory.providers(service).map(candidate), service, method, version)

@@ -2,6 +2,7 @@ import {
   encodeFrame,
   FrameType,
   type NodeFrame,
+  type RequestOptions,
   type ServiceCatalog,
   sameCatalogs,
   type WelcomeNode,
@@ -65,8 +66,13 @@ export class NodeDirectory {
   }
 
   /** The next provider of a service in turn that can take the call (see ServiceTable.next). */
-  next(service: string, preferLocal: boolean, method?: string, version?: string): CallEndpoint | undefined {
-    return this.#services.next(service, preferLocal, method, version)
+  next(
+    service: string,
+    preferLocal: boolean,
+    method?: string,
+    options?: RequestOptions,
+  ): CallEndpoint | undefined {
+    return this.#services.next(service, preferLocal, method, options)
   }
 
   /** The providers of a service, in rotation order. */

@@ -74,8 +74,8 @@ export class RelayRouter {
       metrics: this.metrics,
       maxInFlight,
       pendingTtlMs: options.pendingTtlMs,
-      route: (caller, service, method, destination, version) =>
-        routeCall(this.#routing, caller, service, method, destination, version),
+      route: (caller, service, method, destination, options) =>
+        routeCall(this.#routing, caller, service, method, destination, options),
       protocolError: (peer, message, requestId) => {
         if (peer instanceof RelayPeer) this.#discipline.protocolError(peer, message, requestId)
         else this.#logger.warn(`[relay] ${peer.label}: ${message}`, logEvent('remote_protocol_error'))

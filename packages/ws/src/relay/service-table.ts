@@ -1,4 +1,4 @@
-import { canServe } from '@spider-mesh/core'
+import { canServe, HashRing, type RequestOptions } from '@spider-mesh/core'
 import type { CallEndpoint } from './call-endpoint.js'
 import { catalogSignature, describeProviders } from './provider-signature.js'
 
@@ -11,7 +11,11 @@ interface Rotation {
    * deploy, or two builds of the class). Only then does a pick look at the method.
    */
   mixed: boolean
+  /** The consistent-hashing ring of `balance: { hash }` calls, built on first use after a change. */
+  ring: HashRing<CallEndpoint> | undefined
 }
+
+const nameOf = (end: CallEndpoint) => end.nodeId ?? end.label
 
 /**
  * Round-robin routing table: service name → providers. Picking a provider is O(1) per request
@@ -34,9 +38,11 @@ export class ServiceTable {
 
   add(service: string, peer: CallEndpoint): void {
     const rotation = this.#rotations.get(service)
-    if (!rotation) this.#rotations.set(service, { providers: [peer], cursor: 0, mixed: false })
+    if (!rotation)
+      this.#rotations.set(service, { providers: [peer], cursor: 0, mixed: false, ring: undefined })
     else if (!rotation.providers.includes(peer)) {
       rotation.providers.push(peer)
+      rotation.ring = undefined
       this.#checkMixed(service, rotation)
     }
   }
@@ -47,6 +53,7 @@ export class ServiceTable {
     const index = rotation.providers.indexOf(peer)
     if (index === -1) return
     rotation.providers.splice(index, 1)
+    rotation.ring = undefined
     if (rotation.providers.length === 0) this.#rotations.delete(service)
     else {
       // Keep the turn with the provider that was next, so a leave does not skip anyone.
@@ -56,17 +63,37 @@ export class ServiceTable {
   }
 
   /**
-   * The next provider of `service` in turn that can take a call of `method` (within the semver
-   * range `version`), or undefined when none can. With `preferLocal`, providers on this relay
-   * take every turn while there is one that fits. (Method and range are plain arguments, not an
-   * object: this runs for every call.)
+   * The provider of `service` for a call of `method`, or undefined when none can take it: the
+   * next in turn that has the method (and a version in `options.version`); with
+   * `options.key`, the owner of the key on the consistent-hashing ring; with
+   * `options.balance: 'least-in-flight'`, the one with the fewest calls in flight through this
+   * relay. With `preferLocal`, providers on this relay win while one fits.
    */
-  next(service: string, preferLocal = false, method?: string, version?: string): CallEndpoint | undefined {
+  next(
+    service: string,
+    preferLocal = false,
+    method?: string,
+    options?: RequestOptions,
+  ): CallEndpoint | undefined {
     const rotation = this.#rotations.get(service)
     if (!rotation) return undefined
     const { providers } = rotation
-    if (method !== undefined && (rotation.mixed || version !== undefined)) {
-      const fits = (end: CallEndpoint) => canServe(end.catalog, service, method, version)
+    if (options !== undefined && method !== undefined) {
+      const version = options.version
+      const check = rotation.mixed || version !== undefined
+      const fits = check ? (end: CallEndpoint) => canServe(end.catalog, service, method, version) : always
+      const local = (end: CallEndpoint) => !end.remote && fits(end)
+      if (options.key !== undefined) {
+        rotation.ring ??= new HashRing(providers, nameOf)
+        const ring = rotation.ring
+        return (preferLocal && ring.pick(options.key, local)) || ring.pick(options.key, fits)
+      }
+      if (options.balance === 'least-in-flight') {
+        return (preferLocal && leastInFlight(rotation, local)) || leastInFlight(rotation, fits)
+      }
+      if (check) return (preferLocal && lap(rotation, local)) || lap(rotation, fits)
+    } else if (method !== undefined && rotation.mixed) {
+      const fits = (end: CallEndpoint) => canServe(end.catalog, service, method, undefined)
       return (preferLocal && lap(rotation, (end) => !end.remote && fits(end))) || lap(rotation, fits)
     }
     if (preferLocal) {
@@ -109,6 +136,29 @@ export class ServiceTable {
     }
     rotation.mixed = mixed
   }
+}
+
+const always = () => true
+
+/**
+ * The accepted provider with the fewest calls in flight through this relay (its `incoming`);
+ * ties go to the next in turn, so equally idle providers still alternate.
+ */
+function leastInFlight(rotation: Rotation, accept: (end: CallEndpoint) => boolean): CallEndpoint | undefined {
+  const { providers } = rotation
+  let best: CallEndpoint | undefined
+  let bestIndex = 0
+  for (let i = 0; i < providers.length; i++) {
+    const index = (rotation.cursor + i) % providers.length
+    const candidate = providers[index]!
+    if (!accept(candidate)) continue
+    if (best === undefined || candidate.incoming.size < best.incoming.size) {
+      best = candidate
+      bestIndex = index
+    }
+  }
+  if (best !== undefined) rotation.cursor = bestIndex + 1
+  return best
 }
 
 /** The first provider in turn, within one lap, that `accept`s; advances the turn past it. */
