@@ -9,6 +9,7 @@ export { Idempotent } from './api/idempotent.js'
 export { Microservice, type MicroserviceOptions } from './api/microservice.js'
 /** Types of proxies and their options. */
 export type {
+  Balance,
   LinkOptions,
   ProxyControls,
   RemoteMethod,
@@ -32,6 +33,13 @@ export {
 } from './mesh/call-context.js'
 /** Sink and per-call options of the `mesh.request()` primitive. */
 export type { CallControl, CallOptions, CallSink } from './mesh/call-sink.js'
+/** Interceptors of served calls (before/after/error) and of sent calls (metadata). */
+export type {
+  CallerInterceptor,
+  InterceptedCall,
+  OutgoingCall,
+  ProviderInterceptor,
+} from './mesh/interceptors.js'
 /** Logger contract and the built-in loggers. */
 export { consoleLogger, type Logger, silentLogger } from './mesh/logger.js'
 /** Lifecycle hooks a service may define (never remotely callable). */

@@ -1,4 +1,6 @@
 import type { CallOptions } from '../mesh/call-sink.js'
+import type { CallerInterceptor } from '../mesh/interceptors.js'
+import { checkedInterceptor } from '../mesh/mesh-options.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 import { MAX_CALL_META, MAX_CREDIT } from '../protocol/frames.js'
@@ -29,6 +31,8 @@ export interface Settings {
   window: number
   /** How the router picks a provider (round-robin when undefined). */
   balance: Balance | undefined
+  /** Caller-side interceptors of this link (empty: none). */
+  interceptors: readonly CallerInterceptor[]
   /** What the mesh enforces per call, built once per settings rather than once per call. */
   callOptions: CallOptions
   /** The same with the window, for calls that are subscribed or iterated. */
@@ -85,6 +89,9 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
   if (!Number.isInteger(window) || window < 1 || window > MAX_CREDIT)
     fail(`\`window\` must be an integer from 1 to ${MAX_CREDIT}`, window)
   const balance = 'balance' in options ? checkedBalance(options.balance, fail) : base?.balance
+  const interceptors = (options.interceptors ?? base?.interceptors ?? []).map((i) =>
+    checkedInterceptor(i, 'link({ interceptors })'),
+  )
   const hasFallback = 'fallback' in options ? true : (base?.hasFallback ?? false)
   // 'marked': follow the providers' @Idempotent() marks (the default).
   let idempotent: Settings['idempotent'] = base?.idempotent ?? 'marked'
@@ -115,6 +122,7 @@ export function validate(options: Partial<LinkOptions>, base?: Settings): Settin
     deadlineMs,
     window,
     balance,
+    interceptors,
     callOptions,
     streamOptions: { ...callOptions, window },
   }

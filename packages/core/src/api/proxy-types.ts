@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs'
+import type { CallerInterceptor } from '../mesh/interceptors.js'
 import type { NodeRef } from '../protocol/packets.js'
 import type { RemoteCall } from './remote-call.js'
 
@@ -98,6 +99,8 @@ export interface LinkOptions {
    * joins or leaves only its share of keys moves. Per call: `proxy.method().withBalance(b)`.
    */
   balance?: Balance
+  /** Caller-side interceptors of this link's calls (metadata); the mesh's run after them, so theirs wins. */
+  interceptors?: CallerInterceptor[]
 }
 
 /** A balancing choice (see `LinkOptions.balance`). */

@@ -1,5 +1,6 @@
 import { filter, firstValueFrom, map, type Observable, race, take, timer } from 'rxjs'
 import type { CallSink } from '../mesh/call-sink.js'
+import { interceptedOptions } from '../mesh/interceptors.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
@@ -45,6 +46,8 @@ function startCall(
         ? s.streamOptions
         : { ...s.callOptions, window }
   if (s.deadlineMs !== undefined) options = withRelativeDeadline(options, s.deadlineMs)
+  if (s.interceptors.length > 0)
+    options = interceptedOptions(options, s.interceptors, { service: s.service, method, args })
   // A per-call balance (withBalance) replaces the link's.
   const balance = tuning?.balance === undefined ? s.balance : tuning.balance
   if (balance !== s.balance) {

@@ -5,7 +5,9 @@ import { toWireError, type WireError } from '../protocol/errors.js'
 import { ResponseKind, type ResponseKindValue, type RpcRequestPacket } from '../protocol/packets.js'
 import type { ServedCallHandle, TransportLink } from '../transport/transporter.js'
 import { runInContext, ServedContext } from './call-context.js'
+import type { ProviderInterceptor } from './interceptors.js'
 import type { Logger } from './logger.js'
+import { ServedInterception } from './served-interception.js'
 import type { ServiceDefinition } from './service-definition.js'
 import { StreamCredit } from './stream-credit.js'
 
@@ -16,6 +18,15 @@ export interface LocalService {
 }
 
 const noop = () => {}
+
+/** What serving calls needs from the mesh (its settings). */
+export interface DispatchSettings {
+  readonly nodeId: string
+  readonly logger?: Logger
+  readonly maxStreamBufferBytes?: number
+  /** The mesh's live list (`mesh.intercept()` adds to it). */
+  readonly providerInterceptors?: readonly ProviderInterceptor[]
+}
 
 /** Bytes an Observable may emit past the caller's credit before its stream fails (see StreamCredit). */
 export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024
@@ -31,10 +42,11 @@ export function dispatchRequest(
   service: LocalService | undefined,
   packet: RpcRequestPacket,
   link: TransportLink,
-  nodeId: string,
-  logger?: Logger,
-  maxStreamBufferBytes = DEFAULT_MAX_STREAM_BUFFER_BYTES,
+  settings: DispatchSettings,
 ): ServedCallHandle {
+  const { nodeId, logger } = settings
+  const maxStreamBufferBytes = settings.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES
+  let interception: ServedInterception | undefined
   let stopped = false
   let subscription: Subscription | undefined
   let iterator: AsyncIterator<unknown> | undefined
@@ -54,6 +66,7 @@ export function dispatchRequest(
     if (kind !== ResponseKind.Next) {
       stopped = true
       context.end()
+      interception?.end()
     }
     const response =
       payload === undefined
@@ -83,6 +96,15 @@ export function dispatchRequest(
     },
   )
   const emit = (kind: ResponseKindValue, value: unknown) => {
+    if (interception) {
+      try {
+        value = interception.after(value)
+      } catch (err) {
+        subscription?.unsubscribe()
+        fail(applicationError(err))
+        return
+      }
+    }
     let payload: Uint8Array
     try {
       payload = encodeValue(value)
@@ -104,7 +126,7 @@ export function dispatchRequest(
     subscription = runInContext(context, () =>
       source.subscribe({
         next: (value) => emit(ResponseKind.Next, value),
-        error: (err) => credit.end(() => fail(applicationError(err))),
+        error: (err) => credit.end(() => failed(err)),
         complete: () => credit.end(() => send(ResponseKind.Complete)),
       }),
     )
@@ -158,14 +180,8 @@ export function dispatchRequest(
     })
     return noop
   }
-  let result: unknown
-  try {
-    const instance = service.instance
-    result = runInContext(context, () => method.fn.apply(instance, args))
-  } catch (err) {
-    fail(applicationError(err))
-    return noop
-  }
+  // What the method threw or emitted as an error, through the interceptors' `error` hooks.
+  const failed = (err: unknown) => fail(applicationError(interception ? interception.error(err) : err))
   // An AsyncIterable (an async generator) is pulled one value at a time, only while the caller
   // has credit: the provider produces no faster than the caller reads.
   const pull = (source: AsyncIterable<unknown>) =>
@@ -185,7 +201,7 @@ export function dispatchRequest(
           emit(ResponseKind.Next, step.value)
         }
       } catch (err) {
-        fail(applicationError(err))
+        failed(err)
       }
     })
   const settle = (value: unknown) => {
@@ -193,19 +209,48 @@ export function dispatchRequest(
     else if (isAsyncIterable(value)) void pull(value)
     else emit(ResponseKind.Value, value)
   }
-  if (isThenable(result) && !isObservable(result)) {
-    result.then(
-      (value) => {
+  const invoke = () => {
+    let result: unknown
+    try {
+      const instance = service.instance
+      result = runInContext(context, () => method.fn.apply(instance, args))
+    } catch (err) {
+      failed(err)
+      return
+    }
+    if (isThenable(result) && !isObservable(result)) {
+      result.then((value) => {
         if (!stopped) settle(value)
-      },
-      (err) => fail(applicationError(err)),
-    )
-  } else {
-    settle(result)
+      }, failed)
+    } else {
+      settle(result)
+    }
   }
+  const interceptors = settings.providerInterceptors
+  if (interceptors !== undefined && interceptors.length > 0) {
+    interception = new ServedInterception(interceptors, {
+      service: packet.service,
+      method: packet.method,
+      args,
+      context,
+      state: new Map(),
+    })
+  }
+  // `before` hooks may deny the call (the method never runs); their error's code is kept as it
+  // is: the method did not run, so nothing about it can be spoofed.
+  const gate = interception?.before()
+  if (gate === undefined) invoke()
+  else
+    runInContext(context, () => gate).then(
+      () => {
+        if (!stopped) invoke()
+      },
+      (err) => fail(toWireError(err)),
+    )
   const handle: ServedCallHandle = () => {
     if (stopped) return
     stopped = true
+    interception?.end()
     context.stop('the caller cancelled the call or is gone')
     credit.stop()
     subscription?.unsubscribe()

@@ -16,34 +16,25 @@ import type {
   TransportLink,
 } from '../transport/transporter.js'
 import type { CallOptions, CallSink } from './call-sink.js'
-import { DEFAULT_MAX_STREAM_BUFFER_BYTES, dispatchRequest, type LocalService } from './inbound-dispatch.js'
-import { consoleLogger, type Logger } from './logger.js'
+import { dispatchRequest, type LocalService } from './inbound-dispatch.js'
+import { type CallerInterceptor, interceptedOptions, type ProviderInterceptor } from './interceptors.js'
+import type { Logger } from './logger.js'
 import { MergedDirectory } from './merged-directory.js'
-import { randomNodeId } from './node-id.js'
+import {
+  type CloseOptions,
+  checkedInterceptor,
+  describe,
+  drainTimeout,
+  type MeshSettings,
+  meshSettings,
+  type SpiderMeshOptions,
+} from './mesh-options.js'
 import { OutboundCalls } from './outbound-calls.js'
 import { claimInstance, leaveProcessMesh, offerProcessMesh } from './process-mesh.js'
 import { serviceDefinitionOf } from './service-definition.js'
 import { TopicHub } from './topic-hub.js'
 
-/** Options of {@link SpiderMesh}. */
-export interface SpiderMeshOptions {
-  /** This node's id on the mesh. Default: a random `node-<uuid>`. */
-  nodeId?: string
-  /** Where the mesh reports what it notices. Default: warnings and errors to the console. */
-  logger?: Logger
-  /**
-   * Flow control of the streams this node serves: bytes (encoded) an Observable may emit past
-   * what its caller has taken before the stream fails with STREAM_OVERFLOW (an Observable cannot
-   * pause; return an AsyncIterable to be pulled instead). Default 8 MiB.
-   */
-  maxStreamBufferBytes?: number
-}
-
-/** Options of `mesh.close()`. */
-export interface CloseOptions {
-  /** How long calls this node is serving may take to finish before they are stopped, in ms. Default 10000; 0 = stop at once. */
-  drainTimeoutMs?: number
-}
+export type { CloseOptions, SpiderMeshOptions } from './mesh-options.js'
 
 /** A pub/sub topic carrying messages of type `T`; create with `defineTopic`. */
 export interface Topic<T> {
@@ -70,6 +61,7 @@ export class SpiderMesh implements ServiceDirectory {
   /** This node's id. */
   readonly nodeId: string
   readonly #logger: Logger
+  readonly #settings: MeshSettings
   readonly #transporters = new Set<Transporter>()
   #links: TransportLink[] = []
   readonly #services = new Map<string, LocalService>()
@@ -82,21 +74,10 @@ export class SpiderMesh implements ServiceDirectory {
   #closed = false
 
   constructor(options: SpiderMeshOptions = {}) {
-    if (options.nodeId !== undefined && (typeof options.nodeId !== 'string' || options.nodeId === '')) {
-      throw new MeshError(
-        ErrorCode.INVALID_OPTION,
-        `nodeId must be a non-empty string, got ${JSON.stringify(options.nodeId)}`,
-      )
-    }
-    const maxStreamBufferBytes = options.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES
-    if (!Number.isInteger(maxStreamBufferBytes) || maxStreamBufferBytes < 0) {
-      throw new MeshError(
-        ErrorCode.INVALID_OPTION,
-        `maxStreamBufferBytes must be an integer >= 0, got ${JSON.stringify(options.maxStreamBufferBytes)}`,
-      )
-    }
-    this.nodeId = options.nodeId ?? randomNodeId()
-    this.#logger = options.logger ?? consoleLogger
+    const settings = meshSettings(options)
+    this.#settings = settings
+    this.nodeId = settings.nodeId
+    this.#logger = settings.logger
     this.#topics = new TopicHub(
       (topic) => {
         for (const link of this.#links) link.subscribe?.(topic)
@@ -111,14 +92,7 @@ export class SpiderMesh implements ServiceDirectory {
     this.#host = {
       nodeId,
       handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
-        dispatchRequest(
-          this.#services.get(packet.service),
-          packet,
-          link,
-          nodeId,
-          this.#logger,
-          maxStreamBufferBytes,
-        ),
+        dispatchRequest(this.#services.get(packet.service), packet, link, settings),
       handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
       handlePublish: (packet: PublishPacket) => this.#topics.deliver(packet),
     }
@@ -264,7 +238,23 @@ export class SpiderMesh implements ServiceDirectory {
       )
       return noop
     }
-    return this.#outbound.start(link, service, method, args, options, sink)
+    const intercepted =
+      this.#settings.callerInterceptors.length === 0
+        ? options
+        : interceptedOptions(options, this.#settings.callerInterceptors, { service, method, args })
+    return this.#outbound.start(link, service, method, args, intercepted, sink)
+  }
+
+  /** Adds an interceptor of the calls this node serves (before/after/error; see ProviderInterceptor). */
+  intercept(interceptor: ProviderInterceptor): this {
+    this.#settings.providerInterceptors.push(checkedInterceptor(interceptor, 'intercept'))
+    return this
+  }
+
+  /** Adds an interceptor of every call this node sends (metadata; see CallerInterceptor). */
+  interceptCalls(interceptor: CallerInterceptor): this {
+    this.#settings.callerInterceptors.push(checkedInterceptor(interceptor, 'interceptCalls'))
+    return this
   }
 
   /**
@@ -320,13 +310,7 @@ export class SpiderMesh implements ServiceDirectory {
    */
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return
-    const drainTimeoutMs = options.drainTimeoutMs ?? 10_000
-    if (typeof drainTimeoutMs !== 'number' || !(drainTimeoutMs >= 0)) {
-      throw new MeshError(
-        ErrorCode.INVALID_OPTION,
-        `drainTimeoutMs must be a number of ms >= 0, got ${JSON.stringify(drainTimeoutMs)}`,
-      )
-    }
+    const drainTimeoutMs = drainTimeout(options)
     this.#closed = true
     leaveProcessMesh(this)
     if (drainTimeoutMs > 0 && this.#services.size > 0) {
@@ -386,9 +370,4 @@ function topicName(topic: Topic<unknown> | string): string {
     )
   }
   return name
-}
-
-function describe(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value)
-  return `an instance of ${value.constructor?.name ?? 'Object'}`
 }
