@@ -2,7 +2,7 @@
  * The Spider Mesh benchmark. Starts relays, providers and callers as separate processes on
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
- *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,pubsub,cluster,idle]
+ *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,stream-stopped,pubsub,cluster,idle]
  *                    [--connections N] [--peers] [--profile]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -31,7 +31,7 @@ import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
 import { meshPubsub } from './scenarios/pubsub.js'
-import { meshStream } from './scenarios/stream.js'
+import { meshStream, stoppedConsumer } from './scenarios/stream.js'
 import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
 import { sourceFingerprint } from './source-fingerprint.js'
 import { formatNumber, formatTable } from './table.js'
@@ -74,7 +74,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 /** A scenario step: its scenario, the systems it measures (named in a failure row) and the run. */
 type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
-const wanted = new Set((args.only ?? 'unary,stream,pubsub,cluster,idle').split(','))
+const wanted = new Set((args.only ?? 'unary,stream,stream-stopped,pubsub,cluster,idle').split(','))
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
 const bunUnary = [limitSystem('bun'), meshSystem('bun'), ...peers]
 const steps: Step[] = [
@@ -86,6 +86,11 @@ const steps: Step[] = [
   ],
   ['stream', 'spider-mesh-bun', () => meshStream(settings, 'bun')],
   ['stream', 'spider-mesh-node', () => meshStream(settings, 'node')],
+  // Flow control: the same stream with three windows, and what the relay holds for a stopped reader.
+  ['stream', 'spider-mesh-bun window 16', () => meshStream(settings, 'bun', 16)],
+  ['stream', 'spider-mesh-bun window 1024', () => meshStream(settings, 'bun', 1024)],
+  ['stream-stopped', 'spider-mesh-bun', () => stoppedConsumer(settings, 'bun')],
+  ['stream-stopped', 'spider-mesh-node', () => stoppedConsumer(settings, 'node')],
   ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
   ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
   ['cluster', 'single-relay, cross-relay, nats-rtt', () => clusterScenario(settings)],
@@ -145,6 +150,7 @@ if (args.json) {
   const unit: Record<BenchRow['scenario'], string> = {
     unary: 'req/s',
     stream: 'items/s',
+    'stream-stopped': 'KB relay RSS growth',
     pubsub: 'deliveries/s',
     idle: 'KB/conn',
     cluster: 'req/s',

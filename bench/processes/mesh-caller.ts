@@ -3,7 +3,10 @@
  * MODE=unary: `await proxy.echo(payload)` in INFLIGHT loops (see closed-loop.ts).
  * MODE=stream: one STREAM_ITEMS-item stream for the warm-up, then streams back to back for
  * DURATION_MS (at most MAX_STREAMS); reports items/s. Both print `MEASURING` as the measured
- * phase starts (the cluster scenario meters every process's CPU from there).
+ * phase starts (the cluster scenario meters every process's CPU from there). WINDOW sets the
+ * flow control window of streams (default: the link's, 128).
+ * MODE=hold: subscribes to one endless stream and prints `FLOWING` after 10,000 items, then
+ * keeps reading (the bench stops this process with SIGSTOP to see what piles up).
  */
 import { RemoteServiceLinker } from '@spider-mesh/core'
 import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
@@ -14,10 +17,23 @@ import type { BenchEcho } from './mesh-provider.js'
 
 holdLifeline()
 const mesh = await connectMesh(envString('RELAY_URL'), `bench-caller-${process.pid}`)
-const proxy = RemoteServiceLinker.link<BenchEcho>(mesh, { service: 'BenchEcho', timeout: 30_000 })
+const window = process.env.WINDOW === undefined ? undefined : envNumber('WINDOW')
+const proxy = RemoteServiceLinker.link<BenchEcho>(mesh, {
+  service: 'BenchEcho',
+  timeout: 30_000,
+  ...(window === undefined ? {} : { window }),
+})
 await proxy.wait({ timeout: 10_000 })
 
-if (envString('MODE', 'unary') === 'unary') {
+if (envString('MODE', 'unary') === 'hold') {
+  let received = 0
+  proxy.stream(1_000_000_000).subscribe({
+    next: () => {
+      if (++received === 10_000) say('FLOWING')
+    },
+  })
+  await new Promise(() => {})
+} else if (envString('MODE', 'unary') === 'unary') {
   report(
     await runAwaitLoops(
       loopOptionsFromEnv(),

@@ -132,7 +132,10 @@ export class ServedContext implements CallContext {
   /** The call was cancelled, its caller is gone, or its deadline passed: fire the signal. */
   stop(why: string): void {
     if (this.#stopped !== undefined) return
-    this.#stopped = why
+    // A cancel that comes once the deadline passed is the deadline's doing (the caller gave up
+    // on it): say so, whichever of the two this process noticed first.
+    const deadline = this.#packet.deadline
+    this.#stopped = deadline !== undefined && Date.now() >= deadline ? 'the deadline passed' : why
     this.#release()
     this.#controller?.abort(abortReason(why))
   }

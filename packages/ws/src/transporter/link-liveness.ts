@@ -7,6 +7,11 @@ export interface LivenessState {
   /** When the socket opened and when the last frame arrived (ms since epoch). */
   openedAt: number
   lastSeen: number
+  /**
+   * When this process was last found to have been paused (a heartbeat tick far later than its
+   * interval: SIGSTOP, a suspended laptop, a long pause); 0 if never.
+   */
+  resumedAt: number
   heartbeatIntervalMs: number
 }
 
@@ -37,6 +42,10 @@ export function checkLiveness(state: LivenessState, now: number): LivenessVerdic
       closeReason: 'no Welcome',
     }
   }
+  // Right after this process was paused, what the relay sent meanwhile still waits unread in the
+  // socket (and runtimes may fire the missed ticks back to back): silence says nothing about the
+  // relay yet. Ping, and judge once an interval has passed with this process running.
+  if (now - state.resumedAt < state.heartbeatIntervalMs) return undefined
   const silentFor = now - state.lastSeen
   if (silentFor > state.heartbeatIntervalMs * 2.5) {
     return {
@@ -46,4 +55,9 @@ export function checkLiveness(state: LivenessState, now: number): LivenessVerdic
     }
   }
   return undefined
+}
+
+/** Whether a heartbeat tick at `now` comes so late after the previous one that this process was paused. */
+export function wasPaused(lastTick: number, now: number, heartbeatIntervalMs: number): boolean {
+  return lastTick > 0 && now - lastTick > heartbeatIntervalMs * 2
 }

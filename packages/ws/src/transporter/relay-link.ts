@@ -1,5 +1,4 @@
 import {
-  decodeFrames,
   ErrorCode,
   type Frame,
   FrameBatch,
@@ -15,11 +14,12 @@ import {
 import { helloFrame, servicesFrame } from './announcement.js'
 import { ConnectionProblem } from './connection-problem.js'
 import { LinkCalls } from './link-calls.js'
-import { checkLiveness } from './link-liveness.js'
+import { checkLiveness, wasPaused } from './link-liveness.js'
 import { payloadTooLarge } from './payload-limit.js'
 import { ReconnectBackoff } from './reconnect-backoff.js'
 import { RelayDirectory } from './relay-directory.js'
 import type { RelayLinkOptions, RelayLinkOwner } from './relay-link-owner.js'
+import { readRelayMessage } from './relay-message.js'
 import { OPEN, type WebSocketLike } from './socket.js'
 import { withToken } from './token-source.js'
 
@@ -47,6 +47,9 @@ export class RelayLink {
   readonly #backoff: ReconnectBackoff
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
   #lastSeen = 0
+  /** When the heartbeat last ran, and when a late tick showed this process had been paused. */
+  #lastTick = 0
+  #resumedAt = 0
   #openedAt = 0
   /** The relay said Goodbye on this socket: it closes it when its drain is done. */
   #relayLeaving = false
@@ -225,6 +228,7 @@ export class RelayLink {
       this.#relayLeaving = false
       this.#helloSent = false
       this.helloIfReady()
+      this.#lastTick = this.#lastSeen
       this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#options.heartbeatIntervalMs)
     }
     socket.onmessage = (event) => this.#receive(event.data)
@@ -239,19 +243,7 @@ export class RelayLink {
 
   #receive(data: unknown): void {
     this.#lastSeen = Date.now()
-    if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
-      this.#owner.warn(`Relay ${this.url} sent a non-binary message; ignored`)
-      return
-    }
-    const bytes =
-      data instanceof ArrayBuffer
-        ? new Uint8Array(data)
-        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    try {
-      decodeFrames(bytes, this.#onFrame)
-    } catch (err) {
-      this.#owner.warn(`Relay ${this.url} sent a bad frame: ${(err as Error).message}`)
-    }
+    readRelayMessage(data, this.url, this.#onFrame, this.#owner.warn)
   }
 
   readonly #onFrame = (frame: Frame): void => {
@@ -329,6 +321,9 @@ export class RelayLink {
   }
 
   #heartbeat(): void {
+    const now = Date.now()
+    if (wasPaused(this.#lastTick, now, this.#options.heartbeatIntervalMs)) this.#resumedAt = now
+    this.#lastTick = now
     const verdict = checkLiveness(
       {
         welcomed: this.#welcomed,
@@ -336,9 +331,10 @@ export class RelayLink {
         relayLeaving: this.#relayLeaving,
         openedAt: this.#openedAt,
         lastSeen: this.#lastSeen,
+        resumedAt: this.#resumedAt,
         heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
       },
-      Date.now(),
+      now,
     )
     if (!verdict) {
       this.#send([FrameType.Ping, preciseNow()])

@@ -1,0 +1,27 @@
+import { decodeFrames, type Frame } from '@spider-mesh/core'
+
+/**
+ * Hands each frame of one message from a relay to `onFrame`. A message that is not binary, or
+ * holds a malformed frame, is reported with `warn` (the frames before it are delivered): the
+ * connection stays, as one bad message from a relay must not cost this node its calls.
+ */
+export function readRelayMessage(
+  data: unknown,
+  url: string,
+  onFrame: (frame: Frame) => void,
+  warn: (message: string) => void,
+): void {
+  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+    warn(`Relay ${url} sent a non-binary message; ignored`)
+    return
+  }
+  const bytes =
+    data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  try {
+    decodeFrames(bytes, onFrame)
+  } catch (err) {
+    warn(`Relay ${url} sent a bad frame: ${(err as Error).message}`)
+  }
+}
