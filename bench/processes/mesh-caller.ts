@@ -27,7 +27,7 @@ await proxy.wait({ timeout: 10_000 })
 
 if (envString('MODE', 'unary') === 'hold') {
   let received = 0
-  proxy.stream(1_000_000_000).subscribe({
+  proxy.numbers(1_000_000_000).subscribe({
     next: () => {
       if (++received === 10_000) say('FLOWING')
     },

@@ -1,5 +1,5 @@
 /**
- * Serves `BenchEcho` (unary `echo` and a `stream` of numbers) on the relay at RELAY_URL and
+ * Serves `BenchEcho` (unary `echo`, a `stream` of numbers and a pulled `numbers` generator) on the relay at RELAY_URL and
  * prints `READY` once welcomed.
  */
 import { Microservice } from '@spider-mesh/core'
@@ -15,6 +15,11 @@ export class BenchEcho {
 
   stream(count: number) {
     return range(0, count)
+  }
+
+  /** A pull source (flow control pulls it only as the caller takes values). */
+  async *numbers(count: number) {
+    for (let i = 0; i < count; i++) yield i
   }
 }
 

@@ -88,6 +88,15 @@ describe('flow control of streams', () => {
     expect(seen.length).toBeLessThan(20)
   })
 
+  test('a synchronous source of a billion values overflows and stops at once instead of running to the end', async () => {
+    const { caller } = await setup({ maxStreamBufferBytes: 64 * 1024 })
+    const proxy = RemoteServiceLinker.link<Source>(caller, { service: 'Source', window: 4 })
+    const started = Date.now()
+    const err = await lastValueFrom(proxy.cold(1_000_000_000)).catch((e: MeshError) => e)
+    expect((err as MeshError).code).toBe(ErrorCode.STREAM_OVERFLOW)
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
   test('leaving a for await loop cancels the call at the provider', async () => {
     const { source, caller } = await setup()
     const proxy = RemoteServiceLinker.link<Source>(caller, { service: 'Source', window: 4 })

@@ -1,4 +1,4 @@
-import { isObservable, type Observable, type Subscription } from 'rxjs'
+import { isObservable, type Observable, Subscriber, type Subscription } from 'rxjs'
 import { decodeValue, encodeValue, findUnserialisable } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { toWireError, type WireError } from '../protocol/errors.js'
@@ -122,16 +122,18 @@ export function dispatchRequest(
     else send(kind, payload)
   }
   const stream = (source: Observable<unknown>) => {
+    // Our own Subscriber, known before subscribe() returns: a synchronous source (`range`,
+    // `from(array)`) is stopped mid-emission when the call is cancelled or overflows.
+    const subscriber = new Subscriber<unknown>({
+      next: (value) => emit(ResponseKind.Next, value),
+      error: (err: unknown) => credit.end(() => failed(err)),
+      complete: () => credit.end(() => send(ResponseKind.Complete)),
+    })
+    subscription = subscriber
     // Subscribed in the call's context: a lazy source's setup reads callContext() too.
-    subscription = runInContext(context, () =>
-      source.subscribe({
-        next: (value) => emit(ResponseKind.Next, value),
-        error: (err) => credit.end(() => failed(err)),
-        complete: () => credit.end(() => send(ResponseKind.Complete)),
-      }),
-    )
-    // A source may complete synchronously inside subscribe(), before `subscription` was set.
-    if (stopped) subscription.unsubscribe()
+    runInContext(context, () => source.subscribe(subscriber))
+    // Stopped while a synchronous source was emitting: make sure nothing of it stays subscribed.
+    if (stopped) subscriber.unsubscribe()
   }
 
   if (!service) {
