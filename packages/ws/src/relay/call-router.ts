@@ -101,8 +101,11 @@ export class CallRouter {
       return
     }
     const request = this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
-    if (options?.window !== undefined) request.credit = options.window
-    const forwarded = forwardedOptions(options, caller)
+    // A provider without a catalog runs a core from before request options and flow control:
+    // it would refuse a 7-field Request, and ignore credit. It gets the plain Request.
+    const current = provider.catalog !== undefined
+    if (current && options?.window !== undefined) request.credit = options.window
+    const forwarded = current ? forwardedOptions(options, caller) : undefined
     provider.sendFrame(
       forwarded === undefined
         ? [FrameType.Request, request.relayId, service, method, source, payload]

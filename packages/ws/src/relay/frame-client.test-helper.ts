@@ -1,4 +1,11 @@
-import { decodeFrames, encodeFrame, type Frame, FrameType, PROTOCOL_VERSION } from '@spider-mesh/core'
+import {
+  decodeFrames,
+  encodeFrame,
+  type Frame,
+  FrameType,
+  PROTOCOL_VERSION,
+  type ServiceCatalog,
+} from '@spider-mesh/core'
 import { WebsocketRelayServer, type WebsocketRelayServerOptions } from '../relay-server.js'
 
 /** How long a test waits for an expected event before failing. */
@@ -65,12 +72,15 @@ export class FrameClient {
     services: string[] = [],
     topics: string[] = [],
     interest?: string[],
+    catalog?: ServiceCatalog,
   ): Promise<FrameClient> {
     const client = await FrameClient.connect(url)
     client.send(
-      interest === undefined
-        ? [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics]
-        : [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics, {}, interest],
+      catalog !== undefined
+        ? [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics, {}, interest ?? null, catalog]
+        : interest === undefined
+          ? [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics]
+          : [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, topics, {}, interest],
     )
     client.welcome = await client.next(FrameType.Welcome)
     return client
@@ -161,8 +171,9 @@ export class RelayHarness {
     services: string[] = [],
     topics: string[] = [],
     interest?: string[],
+    catalog?: ServiceCatalog,
   ): Promise<FrameClient> {
-    const client = await FrameClient.join(url, nodeId, services, topics, interest)
+    const client = await FrameClient.join(url, nodeId, services, topics, interest, catalog)
     this.#clients.push(client)
     return client
   }

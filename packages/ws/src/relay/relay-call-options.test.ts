@@ -18,7 +18,12 @@ async function joinAs(
   services: string[] = [],
 ) {
   const client = await harness.connect(`${url}?access_token=${token}`)
-  client.send([FrameType.Hello, PROTOCOL_VERSION, nodeId, services, []])
+  // A current provider announces its catalog (one without gets plain Requests: see below).
+  client.send(
+    services.length === 0
+      ? [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, []]
+      : [FrameType.Hello, PROTOCOL_VERSION, nodeId, services, [], {}, null, { S: { methods: ['m'] } }],
+  )
   client.welcome = await client.next(FrameType.Welcome)
   return client
 }
@@ -29,6 +34,8 @@ const request = (caller: FrameClient, id: number, options?: object) =>
       ? [FrameType.Request, id, 'S', 'm', null, encodeValue([])]
       : [FrameType.Request, id, 'S', 'm', null, encodeValue([]), options],
   )
+
+const CATALOG = { S: { methods: ['m'] } }
 
 describe.each(['bun', 'node'] as const)('request options through the relay (%s adapter)', (adapter) => {
   const harness = new RelayHarness(adapter)
@@ -63,7 +70,7 @@ describe.each(['bun', 'node'] as const)('request options through the relay (%s a
 
   test('without authentication a plain call is forwarded with six fields', async () => {
     const { url } = await harness.relay()
-    const provider = await harness.join(url, 'p', ['S'])
+    const provider = await harness.join(url, 'p', ['S'], [], undefined, CATALOG)
     const caller = await harness.join(url, 'c')
     request(caller, 1)
     expect(await provider.next(FrameType.Request)).toHaveLength(6)
@@ -71,7 +78,7 @@ describe.each(['bun', 'node'] as const)('request options through the relay (%s a
 
   test('a request whose deadline has passed is refused with MICROSERVICE_RPC_TIMEOUT and never delivered', async () => {
     const { url } = await harness.relay()
-    const provider = await harness.join(url, 'p', ['S'])
+    const provider = await harness.join(url, 'p', ['S'], [], undefined, CATALOG)
     const caller = await harness.join(url, 'c')
     request(caller, 1, { deadline: 0 })
     const response = await caller.next(FrameType.Response)
@@ -82,7 +89,7 @@ describe.each(['bun', 'node'] as const)('request options through the relay (%s a
 
   test('Credit: the relay forwards grants and ends a stream whose provider sends past its window', async () => {
     const { url } = await harness.relay()
-    const provider = await harness.join(url, 'p', ['S'])
+    const provider = await harness.join(url, 'p', ['S'], [], undefined, CATALOG)
     const caller = await harness.join(url, 'c')
     request(caller, 1, { window: 2 })
     const forwarded = await provider.next(FrameType.Request)
@@ -106,6 +113,20 @@ describe.each(['bun', 'node'] as const)('request options through the relay (%s a
     expect(values).toEqual([1, 3, 4, 5]) // 2 was taken by the wait above
     expect((await provider.next(FrameType.Cancel))[1]).toBe(relayId)
     // A grant for a call that ended is ignored.
+    caller.send([FrameType.Credit, 1, 1])
+    expect(await provider.quiet(FrameType.Credit)).toEqual([])
+  })
+
+  test('a provider without a catalog (an older core) gets the plain six-field Request, and no credit is counted', async () => {
+    const { url } = await harness.relay()
+    const provider = await harness.join(url, 'old', ['S'])
+    const caller = await harness.join(url, 'c')
+    request(caller, 1, { window: 1, deadline: 5000, meta: { a: 'b' } })
+    const forwarded = await provider.next(FrameType.Request)
+    expect(forwarded).toHaveLength(6)
+    for (let n = 1; n <= 3; n++)
+      provider.send([FrameType.Response, forwarded[1], ResponseKind.Next, encodeValue(n)])
+    await caller.next(FrameType.Response, (f) => f[3] !== null && decodeValue(f[3]) === 3)
     caller.send([FrameType.Credit, 1, 1])
     expect(await provider.quiet(FrameType.Credit)).toEqual([])
   })
