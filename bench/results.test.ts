@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { type BenchRow, describeRatios, medianRows, unaryRatios, withRatios } from './results.js'
+import { type BenchRow, describeRatios, limitFor, medianRows, unaryRatios, withRatios } from './results.js'
 
 const unary = (system: string, inflight: number, rps: number, p99: number): BenchRow => ({
   scenario: 'unary',
@@ -56,5 +56,18 @@ describe('medianRows', () => {
     const failed: BenchRow = { ...unary('limit-bun', 1, Number.NaN, 0), error: 'boom' }
     const runs = [[unary('limit-bun', 1, 10, 300)], [failed], [unary('limit-bun', 1, 30, 100)]]
     expect(medianRows(runs)).toEqual([{ ...unary('limit-bun', 1, 20, 200), runs: 2, failed_runs: 1 }])
+  })
+})
+
+describe('limitFor', () => {
+  test('pairs each Spider Mesh flavor with the limit of the same runtime and socket library', () => {
+    expect(limitFor('spider-mesh-bun')).toBe('limit-bun')
+    expect(limitFor('spider-mesh-node')).toBe('limit-node')
+    expect(limitFor('spider-mesh-nodejs')).toBe('limit-nodejs')
+  })
+
+  test('compares the peers with the Bun limit and a limit with nothing', () => {
+    expect(limitFor('socketio')).toBe('limit-bun')
+    expect(limitFor('limit-nodejs')).toBeNull()
   })
 })

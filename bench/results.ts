@@ -7,7 +7,8 @@ export interface BenchRow {
   /** `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows. */
   scenario: 'unary' | 'stream' | 'pubsub' | 'idle' | 'cluster' | 'cluster-stream'
   /**
-   * `spider-mesh-bun`, `spider-mesh-node`, `limit-bun`, `limit-node`, `socketio`, `moleculer-tcp`;
+   * `spider-mesh-bun`, `spider-mesh-node`, `spider-mesh-nodejs`, `limit-bun`, `limit-node`,
+   * `limit-nodejs`, `socketio`, `moleculer-tcp`;
    * in the cluster scenario `single-relay`, `cross-relay`, `nats-rtt`.
    */
   system: string
@@ -71,10 +72,14 @@ export interface BenchSettings {
   log: (message: string) => void
 }
 
-/** The limit each system is compared with: the forwarder on the same socket library. */
+/**
+ * The limit each system is compared with: the forwarder on the same runtime and socket library
+ * (`spider-mesh-nodejs` → `limit-nodejs`); the peers, which run under Bun, → `limit-bun`.
+ */
 export function limitFor(system: string): string | null {
   if (system.startsWith('limit-')) return null
-  return system === 'spider-mesh-node' ? 'limit-node' : 'limit-bun'
+  const flavor = /^spider-mesh-(bun|node|nodejs)$/.exec(system)?.[1]
+  return `limit-${flavor ?? 'bun'}`
 }
 
 /** A system's unary figures as a fraction of its limit's at the same calls in flight. */

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util'
 import { renderChart } from './chart.js'
 import { killAllNow } from './child.js'
 import { formatClusterReport, withClusterRatios } from './cluster-compare.js'
+import { prepareNodeScripts } from './node-scripts.js'
 import {
   type BenchRow,
   type BenchSettings,
@@ -84,6 +85,11 @@ const steps: Step[] = [
     'limit-node, spider-mesh-node',
     () => runUnary(settings, [limitSystem('node'), meshSystem('node')]),
   ],
+  [
+    'unary',
+    'limit-nodejs, spider-mesh-nodejs',
+    () => runUnary(settings, [limitSystem('nodejs'), meshSystem('nodejs')]),
+  ],
   ['stream', 'spider-mesh-bun', () => meshStream(settings, 'bun')],
   ['stream', 'spider-mesh-node', () => meshStream(settings, 'node')],
   ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
@@ -93,9 +99,18 @@ const steps: Step[] = [
   ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
   ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
   ['idle', 'limit-node', () => idleMemory(settings, 'limit', 'node')],
+  ['idle', 'spider-mesh-nodejs', () => idleMemory(settings, 'spider-mesh', 'nodejs')],
+  ['idle', 'limit-nodejs', () => idleMemory(settings, 'limit', 'nodejs')],
 ]
 
 if (args.peers) ensurePeersInstalled(settings)
+// The Node.js systems run the built packages: a stale dist fails here, before minutes of measuring.
+if (steps.some(([scenario, systems]) => wanted.has(scenario) && systems.includes('-nodejs'))) {
+  await prepareNodeScripts().catch((err: Error) => {
+    console.error(err.message)
+    process.exit(1)
+  })
+}
 const [load] = loadavg()
 if (load! > availableParallelism() / 2) {
   settings.log(

@@ -4,11 +4,13 @@
  * (closed-loop.ts), with callbacks instead of promises: nothing but the wire.
  */
 import { CallbackLoops, loopOptionsFromEnv } from '../closed-loop.js'
-import { envString, fail, holdLifeline, report } from '../lifeline.js'
+import { envString, fail, holdLifeline, report, say } from '../lifeline.js'
+import { webSocketClass } from '../runtime.js'
 
 holdLifeline()
 const options = loopOptionsFromEnv()
-const socket = new WebSocket(`${envString('RELAY_URL')}/?role=caller`)
+const Socket = await webSocketClass()
+const socket = new Socket(`${envString('RELAY_URL')}/?role=caller`)
 socket.binaryType = 'arraybuffer'
 // One preallocated frame per slot: a slot resends only after its reply, so no frame is reused early.
 const frames = Array.from({ length: options.inflight }, (_, slot) => {
@@ -22,5 +24,5 @@ socket.onclose = (event) => fail(new Error(`limit caller socket closed (${event.
 await new Promise((resolve) => {
   socket.onopen = resolve
 })
-report(await loops.run())
+report(await loops.run(() => say('MEASURING')))
 process.exit(0)

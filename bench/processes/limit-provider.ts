@@ -1,8 +1,10 @@
 /** The limit's provider: a bare WebSocket to the limit relay that echoes every frame back verbatim. */
 import { envString, fail, holdLifeline, say } from '../lifeline.js'
+import { webSocketClass } from '../runtime.js'
 
 holdLifeline()
-const socket = new WebSocket(`${envString('RELAY_URL')}/?role=provider`)
+const Socket = await webSocketClass()
+const socket = new Socket(`${envString('RELAY_URL')}/?role=provider`)
 socket.binaryType = 'arraybuffer'
 socket.onmessage = (event) => socket.send(event.data as ArrayBuffer)
 socket.onopen = () => say('READY')

@@ -7,6 +7,7 @@
  */
 import { WebsocketRelayServer } from '@spider-mesh/ws/relay-server'
 import { fail, holdLifeline, say } from '../lifeline.js'
+import { forceGc } from '../runtime.js'
 
 const host = process.env.HOST || '127.0.0.1'
 const server = new WebsocketRelayServer({
@@ -23,7 +24,7 @@ const server = new WebsocketRelayServer({
 await server.ready.catch(fail)
 holdLifeline((command) => {
   if (command === 'GC') {
-    Bun.gc(true)
+    forceGc()
     say('GC_DONE')
   } else if (command === 'STATS') {
     say('STATS', server.stats())
