@@ -5,6 +5,9 @@
  */
 
 import { holdLifeline, say } from '../lifeline.js'
+// First: with BREAKDOWN=1 the probes wrap Bun.serve's socket callbacks (breakdown/probe.ts).
+import '../breakdown/install.js'
+import { probeCommand } from '../breakdown/probe.js'
 import { startBunLimitRelay, startWsLimitRelay } from '../limit-relay.js'
 import { forceGc, IS_BUN } from '../runtime.js'
 
@@ -15,6 +18,7 @@ const relay =
     ? await startWsLimitRelay(host, port)
     : startBunLimitRelay(host, port)
 holdLifeline((command) => {
+  if (probeCommand(command)) return
   if (command === 'GC') {
     forceGc()
     say('GC_DONE')

@@ -3,9 +3,15 @@
  * MODE=unary: `await proxy.echo(payload)` in INFLIGHT loops (see closed-loop.ts).
  * MODE=stream: one STREAM_ITEMS-item stream for the warm-up, then streams back to back for
  * DURATION_MS (at most MAX_STREAMS); reports items/s. Both print `MEASURING` as the measured
- * phase starts (the cluster scenario meters every process's CPU from there).
+ * phase starts (the cluster scenario meters every process's CPU from there). BREAKDOWN=1
+ * (unary only): records each call's start and end around the public API, and the socket's
+ * events (breakdown/probe.ts), and writes them to BREAKDOWN_FILE before its RESULT.
  */
+// First: the probes must wrap the WebSocket before @spider-mesh/ws/node captures it.
+import '../breakdown/install.js'
 import { RemoteServiceLinker } from '@spider-mesh/core'
+import { Ev } from '../breakdown/events.js'
+import { dumpProbe, PROBING, probe } from '../breakdown/probe.js'
 import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
 import { envNumber, envString, holdLifeline, report, say } from '../lifeline.js'
 import { median } from '../stats.js'
@@ -18,13 +24,23 @@ const proxy = RemoteServiceLinker.link<BenchEcho>(mesh, { service: 'BenchEcho', 
 await proxy.wait({ timeout: 10_000 })
 
 if (envString('MODE', 'unary') === 'unary') {
-  report(
-    await runAwaitLoops(
-      loopOptionsFromEnv(),
-      () => proxy.echo(PAYLOAD),
-      () => say('MEASURING'),
-    ),
-  )
+  const done = (value: string) => {
+    probe(Ev.CallerDone)
+    return value
+  }
+  const call = PROBING
+    ? () => {
+        probe(Ev.CallerCall)
+        return proxy.echo(PAYLOAD).then(done)
+      }
+    : () => proxy.echo(PAYLOAD)
+  const result = await runAwaitLoops(loopOptionsFromEnv(), call, () => {
+    probe(Ev.WindowStart)
+    say('MEASURING')
+  })
+  probe(Ev.WindowEnd)
+  if (PROBING) dumpProbe(envString('BREAKDOWN_FILE'))
+  report(result)
 } else {
   const items = envNumber('STREAM_ITEMS', 100_000)
   const durationMs = envNumber('DURATION_MS')

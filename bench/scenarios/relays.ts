@@ -67,12 +67,13 @@ export async function startLimitRelay(
   spawn: Spawn,
   flavor: Flavor,
   openFiles?: number,
+  env: Record<string, string | number> = {},
 ): Promise<RunningRelay> {
   const child = spawn({
     name: `limit relay (${flavor})`,
     script: 'processes/limit-relay.ts',
     runtime: runtimeOf(flavor),
-    env: { HOST: '127.0.0.1', PORT: 0, LIMIT_ADAPTER: adapterOf(flavor) },
+    env: { HOST: '127.0.0.1', PORT: 0, LIMIT_ADAPTER: adapterOf(flavor), ...env },
     ...(openFiles ? { openFiles } : {}),
   })
   const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
