@@ -19,7 +19,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { formatBreakdown } from './breakdown/report.js'
+import { formatBreakdown, medianBreakdown } from './breakdown/report.js'
 import { renderChart } from './chart.js'
 import { killAllNow } from './child.js'
 import { formatClusterReport, withClusterRatios } from './cluster-compare.js'
@@ -33,7 +33,7 @@ import {
   unaryRatios,
   withRatios,
 } from './results.js'
-import { runBreakdown } from './scenarios/breakdown.js'
+import { type Breakdown, runBreakdown } from './scenarios/breakdown.js'
 import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
@@ -115,7 +115,16 @@ const steps: Step[] = [
 
 if (args.breakdown) {
   // Where a serial call's time goes (issue 14): its own mode, nothing else is measured.
-  const results = [await runBreakdown(settings, 'spider-mesh-bun'), await runBreakdown(settings, 'limit-bun')]
+  const runs = Math.max(1, Math.min(20, Number(args.runs) || 1))
+  const mesh: Breakdown[] = []
+  const limit: Breakdown[] = []
+  // Alternating, so that what the machine's other load does hits both systems alike.
+  for (let run = 1; run <= runs; run++) {
+    mesh.push(await runBreakdown(settings, 'spider-mesh-bun'))
+    limit.push(await runBreakdown(settings, 'limit-bun'))
+  }
+  const results = [medianBreakdown(mesh), medianBreakdown(limit)]
+  if (runs > 1 && !args.json) console.log(`Median of ${runs} runs of each system (alternating).\n`)
   if (args.json) for (const r of results) console.log(JSON.stringify(r))
   else console.log(formatBreakdown(results))
   process.exit(0)

@@ -5,7 +5,8 @@
  * module before `@spider-mesh/ws/node`: that module captures the global WebSocket when it loads.
  *
  * stdin commands (see {@link probeCommand}): `PROBE_MODE time|heap` switches what is recorded,
- * `PROBE_DUMP <file>` writes the rows so far to a file, clears them and prints `PROBE_DUMPED`.
+ * `PROBE_DUMP <file>` writes the rows so far to a file, clears them and prints `PROBE_DUMPED`,
+ * `PROBE_CENSUS start|end` counts the objects allocated in between by type ({@link census}).
  */
 import { writeFileSync } from 'node:fs'
 import { EPOCH_BASE_MS, Ev, F, type ProbeMode, STRIDE } from './events.js'
@@ -33,10 +34,36 @@ export function probe(kind: number): void {
   rows[at + F.ticks] = counters.ticks
 }
 
+let censusStart: Record<string, number> | null = null
+
+/**
+ * Object census: `start` collects all garbage and counts the heap's objects by type; `end`
+ * counts again and returns the difference. Between the two, nothing is collected unless the
+ * heap fills, so the difference is what was allocated (live or not) — by type.
+ */
+export function census(step: 'start' | 'end'): Record<string, number> {
+  const jsc = require('bun:jsc') as typeof import('bun:jsc')
+  if (step === 'start') {
+    Bun.gc(true)
+    censusStart = jsc.heapStats().objectTypeCounts
+    return {}
+  }
+  const now = jsc.heapStats().objectTypeCounts
+  const allocated: Record<string, number> = {}
+  for (const [type, n] of Object.entries(now)) {
+    const grown = n - (censusStart?.[type] ?? 0)
+    if (grown > 0) allocated[type] = grown
+  }
+  return allocated
+}
+
 /** Handles a probe command from stdin; false when the line is not one. */
 export function probeCommand(line: string): boolean {
   const [verb, arg] = line.split(' ')
-  if (verb === 'PROBE_MODE') {
+  if (verb === 'PROBE_CENSUS') {
+    const counts = census(arg === 'end' ? 'end' : 'start')
+    console.log(`PROBE_CENSUS ${JSON.stringify(counts)}`)
+  } else if (verb === 'PROBE_MODE') {
     mode = arg === 'heap' ? 'heap' : 'time'
   } else if (verb === 'PROBE_DUMP' && arg) {
     dumpProbe(arg)

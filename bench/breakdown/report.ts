@@ -82,7 +82,50 @@ export function formatBreakdown(results: Breakdown[]): string {
       out.push(row([g.span, r.system, g.with_gc, fmt(g.with_gc_p50_us), fmt(g.without_gc_p50_us)]))
     }
   }
+  for (const r of results) {
+    if (!r.objects) continue
+    out.push('', row(['Objects allocated per call (census)', 'by type, most first']), row(['---', '---']))
+    for (const [name, counts] of Object.entries(r.objects)) {
+      const total = Math.round(Object.values(counts).reduce((a, b) => a + b, 0))
+      const top = Object.entries(counts)
+        .slice(0, 12)
+        .map(([type, n]) => `${type} ${n}`)
+        .join(', ')
+      out.push(row([`${r.system} ${name} (${total})`, top]))
+    }
+  }
   return out.join('\n')
+}
+
+/**
+ * The median of several runs' breakdowns of one system: every number is the median of the
+ * numbers at the same place (hop, process, field) over the runs.
+ */
+export function medianBreakdown(runs: Breakdown[]): Breakdown {
+  const merge = (values: unknown[]): unknown => {
+    const first = values[0]
+    if (typeof first === 'number') {
+      const sorted = (values as number[]).filter((v) => typeof v === 'number').sort((a, b) => a - b)
+      const mid = sorted.length >> 1
+      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+    }
+    if (Array.isArray(first)) return first.map((_, i) => merge(values.map((v) => (v as unknown[])[i])))
+    if (first && typeof first === 'object') {
+      // A census type one run saw and another did not counts as 0 there.
+      const keys = new Set(values.flatMap((v) => Object.keys((v ?? {}) as object)))
+      const merged: Record<string, unknown> = {}
+      for (const key of keys) {
+        const column = values.map((v) => (v as Record<string, unknown> | null)?.[key])
+        merged[key] =
+          typeof column.find((c) => c !== undefined) === 'number'
+            ? merge(column.map((c) => c ?? 0))
+            : merge(column)
+      }
+      return merged
+    }
+    return first
+  }
+  return merge(runs) as Breakdown
 }
 
 function fmt(n: number | null): string {

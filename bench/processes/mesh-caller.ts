@@ -11,14 +11,21 @@
 import '../breakdown/install.js'
 import { RemoteServiceLinker } from '@spider-mesh/core'
 import { Ev } from '../breakdown/events.js'
-import { dumpProbe, PROBING, probe } from '../breakdown/probe.js'
+import { census, dumpProbe, PROBING, probe } from '../breakdown/probe.js'
 import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
 import { envNumber, envString, holdLifeline, report, say } from '../lifeline.js'
 import { median } from '../stats.js'
 import { connectMesh } from './mesh-connect.js'
 import type { BenchEcho } from './mesh-provider.js'
 
-holdLifeline()
+// `GO` starts the census of a probed heap run, once the bench has counted the relay and provider.
+let started = () => {}
+const go = new Promise<void>((resolve) => {
+  started = resolve
+})
+holdLifeline((command) => {
+  if (command === 'GO') started()
+})
 const mesh = await connectMesh(envString('RELAY_URL'), `bench-caller-${process.pid}`)
 const proxy = RemoteServiceLinker.link<BenchEcho>(mesh, { service: 'BenchEcho', timeout: 30_000 })
 await proxy.wait({ timeout: 10_000 })
@@ -40,6 +47,15 @@ if (envString('MODE', 'unary') === 'unary') {
   })
   probe(Ev.WindowEnd)
   if (PROBING) dumpProbe(envString('BREAKDOWN_FILE'))
+  if (PROBING && process.env.BREAKDOWN_MODE === 'heap') {
+    // The census: the bench counts the relay's and provider's objects around these calls too.
+    say('CENSUS_READY')
+    await go
+    census('start')
+    const calls = envNumber('CENSUS_CALLS', 200)
+    for (let i = 0; i < calls; i++) await proxy.echo(PAYLOAD)
+    say('CENSUS', { calls, objects: census('end') })
+  }
   report(result)
 } else {
   const items = envNumber('STREAM_ITEMS', 100_000)

@@ -30,6 +30,8 @@ export interface Breakdown {
   /** The heap-mode run: costs per call of each process, and spans with a collection in them. */
   costs: Record<'caller' | 'relay' | 'provider', ProcessCosts>
   gc: GcSpan[]
+  /** Objects allocated per call by type in each process (Spider Mesh only: the limit has no objects to speak of). */
+  objects: Record<'caller' | 'relay' | 'provider', Record<string, number>> | null
 }
 
 const dir = new URL('../results/breakdown/', import.meta.url).pathname
@@ -57,6 +59,7 @@ export function runBreakdown(settings: BenchSettings, system: Breakdown['system'
     })
     await provider.waitFor(/^READY/, 15_000)
     const chain = mesh ? MESH_CHAIN : LIMIT_CHAIN
+    let objects: Breakdown['objects'] = null
     const run = async (mode: ProbeMode) => {
       for (const child of [relay.child, provider]) child.send(`PROBE_MODE ${mode}`)
       settings.log(`breakdown ${system}: ${mode} run, 1 call in flight`)
@@ -73,7 +76,9 @@ export function runBreakdown(settings: BenchSettings, system: Breakdown['system'
           MODE: 'unary',
         },
       })
-      const loop = await caller.result<LoopResult>(resultDeadline(settings.warmupMs, settings.durationMs))
+      const deadline = resultDeadline(settings.warmupMs, settings.durationMs)
+      if (mesh && mode === 'heap') objects = await objectCensus(caller, relay.child, provider, deadline)
+      const loop = await caller.result<LoopResult>(deadline)
       await caller.kill()
       await Promise.all([dump(relay.child, file('relay')), dump(provider, file('provider'))])
       const read = (name: string) => JSON.parse(readFileSync(file(name), 'utf8')) as ProbeLog
@@ -94,6 +99,7 @@ export function runBreakdown(settings: BenchSettings, system: Breakdown['system'
         relay: processCosts(heap.relay, window, [Ev.RelayInFromCaller, Ev.RelayInFromProvider]),
         provider: processCosts(heap.provider, window, [Ev.ProviderIn]),
       },
+      objects,
       gc: [
         gcSpans(heap.relay, Ev.RelayInFromCaller, Ev.RelayOutToProvider),
         gcSpans(heap.relay, Ev.RelayInFromProvider, Ev.RelayOutToCaller),
@@ -107,6 +113,43 @@ export function runBreakdown(settings: BenchSettings, system: Breakdown['system'
       ],
     }
   })
+}
+
+/**
+ * Counts the objects each process allocates over the caller's census calls (probe.ts `census`):
+ * the relay and provider count from just before the caller's first census call to just after
+ * its last, so their figures hold those calls and nothing else but the odd timer.
+ */
+async function objectCensus(
+  caller: Child,
+  relay: Child,
+  provider: Child,
+  deadlineMs: number,
+): Promise<NonNullable<Breakdown['objects']>> {
+  await caller.waitFor(/^CENSUS_READY/, deadlineMs)
+  const count = async (child: Child, step: 'start' | 'end') => {
+    const mark = child.lines.length
+    child.send(`PROBE_CENSUS ${step}`)
+    return JSON.parse((await child.waitFor(/^PROBE_CENSUS (.*)$/, 30_000, mark))[1]!) as Record<
+      string,
+      number
+    >
+  }
+  await Promise.all([count(relay, 'start'), count(provider, 'start')])
+  caller.send('GO')
+  const { calls, objects } = JSON.parse((await caller.waitFor(/^CENSUS (.*)$/, 60_000))[1]!) as {
+    calls: number
+    objects: Record<string, number>
+  }
+  const [relayObjects, providerObjects] = await Promise.all([count(relay, 'end'), count(provider, 'end')])
+  const perCall = (counts: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(counts)
+        .map(([type, n]) => [type, Math.round((n / calls) * 10) / 10] as const)
+        .filter(([, n]) => n >= 0.5)
+        .sort((a, b) => b[1] - a[1]),
+    )
+  return { caller: perCall(objects), relay: perCall(relayObjects), provider: perCall(providerObjects) }
 }
 
 /** Asks a probed process to write its events to `file` and waits until it has. */
