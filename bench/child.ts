@@ -1,4 +1,5 @@
 import type { Subprocess } from 'bun'
+import { nodeScriptPath } from './node-scripts.js'
 
 /** Options of {@link Child}. */
 export interface ChildOptions {
@@ -12,6 +13,11 @@ export interface ChildOptions {
    */
   command?: string[]
   env?: Record<string, string | number>
+  /**
+   * `node` runs the script's Node bundle (node-scripts.ts: `prepareNodeScripts()` first) under
+   * real Node.js, with `--expose-gc` for the relay's forced collections. Default: Bun.
+   */
+  runtime?: 'bun' | 'node'
   /** Raise the soft open-files limit to this before starting (for the idle-connection scenario). */
   openFiles?: number
 }
@@ -43,7 +49,11 @@ export class Child {
           `--cpu-prof-name=${slug(options.name)}-${Date.now()}.md`,
         ]
       : []
-    const cmd = options.command ?? [process.execPath, ...profile, `${benchDir}${options.script}`]
+    const cmd =
+      options.command ??
+      (options.runtime === 'node'
+        ? ['node', '--expose-gc', nodeScriptPath(options.script!)]
+        : [process.execPath, ...profile, `${benchDir}${options.script}`])
     // `exec` keeps the pid, so /proc/<pid> is the runtime's own and kill() reaches it.
     const argv = options.openFiles
       ? ['sh', '-c', `ulimit -n ${options.openFiles} && exec "$@"`, 'sh', ...cmd]

@@ -4,13 +4,12 @@
  * provider and back, from `pub` to every `sub`, from a `sub` to `pub`. Other sockets just stay open
  * (idle-connection baseline). Same socket settings as the Spider Mesh relay's two adapters.
  *
- * Run as a process: `LIMIT_ADAPTER=bun|node bun bench/limit-relay.ts` prints
- * `Limit relay listening on ws://HOST:PORT`.
+ * Run as a process: `LIMIT_ADAPTER=bun|node bun bench/processes/limit-relay.ts` prints
+ * `Limit relay listening on ws://HOST:PORT` (under node too, see node-scripts.ts).
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
-import { holdLifeline, say } from './lifeline.js'
 
 /** Anything that can take a frame: Bun's ServerWebSocket or a `ws` WebSocket. */
 interface Sink {
@@ -119,20 +118,4 @@ export async function startWsLimitRelay(host: string, port: number): Promise<Lim
       http.closeAllConnections()
     },
   }
-}
-
-if (import.meta.main) {
-  const host = process.env.HOST || '127.0.0.1'
-  const port = Number(process.env.PORT ?? 0)
-  const relay =
-    process.env.LIMIT_ADAPTER === 'node'
-      ? await startWsLimitRelay(host, port)
-      : startBunLimitRelay(host, port)
-  holdLifeline((command) => {
-    if (command === 'GC') {
-      Bun.gc(true)
-      say('GC_DONE')
-    }
-  })
-  say(`Limit relay listening on ws://${host}:${relay.port}`)
 }

@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'bun:test'
-import { type BenchRow, describeRatios, medianRows, unaryRatios, withRatios } from './results.js'
+import {
+  type BenchRow,
+  describeRatios,
+  describeRelayCpu,
+  limitFor,
+  medianRows,
+  unaryRatios,
+  withRatios,
+} from './results.js'
 
 const unary = (system: string, inflight: number, rps: number, p99: number): BenchRow => ({
   scenario: 'unary',
@@ -56,5 +64,34 @@ describe('medianRows', () => {
     const failed: BenchRow = { ...unary('limit-bun', 1, Number.NaN, 0), error: 'boom' }
     const runs = [[unary('limit-bun', 1, 10, 300)], [failed], [unary('limit-bun', 1, 30, 100)]]
     expect(medianRows(runs)).toEqual([{ ...unary('limit-bun', 1, 20, 200), runs: 2, failed_runs: 1 }])
+  })
+})
+
+describe('limitFor', () => {
+  test('pairs each Spider Mesh flavor with the limit of the same runtime and socket library', () => {
+    expect(limitFor('spider-mesh-bun')).toBe('limit-bun')
+    expect(limitFor('spider-mesh-node')).toBe('limit-node')
+    expect(limitFor('spider-mesh-nodejs')).toBe('limit-nodejs')
+  })
+
+  test('compares the peers with the Bun limit and a limit with nothing', () => {
+    expect(limitFor('socketio')).toBe('limit-bun')
+    expect(limitFor('limit-nodejs')).toBeNull()
+  })
+})
+
+describe('describeRelayCpu', () => {
+  test('puts each relay’s CPU per call beside its limit’s and checks the Bun relay’s target at 64', () => {
+    const rows = [
+      { ...unary('limit-bun', 64, 100_000, 1000), cpu_relay_us: 10 },
+      { ...unary('spider-mesh-bun', 64, 120_000, 1500), cpu_relay_us: 3.5 },
+      { ...unary('spider-mesh-nodejs', 1, 4000, 900), cpu_relay_us: 88 },
+      unary('socketio', 64, 50_000, 3000),
+    ]
+    expect(describeRelayCpu(rows)).toEqual([
+      'limit-bun @64: relay 10 µs per call',
+      'spider-mesh-bun @64: relay 3.5 µs per call (limit-bun: 10 µs, 0.35×) — target ≤ 6 µs: met',
+      'spider-mesh-nodejs @1: relay 88 µs per call',
+    ])
   })
 })

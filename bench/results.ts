@@ -7,7 +7,8 @@ export interface BenchRow {
   /** `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows. */
   scenario: 'unary' | 'stream' | 'stream-stopped' | 'pubsub' | 'idle' | 'cluster' | 'cluster-stream'
   /**
-   * `spider-mesh-bun`, `spider-mesh-node`, `limit-bun`, `limit-node`, `socketio`, `moleculer-tcp`;
+   * `spider-mesh-bun`, `spider-mesh-node`, `spider-mesh-nodejs`, `limit-bun`, `limit-node`,
+   * `limit-nodejs`, `socketio`, `moleculer-tcp`;
    * in the cluster scenario `single-relay`, `cross-relay`, `nats-rtt`.
    */
   system: string
@@ -71,10 +72,14 @@ export interface BenchSettings {
   log: (message: string) => void
 }
 
-/** The limit each system is compared with: the forwarder on the same socket library. */
+/**
+ * The limit each system is compared with: the forwarder on the same runtime and socket library
+ * (`spider-mesh-nodejs` → `limit-nodejs`); the peers, which run under Bun, → `limit-bun`.
+ */
 export function limitFor(system: string): string | null {
   if (system.startsWith('limit-')) return null
-  return system === 'spider-mesh-node' ? 'limit-node' : 'limit-bun'
+  const flavor = /^spider-mesh-(bun|node|nodejs)$/.exec(system)?.[1]
+  return `limit-${flavor ?? 'bun'}`
 }
 
 /** A system's unary figures as a fraction of its limit's at the same calls in flight. */
@@ -109,8 +114,37 @@ export function unaryRatios(rows: BenchRow[]): Ratio[] {
   return ratios
 }
 
-/** DESIGN.md's targets: ≥ 0.8× the limit's req/s at 64 in flight, p99 ≤ 1.5× at 1 in flight. */
-export const TARGETS = { rpsAt64: 0.8, p99At1: 1.5, kbPerIdleConnection: 10 }
+/**
+ * DESIGN.md's targets: ≥ 0.8× the limit's req/s at 64 in flight, p99 ≤ 1.5× at 1 in flight;
+ * issue 14's: ≤ 6 µs of Bun relay CPU per forwarded call, ≤ 10 KB of relay memory per idle connection.
+ */
+export const TARGETS = { rpsAt64: 0.8, p99At1: 1.5, kbPerIdleConnection: 10, relayCpuUsPerCall: 6 }
+
+/**
+ * Lines giving the relay's CPU µs per forwarded call (request and response) of each unary row
+ * beside its limit's, and the target for the Bun relay (where it applies: at 64 in flight; one
+ * call at a time, each call pays the relay's wake-ups, which the limit pays too).
+ */
+export function describeRelayCpu(rows: BenchRow[]): string[] {
+  const lines: string[] = []
+  for (const row of rows) {
+    if (row.scenario !== 'unary' || typeof row.cpu_relay_us !== 'number') continue
+    const limitName = limitFor(row.system)
+    const limit = rows.find(
+      (r) => r.scenario === 'unary' && r.system === limitName && r.inflight === row.inflight,
+    )
+    const vs =
+      limit && typeof limit.cpu_relay_us === 'number' && limit.cpu_relay_us > 0
+        ? ` (${limitName}: ${limit.cpu_relay_us} µs, ${round2(row.cpu_relay_us / limit.cpu_relay_us)}×)`
+        : ''
+    const target =
+      row.system === 'spider-mesh-bun' && row.inflight === 64
+        ? ` — target ≤ ${TARGETS.relayCpuUsPerCall} µs: ${row.cpu_relay_us <= TARGETS.relayCpuUsPerCall ? 'met' : 'NOT met'}`
+        : ''
+    lines.push(`${row.system} @${row.inflight}: relay ${row.cpu_relay_us} µs per call${vs}${target}`)
+  }
+  return lines
+}
 
 /** Lines saying how each system compares with its limit and whether the targets are met. */
 export function describeRatios(ratios: Ratio[]): string[] {

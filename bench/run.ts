@@ -3,7 +3,7 @@
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
  *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,stream-stopped,pubsub,cluster,idle]
- *                    [--connections N] [--peers] [--profile]
+ *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
  * `--quick` measures each scenario for 3 s after a 1 s warm-up (full: 10 s after 2 s). `--runs N`
@@ -11,22 +11,29 @@
  * `--peers` also runs the unary workload through Socket.IO and Moleculer, next to Spider Mesh and
  * the limit on Bun (installing them into bench/node_modules first when missing); `bun run
  * bench:peers` is `--peers --only unary`. `cluster` compares calls across two relays joined over a
- * nats-server (which it starts itself) with calls through one relay.
+ * nats-server (which it starts itself) with calls through one relay. `--check` (alone it runs
+ * only unary) exits 1 when a same-run ratio is outside its bound in bench/thresholds.json.
+ * `--breakdown` measures only where one call at a time spends its time, per hop (Bun), and
+ * prints Markdown tables (scenarios/breakdown.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
+import { formatBreakdown, medianBreakdown } from './breakdown/report.js'
 import { renderChart } from './chart.js'
 import { killAllNow } from './child.js'
 import { formatClusterReport, withClusterRatios } from './cluster-compare.js'
+import { prepareNodeScripts } from './node-scripts.js'
 import {
   type BenchRow,
   type BenchSettings,
   describeRatios,
+  describeRelayCpu,
   medianRows,
   unaryRatios,
   withRatios,
 } from './results.js'
+import { type Breakdown, runBreakdown } from './scenarios/breakdown.js'
 import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
@@ -35,6 +42,7 @@ import { meshStream, stoppedConsumer } from './scenarios/stream.js'
 import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
 import { sourceFingerprint } from './source-fingerprint.js'
 import { formatNumber, formatTable } from './table.js'
+import { checkThresholds, parseThresholds } from './thresholds.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +54,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     connections: { type: 'string', default: '10000' },
     profile: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
   },
 })
 
@@ -74,7 +84,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 /** A scenario step: its scenario, the systems it measures (named in a failure row) and the run. */
 type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
-const wanted = new Set((args.only ?? 'unary,stream,stream-stopped,pubsub,cluster,idle').split(','))
+// --check guards unary ratios only, so by itself it measures only unary (about 3.5 min with --runs 3).
+const wanted = new Set(
+  (args.only ?? (args.check ? 'unary' : 'unary,stream,stream-stopped,pubsub,cluster,idle')).split(','),
+)
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
 const bunUnary = [limitSystem('bun'), meshSystem('bun'), ...peers]
 const steps: Step[] = [
@@ -83,6 +96,11 @@ const steps: Step[] = [
     'unary',
     'limit-node, spider-mesh-node',
     () => runUnary(settings, [limitSystem('node'), meshSystem('node')]),
+  ],
+  [
+    'unary',
+    'limit-nodejs, spider-mesh-nodejs',
+    () => runUnary(settings, [limitSystem('nodejs'), meshSystem('nodejs')]),
   ],
   ['stream', 'spider-mesh-bun', () => meshStream(settings, 'bun')],
   ['stream', 'spider-mesh-node', () => meshStream(settings, 'node')],
@@ -98,9 +116,34 @@ const steps: Step[] = [
   ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
   ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
   ['idle', 'limit-node', () => idleMemory(settings, 'limit', 'node')],
+  ['idle', 'spider-mesh-nodejs', () => idleMemory(settings, 'spider-mesh', 'nodejs')],
+  ['idle', 'limit-nodejs', () => idleMemory(settings, 'limit', 'nodejs')],
 ]
 
+if (args.breakdown) {
+  // Where a serial call's time goes (issue 14): its own mode, nothing else is measured.
+  const runs = Math.max(1, Math.min(20, Number(args.runs) || 1))
+  const mesh: Breakdown[] = []
+  const limit: Breakdown[] = []
+  // Alternating, so that what the machine's other load does hits both systems alike.
+  for (let run = 1; run <= runs; run++) {
+    mesh.push(await runBreakdown(settings, 'spider-mesh-bun'))
+    limit.push(await runBreakdown(settings, 'limit-bun'))
+  }
+  const results = [medianBreakdown(mesh), medianBreakdown(limit)]
+  if (runs > 1 && !args.json) console.log(`Median of ${runs} runs of each system (alternating).\n`)
+  if (args.json) for (const r of results) console.log(JSON.stringify(r))
+  else console.log(formatBreakdown(results))
+  process.exit(0)
+}
 if (args.peers) ensurePeersInstalled(settings)
+// The Node.js systems run the built packages: a stale dist fails here, before minutes of measuring.
+if (steps.some(([scenario, systems]) => wanted.has(scenario) && systems.includes('-nodejs'))) {
+  await prepareNodeScripts().catch((err: Error) => {
+    console.error(err.message)
+    process.exit(1)
+  })
+}
 const [load] = loadavg()
 if (load! > availableParallelism() / 2) {
   settings.log(
@@ -180,6 +223,11 @@ if (args.json) {
   const lines = describeRatios(unaryRatios(rows))
   if (lines.length > 0)
     console.log(`\nRatios to the limit (same run):\n${lines.map((l) => `  ${l}`).join('\n')}`)
+  const cpu = describeRelayCpu(rows)
+  if (cpu.length > 0)
+    console.log(
+      `\nRelay CPU per forwarded call (/proc utime+stime over the measured window):\n${cpu.map((l) => `  ${l}`).join('\n')}`,
+    )
   const cluster = formatClusterReport(rows)
   if (cluster) console.log(`\nCross-relay (cluster) against one relay (same run):\n${cluster}`)
   for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
@@ -193,5 +241,16 @@ if (args.chart) {
   const subtitle = `${args.quick ? '--quick' : 'full run'}${runs > 1 ? `, median of ${runs} runs` : ''}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`
   writeFileSync(path, renderChart(rows, subtitle))
   settings.log(`wrote ${path}`)
+}
+if (args.check) {
+  const thresholds = parseThresholds(readFileSync(new URL('thresholds.json', import.meta.url), 'utf8'))
+  const outcomes = checkThresholds(rows, thresholds)
+  const failed = outcomes.filter((o) => !o.ok)
+  // In --json mode stdout stays one JSON object per line: the verdict goes to stderr.
+  const out = args.json ? console.error : console.log
+  out(`\nCheck against bench/thresholds.json (same-run ratios):`)
+  for (const o of outcomes) out(`  ${o.line}`)
+  out(failed.length > 0 ? `${failed.length} of ${outcomes.length} thresholds FAILED` : 'all thresholds met')
+  if (failed.length > 0) failures++
 }
 process.exit(failures > 0 ? 1 : 0)

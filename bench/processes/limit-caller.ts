@@ -3,12 +3,17 @@
  * slot id, and matches each echoed frame to its slot. Same loops and recording as the mesh caller
  * (closed-loop.ts), with callbacks instead of promises: nothing but the wire.
  */
+import '../breakdown/install.js'
+import { Ev } from '../breakdown/events.js'
+import { dumpProbe, PROBING, probe } from '../breakdown/probe.js'
 import { CallbackLoops, loopOptionsFromEnv } from '../closed-loop.js'
-import { envString, fail, holdLifeline, report } from '../lifeline.js'
+import { envString, fail, holdLifeline, report, say } from '../lifeline.js'
+import { webSocketClass } from '../runtime.js'
 
 holdLifeline()
 const options = loopOptionsFromEnv()
-const socket = new WebSocket(`${envString('RELAY_URL')}/?role=caller`)
+const Socket = await webSocketClass()
+const socket = new Socket(`${envString('RELAY_URL')}/?role=caller`)
 socket.binaryType = 'arraybuffer'
 // One preallocated frame per slot: a slot resends only after its reply, so no frame is reused early.
 const frames = Array.from({ length: options.inflight }, (_, slot) => {
@@ -22,5 +27,11 @@ socket.onclose = (event) => fail(new Error(`limit caller socket closed (${event.
 await new Promise((resolve) => {
   socket.onopen = resolve
 })
-report(await loops.run())
+const result = await loops.run(() => {
+  probe(Ev.WindowStart)
+  say('MEASURING')
+})
+probe(Ev.WindowEnd)
+if (PROBING) dumpProbe(envString('BREAKDOWN_FILE'))
+report(result)
 process.exit(0)

@@ -1,8 +1,12 @@
 /** The limit's provider: a bare WebSocket to the limit relay that echoes every frame back verbatim. */
+import '../breakdown/install.js'
+import { probeCommand } from '../breakdown/probe.js'
 import { envString, fail, holdLifeline, say } from '../lifeline.js'
+import { webSocketClass } from '../runtime.js'
 
-holdLifeline()
-const socket = new WebSocket(`${envString('RELAY_URL')}/?role=provider`)
+holdLifeline(probeCommand)
+const Socket = await webSocketClass()
+const socket = new Socket(`${envString('RELAY_URL')}/?role=provider`)
 socket.binaryType = 'arraybuffer'
 socket.onmessage = (event) => socket.send(event.data as ArrayBuffer)
 socket.onopen = () => say('READY')

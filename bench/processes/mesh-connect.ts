@@ -1,6 +1,13 @@
 import { SpiderMesh, silentLogger } from '@spider-mesh/core'
-import { WebsocketTransporter } from '@spider-mesh/ws/node'
 import { filter, firstValueFrom, timeout } from 'rxjs'
+
+// BENCH_TRANSPORT_ENTRY=browser (an experiment, Bun only): the same transporter from the browser
+// entry, on the same global WebSocket, without the AsyncLocalStorage that `ws/node` installs for
+// callContext(). Loaded dynamically: importing `ws/node` at all installs that storage.
+const { WebsocketTransporter } =
+  process.env.BENCH_TRANSPORT_ENTRY === 'browser'
+    ? await import('@spider-mesh/ws/browser')
+    : await import('@spider-mesh/ws/node')
 
 /**
  * A mesh with its own WebsocketTransporter, connected (welcomed) to the relay at `url`. Rejects

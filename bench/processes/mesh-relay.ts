@@ -5,8 +5,12 @@
  * collection and prints `GC_DONE` (to read a steady RSS). NATS_URL (and CLUSTER_NAME) make it a
  * member of a relay cluster over that NATS server (the cluster scenario).
  */
+// First: with BREAKDOWN=1 the probes wrap Bun.serve's socket callbacks (breakdown/probe.ts).
+import '../breakdown/install.js'
 import { WebsocketRelayServer } from '@spider-mesh/ws/relay-server'
+import { probeCommand } from '../breakdown/probe.js'
 import { fail, holdLifeline, say } from '../lifeline.js'
+import { forceGc } from '../runtime.js'
 
 const host = process.env.HOST || '127.0.0.1'
 const server = new WebsocketRelayServer({
@@ -22,8 +26,9 @@ const server = new WebsocketRelayServer({
 })
 await server.ready.catch(fail)
 holdLifeline((command) => {
+  if (probeCommand(command)) return
   if (command === 'GC') {
-    Bun.gc(true)
+    forceGc()
     say('GC_DONE')
   } else if (command === 'STATS') {
     say('STATS', server.stats())

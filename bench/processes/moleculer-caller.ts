@@ -3,7 +3,7 @@
  * URL) and runs `await broker.call('echo.echo', { p: payload })` in INFLIGHT loops.
  */
 import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
-import { envNumber, holdLifeline, report } from '../lifeline.js'
+import { envNumber, holdLifeline, report, say } from '../lifeline.js'
 import { createBroker } from './moleculer-broker.js'
 
 holdLifeline()
@@ -12,5 +12,11 @@ const broker = await createBroker(`bench-caller-${process.pid}`, [
 ])
 await broker.start()
 await broker.waitForServices('echo', 15_000)
-report(await runAwaitLoops(loopOptionsFromEnv(), () => broker.call('echo.echo', { p: PAYLOAD })))
+report(
+  await runAwaitLoops(
+    loopOptionsFromEnv(),
+    () => broker.call('echo.echo', { p: PAYLOAD }),
+    () => say('MEASURING'),
+  ),
+)
 process.exit(0)

@@ -3,8 +3,8 @@ import { withChildren } from '../child.js'
 import type { LoopResult } from '../closed-loop.js'
 import { CROSS_RELAY, NATS_RTT, SINGLE_RELAY } from '../cluster-compare.js'
 import { startNatsServer } from '../nats-server.js'
-import { CpuMeter } from '../proc-cpu.js'
 import { type BenchRow, type BenchSettings, loopRow, type StreamResult, streamRow } from '../results.js'
+import { measureMetered } from './metered.js'
 import { loopEnv, resultDeadline, type Spawn, startClusterRelay, startMeshRelay } from './relays.js'
 import { STREAM_ITEMS } from './stream.js'
 import { INFLIGHTS } from './unary.js'
@@ -19,38 +19,6 @@ async function startProvider(spawn: Spawn, relayUrl: string, name: string): Prom
 /** A mesh caller on `relayUrl` (MODE unary or stream), with the loop settings of `env`. */
 function meshCaller(relayUrl: string, name: string, env: Record<string, string | number>): ChildOptions {
   return { name, script: 'processes/mesh-caller.ts', env: { ...env, RELAY_URL: relayUrl } }
-}
-
-/**
- * Runs one measuring child to its RESULT and kills it, so the next figure has the CPUs alone.
- * Meters the CPU of the caller and of `path` (the processes a call crosses) from the caller's
- * MEASURING line to its RESULT: the window its figure covers. `units` reads how many calls or
- * items that was from the result; the row gets `cpu_<process>_us` per unit and `cpu_total_us`.
- */
-async function measure<T>(
-  spawn: Spawn,
-  options: ChildOptions,
-  path: Record<string, Child>,
-  deadlineMs: number,
-  units: (result: T) => number,
-): Promise<{ result: T; cpu: Record<string, number> }> {
-  const caller = spawn(options)
-  const pids: Record<string, number> = { caller: caller.pid }
-  for (const [name, child] of Object.entries(path)) pids[name] = child.pid
-  const meter = new CpuMeter(pids)
-  await caller.waitFor(/^MEASURING/, deadlineMs)
-  meter.start()
-  const result = await caller.result<T>(deadlineMs)
-  const perUnit = meter.perUnit(units(result))
-  await caller.kill()
-  const cpu: Record<string, number> = {}
-  let total = 0
-  for (const [name, us] of Object.entries(perUnit)) {
-    cpu[`cpu_${name}_us`] = us
-    total += us
-  }
-  cpu.cpu_total_us = Math.round(total * 100) / 100
-  return { result, cpu }
 }
 
 /**
@@ -106,7 +74,7 @@ export function clusterScenario(settings: BenchSettings): Promise<BenchRow[]> {
       ]
       for (const [system, options] of callers) {
         settings.log(`cluster ${system} unary @${inflight}`)
-        const { result: r, cpu } = await measure<LoopResult>(
+        const { result: r, cpu } = await measureMetered<LoopResult>(
           spawn,
           options,
           paths[system]!,
@@ -125,7 +93,7 @@ export function clusterScenario(settings: BenchSettings): Promise<BenchRow[]> {
     for (const [system, url] of streams) {
       settings.log(`cluster ${system} stream`)
       // Streams run whole, so allow for a slow one on top of the duration (as the stream scenario).
-      const { result: r, cpu } = await measure<StreamResult>(
+      const { result: r, cpu } = await measureMetered<StreamResult>(
         spawn,
         meshCaller(url, `mesh stream caller (${system})`, streamEnv),
         paths[system]!,

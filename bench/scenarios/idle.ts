@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { withChildren } from '../child.js'
 import type { BenchRow, BenchSettings } from '../results.js'
-import { type Adapter, type RunningRelay, type Spawn, startLimitRelay, startMeshRelay } from './relays.js'
+import { type Flavor, type RunningRelay, type Spawn, startLimitRelay, startMeshRelay } from './relays.js'
 
 /** Processes the idle sockets are spread over (each holds connections / IDLE_PROCS). */
 export const IDLE_PROCS = 4
@@ -31,10 +31,10 @@ export function openFileLimits(): { soft: number; hard: number } {
 export function idleMemory(
   settings: BenchSettings,
   system: 'spider-mesh' | 'limit',
-  adapter: Adapter,
+  flavor: Flavor,
 ): Promise<BenchRow> {
   return withChildren(async (spawn) => {
-    const name = `${system}-${adapter}`
+    const name = `${system}-${flavor}`
     const { soft, hard } = openFileLimits()
     let connections = settings.idleConnections
     if (hard < connections + FD_HEADROOM) {
@@ -46,8 +46,8 @@ export function idleMemory(
     settings.log(`idle ${name}: ${connections} connections`)
     const relay =
       system === 'spider-mesh'
-        ? await startMeshRelay(spawn, adapter, openFiles)
-        : await startLimitRelay(spawn, adapter, openFiles)
+        ? await startMeshRelay(spawn, flavor, openFiles)
+        : await startLimitRelay(spawn, flavor, openFiles)
     const before = await settledRss(relay, 300)
     const { connected, failed } = await connectIdle(
       spawn,

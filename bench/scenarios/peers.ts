@@ -28,11 +28,14 @@ export const socketioSystem: UnarySystem = {
       env: { RELAY_URL: url },
     })
     await provider.waitFor(/^READY/, 15_000)
-    return (env) => ({
-      name: `socket.io caller @${env.INFLIGHT}`,
-      script: 'processes/socketio-caller.ts',
-      env: { ...env, RELAY_URL: url },
-    })
+    return {
+      caller: (env) => ({
+        name: `socket.io caller @${env.INFLIGHT}`,
+        script: 'processes/socketio-caller.ts',
+        env: { ...env, RELAY_URL: url },
+      }),
+      path: { relay, provider },
+    }
   },
 }
 
@@ -42,10 +45,13 @@ export const moleculerSystem: UnarySystem = {
   async setup(spawn) {
     const provider = spawn({ name: 'moleculer provider', script: 'processes/moleculer-provider.ts' })
     const port = (await provider.waitFor(/^READY (\d+)/, 15_000))[1]!
-    return (env) => ({
-      name: `moleculer caller @${env.INFLIGHT}`,
-      script: 'processes/moleculer-caller.ts',
-      env: { ...env, PROVIDER_PORT: port },
-    })
+    return {
+      caller: (env) => ({
+        name: `moleculer caller @${env.INFLIGHT}`,
+        script: 'processes/moleculer-caller.ts',
+        env: { ...env, PROVIDER_PORT: port },
+      }),
+      path: { provider },
+    }
   },
 }

@@ -12,16 +12,35 @@ export interface RunningRelay {
 /** Which socket library a relay runs on. */
 export type Adapter = 'bun' | 'node'
 
+/**
+ * A system's runtime and socket library, the suffix of its name: `bun` (`Bun.serve`), `node`
+ * (Bun's reimplementation of `ws`, still under Bun), `nodejs` (real Node.js, the npm `ws`
+ * package, the built packages; relay, provider and caller alike).
+ */
+export type Flavor = Adapter | 'nodejs'
+
+/** The socket library of a flavor's relay. */
+export function adapterOf(flavor: Flavor): Adapter {
+  return flavor === 'bun' ? 'bun' : 'node'
+}
+
+/** The runtime of a flavor's processes. */
+export function runtimeOf(flavor: Flavor): 'bun' | 'node' {
+  return flavor === 'nodejs' ? 'node' : 'bun'
+}
+
 /** Starts the Spider Mesh relay (bench/processes/mesh-relay.ts) on 127.0.0.1 and an ephemeral port. */
 export async function startMeshRelay(
   spawn: Spawn,
-  adapter: Adapter,
+  flavor: Flavor,
   openFiles?: number,
+  env: Record<string, string | number> = {},
 ): Promise<RunningRelay> {
   const child = spawn({
-    name: `spider-mesh relay (${adapter})`,
+    name: `spider-mesh relay (${flavor})`,
     script: 'processes/mesh-relay.ts',
-    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: adapter },
+    runtime: runtimeOf(flavor),
+    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: adapterOf(flavor), ...env },
     ...(openFiles ? { openFiles } : {}),
   })
   const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
@@ -43,16 +62,18 @@ export async function startClusterRelay(spawn: Spawn, natsUrl: string, name: str
   return { child, url: match[1]! }
 }
 
-/** Starts the byte-forwarding limit relay (bench/limit-relay.ts). */
+/** Starts the byte-forwarding limit relay (bench/limit-relay.ts) of `flavor`. */
 export async function startLimitRelay(
   spawn: Spawn,
-  adapter: Adapter,
+  flavor: Flavor,
   openFiles?: number,
+  env: Record<string, string | number> = {},
 ): Promise<RunningRelay> {
   const child = spawn({
-    name: `limit relay (${adapter})`,
-    script: 'limit-relay.ts',
-    env: { HOST: '127.0.0.1', PORT: 0, LIMIT_ADAPTER: adapter },
+    name: `limit relay (${flavor})`,
+    script: 'processes/limit-relay.ts',
+    runtime: runtimeOf(flavor),
+    env: { HOST: '127.0.0.1', PORT: 0, LIMIT_ADAPTER: adapterOf(flavor), ...env },
     ...(openFiles ? { openFiles } : {}),
   })
   const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
