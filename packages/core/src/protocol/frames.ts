@@ -333,11 +333,11 @@ export function decodeFrame(bytes: Uint8Array): Frame {
  */
 export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void): void {
   try {
-    for (const value of decoder.decodeMulti(bytes)) {
+    decoder.decodeEach(bytes, (value) => {
       const error = invalid(value)
       if (error) throw error
       onFrame(value as Frame)
-    }
+    })
   } catch (err) {
     throw err instanceof MeshError ? err : notMsgpack(bytes, err)
   }
