@@ -24,7 +24,8 @@ export interface CallContext {
  * `AsyncLocalStorage` fits (`@spider-mesh/ws/node` installs one).
  */
 export interface ContextStorage {
-  run<R>(context: CallContext, fn: () => R): R
+  /** Runs `fn(...args)` with `context` as the store (AsyncLocalStorage's signature). */
+  run<R, A extends unknown[]>(context: CallContext, fn: (...args: A) => R, ...args: A): R
   getStore(): CallContext | undefined
 }
 
@@ -69,6 +70,26 @@ export function useContextStorage(next: ContextStorage | null): void {
  */
 export function callContext(): CallContext | undefined {
   return storage?.getStore() ?? current
+}
+
+/**
+ * Calls `fn` on `self` with `args` (a provider method) with `context` as the current call
+ * context — without a closure per call: this runs for every call a node serves.
+ */
+export function applyInContext(
+  context: CallContext,
+  fn: (...args: unknown[]) => unknown,
+  self: unknown,
+  args: unknown[],
+): unknown {
+  if (storage) return storage.run(context, Reflect.apply, fn, self, args)
+  const previous = current
+  current = context
+  try {
+    return fn.apply(self, args)
+  } finally {
+    current = previous
+  }
 }
 
 /** Runs `fn` (the provider method) with `context` as the current call context. */
