@@ -4,8 +4,20 @@ import { median } from './stats.js'
 
 /** One measured figure: a line of the table and of `--json` output. */
 export interface BenchRow {
-  /** `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows. */
-  scenario: 'unary' | 'stream' | 'pubsub' | 'idle' | 'cluster' | 'cluster-stream'
+  /**
+   * `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows; the
+   * `socketio-adapter` scenario gives `socketio-broadcast` and `socketio-ssea` rows.
+   */
+  scenario:
+    | 'unary'
+    | 'stream'
+    | 'pubsub'
+    | 'idle'
+    | 'cluster'
+    | 'cluster-stream'
+    | 'socketio-adapter'
+    | 'socketio-broadcast'
+    | 'socketio-ssea'
   /**
    * `spider-mesh-bun`, `spider-mesh-node`, `limit-bun`, `limit-node`, `socketio`, `moleculer-tcp`;
    * in the cluster scenario `single-relay`, `cross-relay`, `nats-rtt`.

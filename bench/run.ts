@@ -2,7 +2,8 @@
  * The Spider Mesh benchmark. Starts relays, providers and callers as separate processes on
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
- *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,pubsub,cluster,idle]
+ *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N]
+ *                    [--only unary,stream,pubsub,cluster,socketio-adapter,idle]
  *                    [--connections N] [--peers] [--profile]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -11,7 +12,9 @@
  * `--peers` also runs the unary workload through Socket.IO and Moleculer, next to Spider Mesh and
  * the limit on Bun (installing them into bench/node_modules first when missing); `bun run
  * bench:peers` is `--peers --only unary`. `cluster` compares calls across two relays joined over a
- * nats-server (which it starts itself) with calls through one relay.
+ * nats-server (which it starts itself) with calls through one relay. `socketio-adapter` scales
+ * Socket.IO over three servers with @spider-mesh/socket.io, @socket.io/redis-adapter (on a
+ * redis-server it starts itself) and @socket.io/cluster-adapter.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
@@ -31,6 +34,7 @@ import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
 import { meshPubsub } from './scenarios/pubsub.js'
+import { formatSocketioReport, socketioAdapterScenario } from './scenarios/socketio-adapter.js'
 import { meshStream } from './scenarios/stream.js'
 import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
 import { sourceFingerprint } from './source-fingerprint.js'
@@ -74,7 +78,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 /** A scenario step: its scenario, the systems it measures (named in a failure row) and the run. */
 type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
-const wanted = new Set((args.only ?? 'unary,stream,pubsub,cluster,idle').split(','))
+const wanted = new Set((args.only ?? 'unary,stream,pubsub,cluster,socketio-adapter,idle').split(','))
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
 const bunUnary = [limitSystem('bun'), meshSystem('bun'), ...peers]
 const steps: Step[] = [
@@ -89,6 +93,11 @@ const steps: Step[] = [
   ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
   ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
   ['cluster', 'single-relay, cross-relay, nats-rtt', () => clusterScenario(settings)],
+  [
+    'socketio-adapter',
+    'spider-mesh, redis-adapter, cluster-adapter',
+    () => socketioAdapterScenario(settings),
+  ],
   ['idle', 'spider-mesh-bun', () => idleMemory(settings, 'spider-mesh', 'bun')],
   ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
   ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
@@ -149,6 +158,9 @@ if (args.json) {
     idle: 'KB/conn',
     cluster: 'req/s',
     'cluster-stream': 'items/s',
+    'socketio-adapter': '-',
+    'socketio-broadcast': 'bcasts/s',
+    'socketio-ssea': 'calls/s',
   }
   const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
@@ -176,6 +188,8 @@ if (args.json) {
     console.log(`\nRatios to the limit (same run):\n${lines.map((l) => `  ${l}`).join('\n')}`)
   const cluster = formatClusterReport(rows)
   if (cluster) console.log(`\nCross-relay (cluster) against one relay (same run):\n${cluster}`)
+  const socketio = formatSocketioReport(rows)
+  if (socketio) console.log(`\nSocket.IO adapters, 3 servers (same run):\n${socketio}`)
   for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
     const met = (row.kb_per_conn as number) <= 10 ? 'met' : 'NOT met'
     console.log(`  ${row.system} idle: ${row.kb_per_conn} KB per connection (target ≤ 10 KB: ${met})`)

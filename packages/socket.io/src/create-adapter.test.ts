@@ -1,5 +1,5 @@
-import { createServer } from 'node:http'
 import { afterEach, describe, expect, test } from 'bun:test'
+import { createServer } from 'node:http'
 import { InProcessTransporter, SpiderMesh } from '@spider-mesh/core'
 import { Server } from 'socket.io'
 import { createAdapter } from './create-adapter.js'
