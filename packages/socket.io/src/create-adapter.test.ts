@@ -3,7 +3,6 @@ import { createServer } from 'node:http'
 import { InProcessTransporter, SpiderMesh } from '@spider-mesh/core'
 import { Server } from 'socket.io'
 import { createAdapter } from './create-adapter.js'
-import { jsonLike } from './json-like.js'
 
 const open: { close(): unknown }[] = []
 afterEach(async () => {
@@ -72,16 +71,5 @@ describe('createAdapter', () => {
     await counted(a.io, 2)
     await b.io.close()
     await counted(a.io, 1)
-  })
-})
-
-describe('jsonLike', () => {
-  test('drops functions like JSON and keeps what the mesh codec carries', () => {
-    const when = new Date(0)
-    const bytes = new Uint8Array([1, 2])
-    expect(jsonLike({ a: [1, () => 0, { f() {}, when, bytes }], u: undefined })).toEqual({
-      a: [1, null, { when, bytes }],
-      u: undefined,
-    })
   })
 })
