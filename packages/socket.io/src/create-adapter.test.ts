@@ -23,9 +23,9 @@ function twoServers(options: Parameters<typeof createAdapter>[1] = {}) {
   }) as [{ io: Server; mesh: SpiderMesh }, { io: Server; mesh: SpiderMesh }]
 }
 
-async function counted(io: Server, n: number): Promise<void> {
+async function counted(io: Server, n: number, nsp = '/'): Promise<void> {
   const deadline = Date.now() + 2000
-  while ((await io.of('/').adapter.serverCount()) !== n) {
+  while ((await io.of(nsp).adapter.serverCount()) !== n) {
     if (Date.now() > deadline) throw new Error(`the server did not count ${n} servers within 2 s`)
     await new Promise((r) => setTimeout(r, 10))
   }
@@ -48,14 +48,15 @@ describe('createAdapter', () => {
     expect(() => createAdapter(mesh, { heartbeatTimeout: 0 })).toThrow('heartbeatTimeout must be a number')
   })
 
-  test('servers on one mesh count each other per namespace and answer serverSideEmitWithAck', async () => {
+  test('servers on meshes of one process count each other per namespace and answer serverSideEmitWithAck', async () => {
     const [a, b] = twoServers()
     b.io.on('hello', (name: string, ack: (answer: unknown) => void) => ack({ hi: name, from: 'b' }))
     await counted(a.io, 2)
     expect(await a.io.serverSideEmitWithAck('hello', 'a')).toEqual([{ hi: 'a', from: 'b' }])
     b.io.of('/chat')
     a.io.of('/chat')
-    // Each namespace has its own adapter and uid: two servers, not four.
+    // Each namespace has its own adapter and uid: two servers in each, not four.
+    await counted(a.io, 2, '/chat')
     expect(await a.io.of('/').adapter.serverCount()).toBe(2)
   })
 
