@@ -4,8 +4,21 @@ import { median } from './stats.js'
 
 /** One measured figure: a line of the table and of `--json` output. */
 export interface BenchRow {
-  /** `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows. */
-  scenario: 'unary' | 'stream' | 'stream-stopped' | 'pubsub' | 'idle' | 'cluster' | 'cluster-stream'
+  /**
+   * `cluster` holds the cluster scenario's unary rows, `cluster-stream` its stream rows; the
+   * `socketio-adapter` scenario gives `socketio-broadcast` and `socketio-ssea` rows.
+   */
+  scenario:
+    | 'unary'
+    | 'stream'
+    | 'stream-stopped'
+    | 'pubsub'
+    | 'idle'
+    | 'cluster'
+    | 'cluster-stream'
+    | 'socketio-adapter'
+    | 'socketio-broadcast'
+    | 'socketio-ssea'
   /**
    * `spider-mesh-bun`, `spider-mesh-node`, `spider-mesh-nodejs`, `limit-bun`, `limit-node`,
    * `limit-nodejs`, `socketio`, `moleculer-tcp`;

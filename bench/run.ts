@@ -2,7 +2,8 @@
  * The Spider Mesh benchmark. Starts relays, providers and callers as separate processes on
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
- *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N] [--only unary,stream,stream-stopped,pubsub,cluster,idle]
+ *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N]
+ *                    [--only unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle]
  *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -15,6 +16,8 @@
  * only unary) exits 1 when a same-run ratio is outside its bound in bench/thresholds.json.
  * `--breakdown` measures only where one call at a time spends its time, per hop (Bun), and
  * prints Markdown tables (scenarios/breakdown.ts).
+ * `socketio-adapter` scales Socket.IO over three servers with @spider-mesh/socket.io,
+ * @socket.io/redis-adapter (on a redis-server it starts itself) and @socket.io/cluster-adapter.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
@@ -38,6 +41,7 @@ import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
 import { meshPubsub } from './scenarios/pubsub.js'
+import { formatSocketioReport, socketioAdapterScenario } from './scenarios/socketio-adapter.js'
 import { meshStream, stoppedConsumer } from './scenarios/stream.js'
 import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
 import { sourceFingerprint } from './source-fingerprint.js'
@@ -86,7 +90,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
 // --check guards unary ratios only, so by itself it measures only unary (about 3.5 min with --runs 3).
 const wanted = new Set(
-  (args.only ?? (args.check ? 'unary' : 'unary,stream,stream-stopped,pubsub,cluster,idle')).split(','),
+  (
+    args.only ?? (args.check ? 'unary' : 'unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle')
+  ).split(','),
 )
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
 const bunUnary = [limitSystem('bun'), meshSystem('bun'), ...peers]
@@ -112,6 +118,11 @@ const steps: Step[] = [
   ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
   ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
   ['cluster', 'single-relay, cross-relay, nats-rtt', () => clusterScenario(settings)],
+  [
+    'socketio-adapter',
+    'spider-mesh, redis-adapter, cluster-adapter',
+    () => socketioAdapterScenario(settings),
+  ],
   ['idle', 'spider-mesh-bun', () => idleMemory(settings, 'spider-mesh', 'bun')],
   ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
   ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
@@ -198,6 +209,9 @@ if (args.json) {
     idle: 'KB/conn',
     cluster: 'req/s',
     'cluster-stream': 'items/s',
+    'socketio-adapter': '-',
+    'socketio-broadcast': 'bcasts/s',
+    'socketio-ssea': 'calls/s',
   }
   const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
@@ -230,6 +244,8 @@ if (args.json) {
     )
   const cluster = formatClusterReport(rows)
   if (cluster) console.log(`\nCross-relay (cluster) against one relay (same run):\n${cluster}`)
+  const socketio = formatSocketioReport(rows)
+  if (socketio) console.log(`\nSocket.IO adapters, 3 servers (same run):\n${socketio}`)
   for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
     const met = (row.kb_per_conn as number) <= 10 ? 'met' : 'NOT met'
     console.log(`  ${row.system} idle: ${row.kb_per_conn} KB per connection (target ≤ 10 KB: ${met})`)
