@@ -155,33 +155,48 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
   #first(): Promise<T> {
     if (this.#promise) return this.#promise
     this.#promise = new Promise<T>((resolve, reject) => {
-      let settled = false
-      let cancel: (() => void) | undefined
-      cancel = this.#start(
-        {
-          next(value) {
-            if (settled) return
-            settled = true
-            resolve(value)
-            cancel?.()
-          },
-          error(error) {
-            if (settled) return
-            settled = true
-            reject(error)
-          },
-          complete() {
-            if (settled) return
-            settled = true
-            reject(new EmptyError())
-          },
-        },
-        this.#balance === undefined ? undefined : { balance: this.#balance },
-      )
+      const sink = new FirstValue<T>(resolve, reject)
+      sink.cancel = this.#start(sink, this.#balance === undefined ? undefined : { balance: this.#balance })
       // The first value may arrive synchronously, before `cancel` was assigned.
-      if (settled) cancel()
+      if (sink.settled) sink.cancel()
     })
     return this.#promise
+  }
+}
+
+/**
+ * The sink of an awaited call: the first value resolves (and cancels the rest of a stream), an
+ * error rejects, and completing without a value rejects with `EmptyError`. A class, so an
+ * awaited call — the common unary case — does not make three closures for its sink.
+ */
+class FirstValue<T> implements CallSink<T> {
+  settled = false
+  cancel: (() => void) | undefined
+  readonly #resolve: (value: T) => void
+  readonly #reject: (reason: unknown) => void
+
+  constructor(resolve: (value: T) => void, reject: (reason: unknown) => void) {
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  next(value: T): void {
+    if (this.settled) return
+    this.settled = true
+    this.#resolve(value)
+    this.cancel?.()
+  }
+
+  error(error: MeshError): void {
+    if (this.settled) return
+    this.settled = true
+    this.#reject(error)
+  }
+
+  complete(): void {
+    if (this.settled) return
+    this.settled = true
+    this.#reject(new EmptyError())
   }
 }
 
