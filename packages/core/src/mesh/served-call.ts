@@ -47,6 +47,8 @@ export class ServedCall {
   /** Made for streams only: a unary call has no credit to keep. */
   #credit: StreamCredit | undefined
   #subscription: Subscription | undefined
+  /** The decoded arguments, once #resolve accepted them. */
+  #args: unknown[] = NO_ARGS
   #iterator: AsyncIterator<unknown> | undefined
   #stopped = false
 
@@ -70,9 +72,9 @@ export class ServedCall {
     }) as ServedCallHandle
     handle.credit = handle
     const packet = this.#packet
-    const resolved = this.#resolve(service)
-    if (!resolved) return handle
-    const [method, args] = resolved
+    const method = this.#resolve(service)
+    if (!method) return handle
+    const args = this.#args
     const interceptors = this.#settings.providerInterceptors
     if (interceptors !== undefined && interceptors.length > 0) {
       this.#interception = new ServedInterception(interceptors, {
@@ -108,8 +110,11 @@ export class ServedCall {
     this.#iterator?.return?.()?.catch?.(ignore)
   }
 
-  /** The method and its arguments, or undefined after answering why the call cannot run. */
-  #resolve(service: LocalService | undefined): [ServiceMethod, unknown[]] | undefined {
+  /**
+   * The method (its arguments go to `#args`: no tuple per call), or undefined after answering
+   * why the call cannot run.
+   */
+  #resolve(service: LocalService | undefined): ServiceMethod | undefined {
     const packet = this.#packet
     if (!service) {
       return this.#refuse(
@@ -148,7 +153,8 @@ export class ServedCall {
         `The deadline of the call to ${packet.service}.${packet.method} passed before it could run; it was not run`,
       )
     }
-    return [method, args]
+    this.#args = args
+    return method
   }
 
   #refuse(code: string, message: string): undefined {
@@ -312,6 +318,7 @@ export class ServedCall {
 }
 
 const ignore = () => {}
+const NO_ARGS: unknown[] = []
 
 /**
  * An error the method threw (or rethrew from a call of its own), as the caller receives it. A

@@ -325,6 +325,13 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   return value as Frame
 }
 
+/** Checks one decoded value and hands it on as a frame (module level: no closure per message). */
+function deliverValid(value: unknown, onFrame: (frame: Frame) => void): void {
+  const error = invalid(value)
+  if (error) throw error
+  onFrame(value as Frame)
+}
+
 /**
  * Decodes every frame of one message, handing each to `onFrame` (which must not throw). Senders
  * coalesce the frames that are ready in the same tick into one WebSocket message, so a message
@@ -333,11 +340,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
  */
 export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void): void {
   try {
-    decoder.decodeEach(bytes, (value) => {
-      const error = invalid(value)
-      if (error) throw error
-      onFrame(value as Frame)
-    })
+    decoder.decodeEach(bytes, deliverValid, onFrame)
   } catch (err) {
     throw err instanceof MeshError ? err : notMsgpack(bytes, err)
   }

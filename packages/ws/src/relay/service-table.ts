@@ -78,26 +78,24 @@ export class ServiceTable {
     const rotation = this.#rotations.get(service)
     if (!rotation) return undefined
     const { providers } = rotation
-    if (options !== undefined && method !== undefined) {
-      const version = options.version
+    // The common call (no options, providers that agree) skips all of this: one lookup, one turn.
+    if (method !== undefined && (options !== undefined || rotation.mixed)) {
+      const version = options?.version
       const check = rotation.mixed || version !== undefined
       const fits = check ? (end: CallEndpoint) => canServe(end.catalog, service, method, version) : always
       const local = (end: CallEndpoint) => !end.remote && fits(end)
-      if (options.key !== undefined) {
+      if (options?.key !== undefined) {
         rotation.ring ??= new HashRing(providers, nameOf)
         const ring = rotation.ring
         return (preferLocal && ring.pick(options.key, local)) || ring.pick(options.key, fits)
       }
-      if (options.balance === 'least-in-flight') {
+      if (options?.balance === 'least-in-flight') {
         return (preferLocal && leastInFlight(rotation, local)) || leastInFlight(rotation, fits)
       }
       if (check) return (preferLocal && lap(rotation, local)) || lap(rotation, fits)
-    } else if (method !== undefined && rotation.mixed) {
-      const fits = (end: CallEndpoint) => canServe(end.catalog, service, method, undefined)
-      return (preferLocal && lap(rotation, (end) => !end.remote && fits(end))) || lap(rotation, fits)
     }
     if (preferLocal) {
-      const local = lap(rotation, (end) => !end.remote)
+      const local = lap(rotation, isLocal)
       if (local) return local
     }
     if (rotation.cursor >= providers.length) rotation.cursor = 0
@@ -139,6 +137,7 @@ export class ServiceTable {
 }
 
 const always = () => true
+const isLocal = (end: CallEndpoint) => !end.remote
 
 /**
  * The accepted provider with the fewest calls in flight through this relay (its `incoming`);

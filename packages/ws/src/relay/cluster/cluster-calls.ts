@@ -75,8 +75,10 @@ export class ClusterCalls implements RemoteFrameSink {
         queueMicrotask(() => this.#host.router.calls.abort(callId, ErrorCode.PAYLOAD_TOO_LARGE, message))
         return
       }
-      const head = [CallKind.Request, callId, source ?? '', service, method, node.nodeId, payload] as const
-      const request: RemoteRequest = options === undefined ? [...head] : [...head, options]
+      const request: RemoteRequest =
+        options === undefined
+          ? [CallKind.Request, callId, source ?? '', service, method, node.nodeId, payload]
+          : [CallKind.Request, callId, source ?? '', service, method, node.nodeId, payload, options]
       batch.add(request, payload.byteLength, callId)
       this.#host.metrics.callsOut++
     } else if (frame[0] === FrameType.Cancel) {
