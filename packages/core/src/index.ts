@@ -110,7 +110,12 @@ export {
   versionOf,
 } from './protocol/packets.js'
 /** Which providers may take a call (method and version), and why none can. */
-export { canServe, type MatchCandidate, noMatchingProvider } from './protocol/provider-match.js'
+export {
+  canServe,
+  describeProviders,
+  type MatchCandidate,
+  noMatchingProvider,
+} from './protocol/provider-match.js'
 /** Semver versions and ranges, as routers and proxies decide them. */
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */

@@ -40,7 +40,7 @@ export function noMatchingProvider(
       code: ErrorCode.MICROSERVICE_OFFLINE,
       message:
         `No provider of "${service}" matches version ${range} (call to ${method}()); running: ` +
-        `${describe(providers, service, false)}. Start a provider of that version or widen the link's version range.`,
+        `${describeProviders(providers, service, false)}. Start a provider of that version or widen the link's version range.`,
     }
   }
   const where = range === undefined ? '' : ` at version ${range}`
@@ -48,12 +48,19 @@ export function noMatchingProvider(
     code: ErrorCode.MICROSERVICE_NOT_FOUND,
     message:
       `"${service}"${where} has no method "${method}" on any of its ${inRange.length} provider(s): ` +
-      `${describe(inRange, service, true)}. Check the method name, or deploy the version of the service that has it.`,
+      `${describeProviders(inRange, service, true)}. Check the method name, or deploy the version of the service that has it.`,
   }
 }
 
-/** `node (v2.1.0: a, b)` for the first few providers. */
-function describe(providers: readonly MatchCandidate[], service: string, withMethods: boolean): string {
+/**
+ * How messages name the providers of a service: `node (v2.1.0: a, b)` for the first few (the
+ * relay's "providers differ" warning uses it too).
+ */
+export function describeProviders(
+  providers: readonly MatchCandidate[],
+  service: string,
+  withMethods: boolean,
+): string {
   const shown = providers.slice(0, 5).map((p) => {
     const info = p.catalog?.[service]
     const version = info?.version === undefined ? 'no version' : `v${info.version}`

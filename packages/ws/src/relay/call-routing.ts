@@ -1,7 +1,14 @@
-import { ErrorCode, noMatchingProvider, type RequestOptions, satisfiesRange } from '@spider-mesh/core'
+import {
+  ErrorCode,
+  type MatchCandidate,
+  noMatchingProvider,
+  type RequestOptions,
+  satisfiesRange,
+} from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import type { ClusterPort } from './cluster-port.js'
 import type { NodeDirectory } from './node-directory.js'
+import { asCandidate } from './provider-signature.js'
 import type { RelayPeer } from './relay-peer.js'
 
 /** The tables a routing decision reads. */
@@ -58,10 +65,9 @@ export function routeCall(
   return refusal ?? end
 }
 
-function candidate(end: CallEndpoint): { node_id: string; catalog?: CallEndpoint['catalog'] } {
-  return end.catalog
-    ? { node_id: end.nodeId ?? end.label, catalog: end.catalog }
-    : { node_id: end.nodeId ?? end.label }
+/** A provider as refusals name it to the caller: by node id. */
+function candidate(end: CallEndpoint): MatchCandidate {
+  return asCandidate(end, end.nodeId ?? end.label)
 }
 
 function offline(message: string): Refusal {

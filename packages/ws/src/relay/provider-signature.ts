@@ -1,3 +1,4 @@
+import { describeProviders, type MatchCandidate } from '@spider-mesh/core'
 import type { CallEndpoint } from './call-endpoint.js'
 
 /**
@@ -14,13 +15,15 @@ export function catalogSignature(end: CallEndpoint, service: string): string {
 }
 
 /** How logs name the providers of a service: who runs which version with which methods. */
-export function describeProviders(providers: readonly CallEndpoint[], service: string): string {
-  const shown = providers.slice(0, 5).map((end) => {
-    const info = end.catalog?.[service]
-    if (!info) return `${end.label} (no catalog: an older node)`
-    const version = info.version === undefined ? 'no version' : `v${info.version}`
-    return `${end.label} (${version}: ${info.methods.join(', ') || 'no methods'})`
-  })
-  const more = providers.length > 5 ? `, and ${providers.length - 5} more` : ''
-  return shown.join('; ') + more
+export function describeEndpoints(providers: readonly CallEndpoint[], service: string): string {
+  return describeProviders(
+    providers.map((end) => asCandidate(end, end.label)),
+    service,
+    true,
+  )
+}
+
+/** A provider as core's matching and messages see it, under `name` (a node id for callers, the label for logs). */
+export function asCandidate(end: CallEndpoint, name: string): MatchCandidate {
+  return end.catalog ? { node_id: name, catalog: end.catalog } : { node_id: name }
 }

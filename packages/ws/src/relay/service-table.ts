@@ -1,6 +1,6 @@
 import { canServe, HashRing, type RequestOptions } from '@spider-mesh/core'
 import type { CallEndpoint } from './call-endpoint.js'
-import { catalogSignature, describeProviders } from './provider-signature.js'
+import { catalogSignature, describeEndpoints } from './provider-signature.js'
 
 /** The providers of one service and whose turn is next. */
 interface Rotation {
@@ -128,7 +128,7 @@ export class ServiceTable {
     const mixed = rotation.providers.some((end) => catalogSignature(end, service) !== first)
     if (mixed && !rotation.mixed) {
       this.#warn(
-        `[relay] The providers of "${service}" differ: ${describeProviders(rotation.providers, service)}. ` +
+        `[relay] The providers of "${service}" differ: ${describeEndpoints(rotation.providers, service)}. ` +
           'Calls go only to providers that have the method (and the version) asked for.',
       )
     }
