@@ -2,7 +2,7 @@ import { afterEach, expect, test } from 'bun:test'
 import { silentLogger } from '../mesh/logger.js'
 import { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
-import type { MeshError } from '../protocol/errors.js'
+import { errorOf } from '../test-support/error-of.js'
 import { MeshPool } from '../test-support/mesh-pool.js'
 import { InProcessTransporter } from '../transport/in-process-transporter.js'
 import { Microservice } from './microservice.js'
@@ -26,14 +26,6 @@ class Orders {
 const pool = new MeshPool()
 afterEach(() => pool.closeAll())
 const node = (bus: InProcessTransporter, nodeId: string) => pool.node(bus, nodeId)
-
-const errorOf = (promise: PromiseLike<unknown>) =>
-  Promise.resolve(promise).then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (err: MeshError) => err,
-  )
 
 test('an application error with a mesh code arrives namespaced and is never retried', async () => {
   const bus = new InProcessTransporter()

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { firstValueFrom } from 'rxjs'
 import { ErrorCode } from '../protocol/error-codes.js'
-import type { MeshError } from '../protocol/errors.js'
 import { decodeFrame, encodeFrame, FrameType } from '../protocol/frames.js'
+import { errorOf } from '../test-support/error-of.js'
 import { MeshPool } from '../test-support/mesh-pool.js'
 import { InProcessTransporter } from '../transport/in-process-transporter.js'
 import { Idempotent } from './idempotent.js'
@@ -32,14 +32,6 @@ type Orders = OrderServiceV2
 
 const pool = new MeshPool()
 afterEach(() => pool.closeAll())
-
-const errorOf = (promise: PromiseLike<unknown>) =>
-  Promise.resolve(promise).then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (err: MeshError) => err,
-  )
 
 async function rollingDeploy() {
   const bus = new InProcessTransporter()

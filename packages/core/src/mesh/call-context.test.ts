@@ -4,6 +4,7 @@ import { Microservice } from '../api/microservice.js'
 import { RemoteServiceLinker } from '../api/remote-service-linker.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { MeshError } from '../protocol/errors.js'
+import { errorOf } from '../test-support/error-of.js'
 import { MeshPool } from '../test-support/mesh-pool.js'
 import { InProcessTransporter } from '../transport/in-process-transporter.js'
 import { type CallContext, callContext, useContextStorage } from './call-context.js'
@@ -40,14 +41,6 @@ class Ctx {
 
 const pool = new MeshPool()
 afterEach(() => pool.closeAll())
-const errorOf = (promise: PromiseLike<unknown>) =>
-  Promise.resolve(promise).then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (err: MeshError) => err,
-  )
-
 async function setup() {
   const bus = new InProcessTransporter()
   await pool.node(bus, 'provider').provide(new Ctx())
