@@ -2,11 +2,12 @@
  * A nats-server for the cluster scenario: started by the bench on 127.0.0.1 and an ephemeral
  * port, stopped by its pid with the scenario's other children (`withChildren`), also on error.
  */
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Child } from './child.js'
 import type { Spawn } from './scenarios/relays.js'
+import { findServerBinary, SEARCH_PATH } from './server-binary.js'
 
 /** A running nats-server and the URL relays connect to. */
 export interface RunningNats {
@@ -22,25 +23,9 @@ export const NATS_MISSING =
   'macOS: `brew install nats-server`; or put a release binary from https://github.com/nats-io/nats-server/releases ' +
   'on PATH, or set NATS_SERVER=/path/to/nats-server). Skip the scenario with --only unary,stream,pubsub,idle.'
 
-/** Debian installs it in /usr/sbin, which a non-root PATH often lacks. */
-const SEARCH_PATH = [process.env.PATH, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin']
-  .filter(Boolean)
-  .join(':')
-
 /** The nats-server binary: NATS_SERVER, or the first one on PATH and the usual sbin folders. */
 export function findNatsServer(): string {
-  const explicit = process.env.NATS_SERVER
-  if (explicit) {
-    try {
-      accessSync(explicit, constants.X_OK)
-      return explicit
-    } catch {
-      throw new Error(`NATS_SERVER=${explicit} is not an executable file. ${NATS_MISSING}`)
-    }
-  }
-  const found = Bun.which('nats-server', { PATH: SEARCH_PATH })
-  if (!found) throw new Error(NATS_MISSING)
-  return found
+  return findServerBinary('nats-server', 'NATS_SERVER', NATS_MISSING)
 }
 
 /** The client port in nats-server's ports file, or 0 while it is absent or half written. */

@@ -5,17 +5,13 @@
 import { createServer } from 'node:net'
 import type { Child } from './child.js'
 import type { Spawn } from './scenarios/relays.js'
+import { findServerBinary, SEARCH_PATH } from './server-binary.js'
 
 /** The first line is what the table's FAILED row shows, so it says what to do. */
 export const REDIS_MISSING =
   'redis-server is not installed: the socketio-adapter scenario compares with @socket.io/redis-adapter and needs it ' +
   '(Debian/Ubuntu: `sudo apt-get install -y redis-server`; macOS: `brew install redis`; or set ' +
   'REDIS_SERVER=/path/to/redis-server). Skip the scenario by leaving socketio-adapter out of --only.'
-
-/** Debian installs it in /usr/bin; some systems in sbin folders a non-root PATH lacks. */
-const SEARCH_PATH = [process.env.PATH, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin']
-  .filter(Boolean)
-  .join(':')
 
 /** A running redis-server and the URL clients connect to. */
 export interface RunningRedis {
@@ -40,8 +36,7 @@ function freePort(): Promise<number> {
  * nats-server of the cluster scenario: even a SIGKILLed bench leaves no server behind).
  */
 export async function startRedisServer(spawn: Spawn): Promise<RunningRedis> {
-  const binary = process.env.REDIS_SERVER || Bun.which('redis-server', { PATH: SEARCH_PATH })
-  if (!binary) throw new Error(REDIS_MISSING)
+  const binary = findServerBinary('redis-server', 'REDIS_SERVER', REDIS_MISSING)
   const port = await freePort()
   const setpriv = Bun.which('setpriv', { PATH: SEARCH_PATH })
   const server = [binary, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']

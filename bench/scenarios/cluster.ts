@@ -5,16 +5,9 @@ import { CROSS_RELAY, NATS_RTT, SINGLE_RELAY } from '../cluster-compare.js'
 import { startNatsServer } from '../nats-server.js'
 import { type BenchRow, type BenchSettings, loopRow, type StreamResult, streamRow } from '../results.js'
 import { measureMetered } from './metered.js'
-import { loopEnv, resultDeadline, type Spawn, startClusterRelay, startMeshRelay } from './relays.js'
+import { loopEnv, resultDeadline, startClusterRelay, startMeshProvider, startMeshRelay } from './relays.js'
 import { STREAM_ITEMS } from './stream.js'
 import { INFLIGHTS } from './unary.js'
-
-/** Starts a mesh provider on `relayUrl` and waits until the relay has welcomed it. */
-async function startProvider(spawn: Spawn, relayUrl: string, name: string): Promise<Child> {
-  const provider = spawn({ name, script: 'processes/mesh-provider.ts', env: { RELAY_URL: relayUrl } })
-  await provider.waitFor(/^READY/, 15_000)
-  return provider
-}
 
 /** A mesh caller on `relayUrl` (MODE unary or stream), with the loop settings of `env`. */
 function meshCaller(relayUrl: string, name: string, env: Record<string, string | number>): ChildOptions {
@@ -39,10 +32,12 @@ export function clusterScenario(settings: BenchSettings): Promise<BenchRow[]> {
     const nats = await startNatsServer(spawn)
     cleanup = nats.cleanup
     const single = await startMeshRelay(spawn, 'bun')
-    const singleProvider = await startProvider(spawn, single.url, 'mesh provider (single relay)')
+    const singleProvider = await startMeshProvider(spawn, single.url, {
+      name: 'mesh provider (single relay)',
+    })
     const relayA = await startClusterRelay(spawn, nats.url, 'A')
     const relayB = await startClusterRelay(spawn, nats.url, 'B')
-    const providerA = await startProvider(spawn, relayA.url, 'mesh provider (relay A)')
+    const providerA = await startMeshProvider(spawn, relayA.url, { name: 'mesh provider (relay A)' })
     const responder = spawn({
       name: 'nats responder',
       script: 'processes/nats-responder.ts',

@@ -89,3 +89,19 @@ export function loopEnv(inflight: number, warmupMs: number, durationMs: number):
 export function resultDeadline(warmupMs: number, durationMs: number): number {
   return warmupMs + durationMs + 30_000
 }
+
+/** Starts a mesh provider (BenchEcho) on `relayUrl` and waits until the relay has welcomed it. */
+export async function startMeshProvider(
+  spawn: Spawn,
+  relayUrl: string,
+  options: { name?: string; runtime?: 'bun' | 'node' } = {},
+): Promise<Child> {
+  const provider = spawn({
+    name: options.name ?? 'mesh provider',
+    script: 'processes/mesh-provider.ts',
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    env: { RELAY_URL: relayUrl },
+  })
+  await provider.waitFor(/^READY/, 15_000)
+  return provider
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { withChildren } from '../child.js'
 import { type BenchRow, type BenchSettings, type StreamResult, streamRow } from '../results.js'
-import { type Adapter, loopEnv, resultDeadline, startMeshRelay } from './relays.js'
+import { type Adapter, loopEnv, resultDeadline, startMeshProvider, startMeshRelay } from './relays.js'
 
 /** Items per stream, as the issue asks: one 100k-item Observable stream. */
 export const STREAM_ITEMS = 100_000
@@ -12,12 +12,7 @@ export function meshStream(settings: BenchSettings, adapter: Adapter, window?: n
   return withChildren(async (spawn) => {
     settings.log(`stream ${system}`)
     const relay = await startMeshRelay(spawn, adapter)
-    const provider = spawn({
-      name: 'mesh provider',
-      script: 'processes/mesh-provider.ts',
-      env: { RELAY_URL: relay.url },
-    })
-    await provider.waitFor(/^READY/, 15_000)
+    await startMeshProvider(spawn, relay.url)
     const caller = spawn({
       name: 'mesh stream caller',
       script: 'processes/mesh-caller.ts',
@@ -46,12 +41,7 @@ export function stoppedConsumer(settings: BenchSettings, adapter: Adapter): Prom
   return withChildren(async (spawn) => {
     settings.log(`stream-stopped spider-mesh-${adapter}`)
     const relay = await startMeshRelay(spawn, adapter)
-    const provider = spawn({
-      name: 'mesh provider',
-      script: 'processes/mesh-provider.ts',
-      env: { RELAY_URL: relay.url },
-    })
-    await provider.waitFor(/^READY/, 15_000)
+    await startMeshProvider(spawn, relay.url)
     const caller = spawn({
       name: 'mesh stream holder',
       script: 'processes/mesh-caller.ts',

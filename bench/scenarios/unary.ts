@@ -10,6 +10,7 @@ import {
   runtimeOf,
   type Spawn,
   startLimitRelay,
+  startMeshProvider,
   startMeshRelay,
 } from './relays.js'
 
@@ -37,13 +38,7 @@ export function meshSystem(flavor: Flavor): UnarySystem {
     name: `spider-mesh-${flavor}`,
     async setup(spawn) {
       const relay = await startMeshRelay(spawn, flavor)
-      const provider = spawn({
-        name: 'mesh provider',
-        script: 'processes/mesh-provider.ts',
-        runtime,
-        env: { RELAY_URL: relay.url },
-      })
-      await provider.waitFor(/^READY/, 15_000)
+      const provider = await startMeshProvider(spawn, relay.url, { runtime })
       return {
         caller: (env) => ({
           name: `mesh caller @${env.INFLIGHT}`,
