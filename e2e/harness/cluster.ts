@@ -2,7 +2,7 @@ import type { TestClient } from './client.js'
 import { until } from './deadline.js'
 import type { ManagedProcess } from './managed-process.js'
 import { type NatsServerProcess, startNatsServer } from './nats-server.js'
-import { type RelayProcess, startRelay } from './processes.js'
+import { type RelayOptions, type RelayProcess, startRelay } from './processes.js'
 
 /** A nats-server and relays joined to it, all real processes on 127.0.0.1. */
 export interface TestCluster {
@@ -10,14 +10,21 @@ export interface TestCluster {
   relays: RelayProcess[]
 }
 
-/** Starts a nats-server and `names.length` relays (`cluster.name` from `names`) on it. */
+/**
+ * Starts a nats-server (with JetStream, the store of history, presence and records) and
+ * `names.length` relays (`cluster.name` from `names`) on it. `relay` adds options to every relay.
+ */
 export async function startCluster(
   names: string[],
-  options: { preferLocal?: boolean; heartbeatMs?: number; passiveRole?: boolean } = {},
+  options: { preferLocal?: boolean; heartbeatMs?: number; passiveRole?: boolean; jetstream?: boolean } = {},
+  relay: Omit<RelayOptions, 'name' | 'nats' | 'clusterName'> = {},
 ): Promise<TestCluster> {
-  const nats = await startNatsServer()
+  const { jetstream = true, ...relayOptions } = options
+  const nats = await startNatsServer({ jetstream })
   const relays = await Promise.all(
-    names.map((name) => startRelay({ name: `relay ${name}`, nats: nats.url, clusterName: name, ...options })),
+    names.map((name) =>
+      startRelay({ name: `relay ${name}`, nats: nats.url, clusterName: name, ...relayOptions, ...relay }),
+    ),
   )
   return { nats, relays }
 }

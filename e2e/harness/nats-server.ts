@@ -25,6 +25,11 @@ export interface NatsServerProcess {
 export interface NatsServerOptions {
   /** Shown in failure messages. Default `nats-server`. */
   name?: string
+  /**
+   * Runs JetStream (`-js`, its store in the server's temp dir, kept across restarts): the shared
+   * store of the relay's topic history, presence and records in a cluster. Default false.
+   */
+  jetstream?: boolean
 }
 
 const NOT_INSTALLED =
@@ -136,10 +141,12 @@ class NatsServer implements NatsServerProcess {
   #proc: ManagedProcess | undefined
   #dir: string | undefined
   readonly #untrack: () => void
+  readonly #jetstream: boolean
 
-  constructor(name: string, binaryPath: string) {
+  constructor(name: string, binaryPath: string, jetstream: boolean) {
     this.#name = name
     this.#binary = binaryPath
+    this.#jetstream = jetstream
     // Tracked once for the whole server, not per process: a restart inside a test must not tie a
     // server started in `beforeAll` to that test's teardown.
     this.#untrack = track(name, () => this.stop())
@@ -197,14 +204,18 @@ class NatsServer implements NatsServerProcess {
   }
 
   #launch(portArgs: string[]): ManagedProcess {
-    this.#proc = new ManagedProcess({ name: this.#name, cmd: [this.#binary, '-a', '127.0.0.1', ...portArgs] })
+    const store = this.#jetstream && this.#dir ? ['-js', '-sd', join(this.#dir, 'jetstream')] : []
+    this.#proc = new ManagedProcess({
+      name: this.#name,
+      cmd: [this.#binary, '-a', '127.0.0.1', ...portArgs, ...store],
+    })
     return this.#proc
   }
 }
 
 /** Starts a nats-server on an ephemeral 127.0.0.1 port and waits until it accepts clients. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
-  const server = new NatsServer(options.name ?? 'nats-server', natsServerBinary())
+  const server = new NatsServer(options.name ?? 'nats-server', natsServerBinary(), options.jetstream ?? false)
   await server.start()
   return server
 }

@@ -49,6 +49,8 @@ export interface RelayOptions {
   clusterName?: string
   /** The cluster's `preferLocal`. */
   preferLocal?: boolean
+  /** More environment for e2e/fixtures/relay.ts (ACCESS_JSON, AUTH_TOKENS, …). */
+  env?: Record<string, string | undefined>
 }
 
 /** A relay process and how to reach it. */
@@ -72,6 +74,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
     NATS_URL: options.nats,
     CLUSTER_NAME: options.clusterName,
     PREFER_LOCAL: options.preferLocal ? '1' : undefined,
+    ...options.env,
   })
   return relayFromProcess(proc)
 }

@@ -137,7 +137,7 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     }
     this.#warn = options.onWarning ?? ((message) => console.warn(`[spider-mesh] ${message}`))
     this.#factory = factory
-    const meta: NodeMeta = { ...options.meta, version: VERSION, runtime }
+    const ownMeta: NodeMeta = { ...options.meta, version: VERSION, runtime }
     // Who listens to every join wants every node's entry, not only those of its services.
     this.discovery$ = defer(() => {
       this.#declareInterest('*')
@@ -159,7 +159,11 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       },
       topics: this.#topics,
       interest: this.#interest,
-      meta,
+      // The mesh's own meta, then the transporter's (read per Hello: the mesh attaches later).
+      get meta(): NodeMeta {
+        const host = self.#host?.meta
+        return host ? { ...host, ...ownMeta } : ownMeta
+      },
       setStatus: (url, status) => this.#setStatus(url, status),
       directoryChanged: () => this.#directoryVersion.next(this.#directoryVersion.value + 1),
       discovered: (event) => merge.push(event),

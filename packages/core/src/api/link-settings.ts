@@ -7,7 +7,7 @@ import { MAX_CALL_META, MAX_CREDIT } from '../protocol/frames.js'
 import { isVersionRange } from '../protocol/version-range.js'
 import type { Balance, LinkOptions } from './proxy-types.js'
 
-const DEFAULT_TIMEOUT_MS = 30_000
+export const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_RETRY_DELAY_MS = 1_000
 /** Stream values a subscriber (or `for await`) lets the provider send ahead of what it took. */
 export const DEFAULT_WINDOW = 128

@@ -1,4 +1,4 @@
-import type { Topic } from '../mesh/spider-mesh.js'
+import type { Topic } from '../mesh/topic-hub.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
 

@@ -21,6 +21,12 @@ export interface SpiderMeshOptions {
   intercept?: ProviderInterceptor[]
   /** Interceptors of every call this node sends (more with `mesh.interceptCalls()`). */
   interceptCalls?: CallerInterceptor[]
+  /**
+   * What this node tells about itself (string values: `{ name: 'alice', device: 'phone' }`):
+   * announced to its relays, shown in presence lists, `spider-mesh ls` and `/directory`. A
+   * transporter's own `meta` option adds to it. At most 32 entries.
+   */
+  meta?: Record<string, string>
 }
 
 /** Options of `mesh.close()`. */
@@ -37,7 +43,11 @@ export interface MeshSettings {
   /** Live lists: `mesh.intercept()` and `interceptCalls()` add to them. */
   providerInterceptors: ProviderInterceptor[]
   callerInterceptors: CallerInterceptor[]
+  meta: Readonly<Record<string, string>>
 }
+
+/** Largest number of `meta` entries a node announces. */
+export const MAX_META_ENTRIES = 32
 
 /** Checks SpiderMesh options; throws INVALID_OPTION naming the bad one. */
 export function meshSettings(options: SpiderMeshOptions): MeshSettings {
@@ -59,12 +69,27 @@ export function meshSettings(options: SpiderMeshOptions): MeshSettings {
     checkedInterceptor(i, 'interceptCalls'),
   )
   return {
+    meta: checkedMeta(options.meta),
     nodeId: options.nodeId ?? randomNodeId(),
     logger: options.logger ?? consoleLogger,
     maxStreamBufferBytes,
     providerInterceptors,
     callerInterceptors,
   }
+}
+
+/** `meta` as given, checked: an object of at most MAX_META_ENTRIES string values. */
+function checkedMeta(meta: unknown): Readonly<Record<string, string>> {
+  if (meta === undefined) return {}
+  const entries =
+    meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? Object.entries(meta) : undefined
+  if (!entries || entries.length > MAX_META_ENTRIES || entries.some(([, v]) => typeof v !== 'string')) {
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `meta must be an object of at most ${MAX_META_ENTRIES} string values, got ${describe(meta)}`,
+    )
+  }
+  return Object.freeze({ ...(meta as Record<string, string>) })
 }
 
 /** An interceptor: an object whose hooks are functions. */

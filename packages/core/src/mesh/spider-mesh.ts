@@ -32,16 +32,10 @@ import {
 import { OutboundCalls } from './outbound-calls.js'
 import { claimInstance, leaveProcessMesh, offerProcessMesh } from './process-mesh.js'
 import { serviceDefinitionOf } from './service-definition.js'
-import { TopicHub } from './topic-hub.js'
+import { type Topic, TopicHub, topicName } from './topic-hub.js'
 
 export type { CloseOptions, SpiderMeshOptions } from './mesh-options.js'
-
-/** A pub/sub topic carrying messages of type `T`; create with `defineTopic`. */
-export interface Topic<T> {
-  readonly name: string
-  /** Type carrier only; never set. */
-  readonly __message?: T
-}
+export type { Topic } from './topic-hub.js'
 
 /**
  * One node of the mesh: serves local `@Microservice` instances, sends calls through its
@@ -91,6 +85,7 @@ export class SpiderMesh implements ServiceDirectory {
     const nodeId = this.nodeId
     this.#host = {
       nodeId,
+      meta: settings.meta,
       handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
         dispatchRequest(this.#services.get(packet.service), packet, link, settings),
       handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
@@ -360,14 +355,3 @@ export class SpiderMesh implements ServiceDirectory {
 }
 
 const noop = () => {}
-
-function topicName(topic: Topic<unknown> | string): string {
-  const name = typeof topic === 'string' ? topic : topic?.name
-  if (typeof name !== 'string' || name === '') {
-    throw new MeshError(
-      ErrorCode.INVALID_OPTION,
-      `A topic must be a non-empty string, got ${describe(topic)}`,
-    )
-  }
-  return name
-}

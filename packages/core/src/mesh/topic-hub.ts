@@ -1,6 +1,28 @@
 import { Observable, Subject } from 'rxjs'
 import { decodeValue } from '../protocol/codec.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { MeshError } from '../protocol/errors.js'
 import type { PublishPacket } from '../protocol/packets.js'
+import { describe } from './mesh-options.js'
+
+/** A pub/sub topic carrying messages of type `T`; create with `defineTopic`. */
+export interface Topic<T> {
+  readonly name: string
+  /** Type carrier only; never set. */
+  readonly __message?: T
+}
+
+/** The name of a topic given as a Topic or a string; throws INVALID_OPTION for anything else. */
+export function topicName(topic: Topic<unknown> | string): string {
+  const name = typeof topic === 'string' ? topic : topic?.name
+  if (typeof name !== 'string' || name === '') {
+    throw new MeshError(
+      ErrorCode.INVALID_OPTION,
+      `A topic must be a non-empty string, got ${describe(topic)}`,
+    )
+  }
+  return name
+}
 
 /**
  * Local listeners per topic. The first listener of a topic subscribes the transporters; the last

@@ -14,6 +14,8 @@ import type {
 export interface TransporterHost {
   /** This mesh's node id. */
   readonly nodeId: string
+  /** What the node tells about itself (`SpiderMesh({ meta })`); transporters announce it. */
+  readonly meta?: Readonly<Record<string, string>>
   /**
    * Delivers an incoming request. Returns a function that stops the call's work (the
    * transporter calls it when a cancel frame arrives or the caller's connection is lost); its

@@ -6,12 +6,18 @@
  * - `call`: `Service.method` patterns; a pattern without a dot names a whole service
  *   (`'Billing'` = `'Billing.*'`).
  * - `publish`, `subscribe`: topic names.
+ * - `presence`: topics whose presence list (listeners, their meta and state) the node may see
+ *   and set its state on; absent, the `subscribe` list decides.
+ * - `read`, `write`: record ids the node may get and watch, and write and patch.
  */
 export interface AccessRules {
   provide?: string[]
   call?: string[]
   publish?: string[]
   subscribe?: string[]
+  presence?: string[]
+  read?: string[]
+  write?: string[]
 }
 
 /** Decides the rules of one connection from its principal (what `authenticate` returned). */
@@ -49,12 +55,18 @@ export class ConnectionAccess {
   readonly call: NameMatcher
   readonly publish: NameMatcher
   readonly subscribe: NameMatcher
+  readonly presence: NameMatcher
+  readonly read: NameMatcher
+  readonly write: NameMatcher
 
   constructor(rules: AccessRules) {
     this.provide = new NameMatcher(rules.provide)
     this.call = new NameMatcher(rules.call, (p) => (p.includes('.') || p === '*' ? p : `${p}.*`))
     this.publish = new NameMatcher(rules.publish)
     this.subscribe = new NameMatcher(rules.subscribe)
+    this.presence = rules.presence === undefined ? this.subscribe : new NameMatcher(rules.presence)
+    this.read = new NameMatcher(rules.read)
+    this.write = new NameMatcher(rules.write)
   }
 
   canCall(service: string, method: string): boolean {

@@ -27,6 +27,13 @@ export function withinLimits(
   const long = names.filter((name) => name.length > limits.maxNameLength)
   let kept = long.length === 0 ? names : names.filter((name) => name.length <= limits.maxNameLength)
   const problems: string[] = []
+  const reserved = what === 'service' ? kept.filter((name) => name.startsWith('$')) : []
+  if (reserved.length > 0) {
+    kept = kept.filter((name) => !name.startsWith('$'))
+    problems.push(
+      `the service name(s) ${reserved.map((n) => `"${n.slice(0, 40)}"`).join(', ')}, which start with $ (reserved for the relay's own services) and are not listed`,
+    )
+  }
   if (long.length > 0) {
     problems.push(
       `${long.length} ${what} name(s) longer than ${limits.maxNameLength} characters (maxNameLength), starting "${long[0]!.slice(0, 40)}…", which are not listed`,

@@ -32,6 +32,8 @@ export interface CallEndpoint {
   readonly wirePrincipal?: unknown
   /** Compiled access rules; null when everything is allowed (or enforced by another relay). */
   readonly access: ConnectionAccess | null
+  /** True for a service the relay hosts itself: its long-lived streams are exempt from the pending TTL. */
+  readonly hosted?: boolean
   /** Queues a frame for this end. */
   sendFrame(frame: Frame): void
 }

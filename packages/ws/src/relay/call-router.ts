@@ -12,6 +12,7 @@ import {
 } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import { forwardedOptions } from './forwarded-options.js'
+import { isHostedName } from './hosted/hosted-services.js'
 import { type PendingRequest, PendingTable } from './pending-table.js'
 import type { CallOutcome, RelayMetrics } from './relay-metrics.js'
 
@@ -84,7 +85,8 @@ export class CallRouter {
       )
       return
     }
-    if (caller.access && !caller.access.canCall(service, method)) {
+    // The relay's own services check their own rules (records, presence, topics).
+    if (caller.access && !caller.access.canCall(service, method) && !isHostedName(service)) {
       const message = `${caller.label} may not call ${service}.${method}`
       this.refuse(caller, id, service, method, 'denied', ErrorCode.ACCESS_DENIED, message)
       return
@@ -194,7 +196,9 @@ export class CallRouter {
     const ttl = this.#options.pendingTtlMs
     const cutoff = now - ttl
     const expired: PendingRequest[] = []
-    for (const request of this.#pending.values()) if (request.lastActivity < cutoff) expired.push(request)
+    for (const request of this.#pending.values()) {
+      if (request.lastActivity < cutoff && !request.provider.hosted) expired.push(request)
+    }
     for (const request of expired) {
       this.#end(request, 'expired')
       request.provider.sendFrame([FrameType.Cancel, request.relayId])

@@ -7,6 +7,7 @@ import {
 } from '@spider-mesh/core'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import type { ClusterPort } from './cluster-port.js'
+import { type HostedServices, isHostedName } from './hosted/hosted-services.js'
 import type { NodeDirectory } from './node-directory.js'
 import { asCandidate } from './provider-signature.js'
 import type { RelayPeer } from './relay-peer.js'
@@ -17,6 +18,8 @@ export interface RoutingTables {
   nodes: ReadonlyMap<string, RelayPeer>
   directory: NodeDirectory
   cluster: ClusterPort | undefined
+  /** The relay's own services (`$` names): always served here, never by a node or another relay. */
+  hosted: HostedServices
 }
 
 /**
@@ -26,7 +29,7 @@ export interface RoutingTables {
  * relays must not pass a call back and forth).
  */
 export function routeCall(
-  { nodes, directory, cluster }: RoutingTables,
+  { nodes, directory, cluster, hosted }: RoutingTables,
   caller: CallEndpoint,
   service: string,
   method: string,
@@ -34,6 +37,7 @@ export function routeCall(
   options?: RequestOptions,
 ): CallEndpoint | Refusal {
   const version = options?.version
+  if (isHostedName(service)) return hosted.endpoint(service)
   if (caller.remote) {
     const peer = destination === null ? undefined : nodes.get(destination)
     if (peer?.listed) return peer

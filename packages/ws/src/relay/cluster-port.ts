@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client'
 import type { CallEndpoint, Refusal } from './call-endpoint.js'
+import type { HostedCluster } from './hosted/hosted-service.js'
 import type { RelayPeer } from './relay-peer.js'
 
 /**
@@ -28,4 +29,6 @@ export interface ClusterPort {
   topicInterest(topic: string, listening: boolean): void
   /** A node here published: the other relays deliver to their subscribers. */
   published(topic: string, payload: Uint8Array, source: string): void
+  /** The shared NATS store the relay's hosted services use (JetStream, KV). */
+  readonly hosted: HostedCluster
 }

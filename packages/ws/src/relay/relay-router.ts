@@ -13,6 +13,8 @@ import type { ClusterPort } from './cluster-port.js'
 import { ConnectionDiscipline } from './connection-discipline.js'
 import { handleConnectionFrame } from './connection-frames.js'
 import { type ThrottleActions, throttle } from './frame-throttle.js'
+import { addHostedServices } from './hosted/add-hosted-services.js'
+import { HostedServices } from './hosted/hosted-services.js'
 import { MaintenanceSweep } from './maintenance-sweep.js'
 import { type AdmissionContext, changeServices, subscribeTopic } from './node-admission.js'
 import { NodeDirectory } from './node-directory.js'
@@ -51,8 +53,15 @@ export class RelayRouter {
   /** The call half; the cluster hands it the calls that cross relays. */
   readonly calls: CallRouter
   readonly #topics = new TopicTable()
+  /** The relay's own services (topic history, presence, records), reached by `$` names. */
+  readonly #hosted = new HostedServices(() => this.calls)
   /** What routing reads; its `cluster` is the one reference to the cluster, if any. */
-  readonly #routing: RoutingTables = { nodes: this.#nodes, directory: this.directory, cluster: undefined }
+  readonly #routing: RoutingTables = {
+    nodes: this.#nodes,
+    directory: this.directory,
+    cluster: undefined,
+    hosted: this.#hosted,
+  }
   /** Counters behind /metrics, /stats and the dashboard. */
   readonly metrics = new RelayMetrics()
   /** Limits and hooks, with defaults applied. */
@@ -120,6 +129,21 @@ export class RelayRouter {
       reject: (peer, code, message, closeCode) => this.#discipline.reject(peer, code, message, closeCode),
       protocolError: (peer, message) => this.#discipline.protocolError(peer, message),
     }
+    const hosted = this.#hosted
+    this.#topics.onMembership = (peer, topic, joined) =>
+      joined ? hosted.topicJoined(peer, topic) : hosted.topicLeft(peer, topic)
+    addHostedServices(
+      hosted,
+      {
+        logger: this.#logger,
+        relayName: () => this.#routing.cluster?.name || 'relay',
+        peerOf: (nodeId) => this.#nodes.get(nodeId),
+        get cluster() {
+          return router.#routing.cluster?.hosted
+        },
+      },
+      options,
+    )
     // Deadlines (Hello, TTL) are checked at least every second; pings go out per heartbeat interval.
     this.#heartbeat = setInterval(
       () => {
@@ -241,6 +265,7 @@ export class RelayRouter {
     this.#topics.removePeer(peer)
     this.metrics.bytesOut += peer.bytesOut
     this.calls.connectionLost(peer)
+    this.#hosted.peerClosed(peer)
     this.#logger.debug(`[relay] ${peer.label} disconnected`, peer.about('node_disconnected'))
     this.#checkDrained()
   }
@@ -277,6 +302,7 @@ export class RelayRouter {
       }
     }
     // Every connection goes at once, so nobody is left to notify: just empty the tables.
+    this.#hosted.close().catch((err) => this.#logger.warn('[relay] a hosted service failed to close', err))
     this.calls.clear()
     this.#topics.clear()
     for (const peer of this.#peers) peer.listed = false
@@ -359,6 +385,7 @@ export class RelayRouter {
       return
     }
     this.#routing.cluster?.published(topic, payload, sender.nodeId!)
+    this.#hosted.published(sender, topic, payload)
     this.metrics.deliveries += this.#topics.deliver(topic, payload, sender.nodeId!, sender)
   }
 

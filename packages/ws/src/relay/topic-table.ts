@@ -7,6 +7,8 @@ export class TopicTable {
   #count = 0
   /** Told when a topic gets its first subscriber here, and when it loses its last one. */
   onInterest: ((topic: string, listening: boolean) => void) | undefined
+  /** Told of every (connection, topic) subscription made and ended (presence follows them). */
+  onMembership: ((peer: RelayPeer, topic: string, joined: boolean) => void) | undefined
 
   /** Number of (topic, connection) subscriptions. */
   get size(): number {
@@ -23,6 +25,7 @@ export class TopicTable {
       this.#subscribers.set(topic, new Set([peer]))
       this.onInterest?.(topic, true)
     }
+    this.onMembership?.(peer, topic, true)
   }
 
   unsubscribe(peer: RelayPeer, topic: string): void {
@@ -34,6 +37,7 @@ export class TopicTable {
       this.#subscribers.delete(topic)
       this.onInterest?.(topic, false)
     }
+    this.onMembership?.(peer, topic, false)
   }
 
   removePeer(peer: RelayPeer): void {

@@ -44,6 +44,8 @@ export class NatsBackbone {
   #nc: NatsConnection | undefined
   #closed = false
   #everConnected = false
+  /** Waiting for the first connection (see `connection()`). */
+  readonly #waiters: ((nc: NatsConnection) => void)[] = []
   /** Subscriptions asked for before the first connection; made once it is up. */
   readonly #deferred: DeferredSubscription[] = []
   readonly #options: NatsBackboneOptions
@@ -132,6 +134,7 @@ export class NatsBackbone {
       logEvent('nats_connected', { server: nc.getServer() }),
     )
     for (const entry of this.#deferred.splice(0)) entry.sub = this.#subscribeNow(entry.subject, entry.handler)
+    for (const resolve of this.#waiters.splice(0)) resolve(nc)
     void this.#watchStatus(nc)
     this.#options.onConnected(true)
   }
@@ -157,6 +160,15 @@ export class NatsBackbone {
         this.#options.onConnected(false)
       }
     }
+  }
+
+  /**
+   * The NATS connection, once there is one (the client reconnects it by itself after that): what
+   * JetStream and KV users build on. Never settles if the relay closes before reaching NATS.
+   */
+  connection(): Promise<NatsConnection> {
+    if (this.#nc) return Promise.resolve(this.#nc)
+    return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
   /** Publishes when connected; returns false (and sends nothing) when the connection is down. */

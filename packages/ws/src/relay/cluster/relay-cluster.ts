@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client'
 import type { CallEndpoint, Refusal } from '../call-endpoint.js'
 import type { ResolvedClusterOptions } from '../cluster-options.js'
 import type { ClusterPort } from '../cluster-port.js'
+import type { HostedCluster } from '../hosted/hosted-service.js'
 import type { RelayLogger } from '../relay-logger.js'
 import type { RelayPeer } from '../relay-peer.js'
 import type { RelayRouter } from '../relay-router.js'
@@ -41,6 +42,8 @@ export class RelayCluster implements ClusterPort {
   readonly calls: ClusterCalls
   readonly #router: RelayRouter
   readonly #subjects: ClusterSubjects
+  /** The shared store of the relay's hosted services: this cluster's NATS connection. */
+  readonly hosted: HostedCluster
   readonly #info = { name: '' }
   readonly #topics = new Map<string, { unsubscribe(): void }>()
   #timer: ReturnType<typeof setInterval> | undefined
@@ -82,6 +85,15 @@ export class RelayCluster implements ClusterPort {
       metrics: this.metrics,
       logger,
     })
+    const { backbone, relayId } = this
+    this.hosted = {
+      prefix: options.prefix,
+      relayId,
+      connection: () => backbone.connection(),
+      get connected() {
+        return backbone.connected
+      },
+    }
     router.attachCluster(this)
   }
 

@@ -1,0 +1,61 @@
+import { ErrorCode } from '@spider-mesh/core'
+import type { CallRouter } from '../call-router.js'
+import type { RelayPeer } from '../relay-peer.js'
+import { HostedEndpoint } from './hosted-endpoint.js'
+import type { HostedService } from './hosted-service.js'
+
+/** Service names starting with `$` are the relay's own: no node may provide them. */
+export function isHostedName(service: string): boolean {
+  return service.charCodeAt(0) === 36 /* $ */
+}
+
+/**
+ * The relay's hosted services, by name, with the events of the relay they follow (topic joins
+ * and leaves, publications, connections closing) passed to those that want them.
+ */
+export class HostedServices {
+  readonly #endpoints = new Map<string, HostedEndpoint>()
+  readonly #services: HostedService[] = []
+  readonly #calls: () => CallRouter
+
+  constructor(calls: () => CallRouter) {
+    this.#calls = calls
+  }
+
+  add(service: HostedService): void {
+    this.#services.push(service)
+    this.#endpoints.set(service.name, new HostedEndpoint(service, this.#calls))
+  }
+
+  /** The endpoint of a hosted service, or the refusal a caller gets for an unknown `$` name. */
+  endpoint(service: string): HostedEndpoint | { code: string; message: string } {
+    return (
+      this.#endpoints.get(service) ?? {
+        code: ErrorCode.MICROSERVICE_NOT_FOUND,
+        message: `This relay hosts no service "${service}" (names starting with $ are the relay's own: ${[...this.#endpoints.keys()].join(', ') || 'none'})`,
+      }
+    )
+  }
+
+  topicJoined(peer: RelayPeer, topic: string): void {
+    for (const service of this.#services) service.topicJoined?.(peer, topic)
+  }
+
+  topicLeft(peer: RelayPeer, topic: string): void {
+    for (const service of this.#services) service.topicLeft?.(peer, topic)
+  }
+
+  published(peer: RelayPeer, topic: string, payload: Uint8Array): void {
+    for (const service of this.#services) service.published?.(peer, topic, payload)
+  }
+
+  peerClosed(peer: RelayPeer): void {
+    for (const service of this.#services) service.peerClosed?.(peer)
+  }
+
+  /** Ends every hosted call (without answers: every connection is closing) and stops the services. */
+  async close(): Promise<void> {
+    for (const endpoint of this.#endpoints.values()) endpoint.clear()
+    await Promise.all(this.#services.map((s) => s.close?.()))
+  }
+}
