@@ -273,3 +273,14 @@ describe('call policies', () => {
     expect((await proxy.syncThrow()) as unknown).toBe('fb')
   })
 })
+
+describe('node metadata', () => {
+  test('meta is an object of string values, checked when the mesh is made', () => {
+    expect(() => new SpiderMesh({ meta: { n: 1 } as never })).toThrow(
+      /meta must be an object of at most 32 string values/,
+    )
+    expect(() => new SpiderMesh({ meta: 'x' as never })).toThrow(MeshError)
+    const many = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']))
+    expect(() => new SpiderMesh({ meta: many })).toThrow(/at most 32/)
+  })
+})

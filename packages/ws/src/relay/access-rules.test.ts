@@ -24,4 +24,21 @@ describe('access rules', () => {
     expect(access.subscribe.allows('a.bc')).toBe(true)
     expect(access.subscribe.allows('aXbc')).toBe(false)
   })
+  test('presence defaults to the subscribe list; read and write are record id lists that allow nothing when missing', () => {
+    const subscriber = new ConnectionAccess({ subscribe: ['chat.*'] })
+    expect(subscriber.presence.allows('chat.room1')).toBe(true)
+    expect(subscriber.presence.allows('admin')).toBe(false)
+    expect(subscriber.read.allows('doc-1')).toBe(false)
+    const own = new ConnectionAccess({
+      subscribe: ['*'],
+      presence: ['lobby'],
+      read: ['doc-*'],
+      write: ['doc-own'],
+    })
+    expect(own.presence.allows('chat.room1')).toBe(false)
+    expect(own.presence.allows('lobby')).toBe(true)
+    expect(own.read.allows('doc-7')).toBe(true)
+    expect(own.write.allows('doc-7')).toBe(false)
+    expect(own.write.allows('doc-own')).toBe(true)
+  })
 })

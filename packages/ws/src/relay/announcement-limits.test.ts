@@ -34,6 +34,16 @@ describe.each(['bun', 'node'] as const)('announcement limits (%s adapter)', (ada
     expect(server.stats().subscriptions).toBe(1)
   })
 
+  test("service names starting with $ (the relay's own) are not listed, and the node is told why", async () => {
+    const { url } = await harness.relay(quiet)
+    const watcher = await harness.join(url, 'watcher')
+    const node = await harness.join(url, 'n', ['Orders', '$records'])
+    expect(await watcher.next(FrameType.Node)).toEqual([FrameType.Node, 'n', ['Orders']])
+    const [, code, message] = await node.next(FrameType.Error)
+    expect(code).toBe(ErrorCode.ACCESS_DENIED)
+    expect(message).toContain('may not provide "$records": names starting with $ are reserved')
+  })
+
   test('the options are validated', () => {
     expect(() => harness.relay({ ...quiet, maxServicesPerNode: 0 })).toThrow(MeshError)
     expect(() => harness.relay({ ...quiet, maxNameLength: 1.5 })).toThrow(/maxNameLength/)

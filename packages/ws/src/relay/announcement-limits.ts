@@ -30,9 +30,9 @@ export function withinLimits(
   const reserved = what === 'service' ? kept.filter((name) => name.startsWith('$')) : []
   if (reserved.length > 0) {
     kept = kept.filter((name) => !name.startsWith('$'))
-    problems.push(
-      `the service name(s) ${reserved.map((n) => `"${n.slice(0, 40)}"`).join(', ')}, which start with $ (reserved for the relay's own services) and are not listed`,
-    )
+    const message = `${peer.label} may not provide ${reserved.map((n) => `"${n.slice(0, 40)}"`).join(', ')}: names starting with $ are reserved for the relay's own services; not listed`
+    logger.debug(`[relay] ${message}`, peer.about('announcement_reserved', { names: reserved }))
+    peer.sendFrame([FrameType.Error, ErrorCode.ACCESS_DENIED, message, null])
   }
   if (long.length > 0) {
     problems.push(

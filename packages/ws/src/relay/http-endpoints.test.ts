@@ -32,7 +32,9 @@ async function setup(adapter: 'bun' | 'node', dashboard = false) {
   const meshes = ['provider', 'caller'].map((nodeId) => {
     const t = new WebsocketTransporter({ meta: { team: 'billing' }, onWarning: () => {} })
     t.connect(ws)
-    const mesh = new SpiderMesh({ nodeId, logger: silentLogger }).registerTransporter(t)
+    // The mesh's meta is announced too; the transporter's own entries win where both say.
+    const meta = { owner: nodeId, team: 'from-the-mesh' }
+    const mesh = new SpiderMesh({ nodeId, logger: silentLogger, meta }).registerTransporter(t)
     cleanups.push(() => mesh.close())
     return mesh
   })
@@ -61,7 +63,12 @@ for (const adapter of ['bun', 'node'] as const) {
       const provider = body.nodes.find((n) => n.node_id === 'provider')!
       expect(provider.role).toBe('server')
       expect(provider.services).toEqual(['Metered'])
-      expect(provider.meta).toMatchObject({ team: 'billing', version: '0.1.0', runtime: 'bun' })
+      expect(provider.meta).toMatchObject({
+        owner: 'provider',
+        team: 'billing',
+        version: '0.1.0',
+        runtime: 'bun',
+      })
       expect(body.services).toEqual({ Metered: ['provider'] })
     })
 
