@@ -5,6 +5,12 @@ import type { Frame } from './frames.js'
 const encoder = new Encoder()
 
 const EMPTY_BUFFER = new Uint8Array(0)
+/**
+ * The first buffer of a batch. Small on purpose: the buffer is kept for the life of the socket,
+ * and most sockets of a relay are idle ones that were sent a Welcome and pings (a 4 KiB floor
+ * was 4 KiB of every idle connection). Busy sockets grow theirs by doubling once, then keep it.
+ */
+const MIN_BUFFER_BYTES = 256
 
 /** Options of {@link FrameBatch}. */
 export interface FrameBatchOptions {
@@ -50,7 +56,7 @@ export class FrameBatch {
     if (this.#length > 0 && this.#length + bytes.byteLength > this.#flushAt) this.flush()
     const needed = this.#length + bytes.byteLength
     if (needed > this.#buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2, 4096))
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2, MIN_BUFFER_BYTES))
       grown.set(this.#buffer.subarray(0, this.#length))
       this.#buffer = grown
     }

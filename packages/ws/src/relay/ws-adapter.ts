@@ -15,6 +15,9 @@ import {
 import { RelayCloseCode } from './relay-close-codes.js'
 import { logEvent } from './relay-logger.js'
 
+/** Socket errors before the upgrade completes are answered by the close that follows. */
+function ignoreSocketError(): void {}
+
 /**
  * The relay on Node's http server and the `ws` package (also runs under Bun). `isServerConnection`
  * receives the `ws` WebSocket and the upgrade's `IncomingMessage`.
@@ -55,7 +58,9 @@ export class WsAdapter implements RelayAdapter {
       perMessageDeflate: false,
     })
     this.#http.on('upgrade', (request: IncomingMessage, socket, head) => {
-      socket.on('error', () => {})
+      // A module-level function, not an arrow made here: an arrow would share this handler's
+      // closure context (request, head) and keep the upgrade request alive as long as the socket.
+      socket.on('error', ignoreSocketError)
       if (!acceptsPath(options.path, request.url)) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
         return
