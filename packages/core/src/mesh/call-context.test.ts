@@ -95,6 +95,17 @@ describe('callContext() with AsyncLocalStorage', () => {
     expect(seen.abort).toBe(ErrorCode.MICROSERVICE_RPC_TIMEOUT)
   })
 
+  test("the caller's inactivity timeout reaches the provider as the Cancel's reason: MICROSERVICE_RPC_TIMEOUT, not CALL_CANCELLED", async () => {
+    // The provider knows no deadline here (timeout is the caller's own): only the reason can tell it.
+    const { caller } = await setup()
+    seen.abort = undefined
+    const ctx = RemoteServiceLinker.link<Ctx>(caller, { service: 'Ctx', timeout: 30 })
+    const err = await errorOf(ctx.untilAborted())
+    expect(err.code).toBe(ErrorCode.MICROSERVICE_RPC_TIMEOUT)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(seen.abort).toBe(ErrorCode.MICROSERVICE_RPC_TIMEOUT)
+  })
+
   test('a call made while serving one inherits its deadline when that is sooner', async () => {
     const bus = new InProcessTransporter()
     const downstream = pool.node(bus, 'downstream')

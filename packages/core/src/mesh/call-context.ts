@@ -113,6 +113,7 @@ export class ServedContext implements CallContext {
   #controller: AbortController | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #stopped: string | undefined
+  #stoppedCode: string | undefined
 
   constructor(packet: RpcRequestPacket) {
     this.#packet = packet
@@ -141,7 +142,7 @@ export class ServedContext implements CallContext {
     if (this.#controller) return this.#controller.signal
     const controller = new AbortController()
     this.#controller = controller
-    if (this.#stopped !== undefined) controller.abort(abortReason(this.#stopped))
+    if (this.#stopped !== undefined) controller.abort(abortReason(this.#stopped, this.#stoppedCode))
     else if (this.#packet.deadline !== undefined) {
       const left = this.#packet.deadline - Date.now()
       if (left <= 0) controller.abort(abortReason('the deadline passed'))
@@ -150,15 +151,20 @@ export class ServedContext implements CallContext {
     return controller.signal
   }
 
-  /** The call was cancelled, its caller is gone, or its deadline passed: fire the signal. */
-  stop(why: string): void {
+  /**
+   * The call was cancelled, its caller is gone, or its deadline passed: fire the signal. `code`
+   * is the caller's reason when its Cancel carried one (it timed out), else the code follows `why`.
+   */
+  stop(why: string, code?: string): void {
     if (this.#stopped !== undefined) return
-    // A cancel that comes once the deadline passed is the deadline's doing (the caller gave up
-    // on it): say so, whichever of the two this process noticed first.
+    // A plain cancel that comes once the deadline passed is the deadline's doing (a caller from
+    // before Cancel reasons gave up on it): say so, whichever this process noticed first.
     const deadline = this.#packet.deadline
-    this.#stopped = deadline !== undefined && Date.now() >= deadline ? 'the deadline passed' : why
+    const late = code === undefined && deadline !== undefined && Date.now() >= deadline
+    this.#stopped = late ? 'the deadline passed' : why
+    this.#stoppedCode = late ? undefined : code
     this.#release()
-    this.#controller?.abort(abortReason(why))
+    this.#controller?.abort(abortReason(this.#stopped, this.#stoppedCode))
   }
 
   /** The call ended normally: nothing will fire. */
@@ -173,9 +179,11 @@ export class ServedContext implements CallContext {
   }
 }
 
-function abortReason(why: string): MeshError {
+function abortReason(why: string, code?: string): MeshError {
   return new MeshError(
-    why === 'the deadline passed' ? ErrorCode.MICROSERVICE_RPC_TIMEOUT : ErrorCode.CALL_CANCELLED,
+    code === ErrorCode.MICROSERVICE_RPC_TIMEOUT || why === 'the deadline passed'
+      ? ErrorCode.MICROSERVICE_RPC_TIMEOUT
+      : ErrorCode.CALL_CANCELLED,
     `The call was stopped: ${why}`,
   )
 }

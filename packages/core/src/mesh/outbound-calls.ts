@@ -2,7 +2,7 @@ import { decodeValue, encodeValue, findUnserialisable } from '../protocol/codec.
 import { ErrorCode } from '../protocol/error-codes.js'
 import { fromWireError, MeshError } from '../protocol/errors.js'
 import { ResponseKind, type RpcRequestPacket, type RpcResponsePacket } from '../protocol/packets.js'
-import type { TransportLink } from '../transport/transporter.js'
+import type { CancelCall, TransportLink } from '../transport/transporter.js'
 import { callContext } from './call-context.js'
 import type { CallOptions, CallSink } from './call-sink.js'
 
@@ -11,7 +11,7 @@ interface PendingCall {
   service: string
   method: string
   /** Set once the transporter resolves the send; null while it has not. */
-  cancel: (() => void) | null
+  cancel: CancelCall | null
   timeout: number
   lastActivity: number
   /** Epoch ms when the whole call must be over; 0 = no deadline. */
@@ -190,10 +190,10 @@ export class OutboundCalls {
    * yet handed over its cancel handle, `cancel` stays null and the handle is used on arrival.
    * Without it (the provider ended the call), a late handle is dropped unused.
    */
-  #end(id: number, call: PendingCall, cancelRemote: boolean): void {
+  #end(id: number, call: PendingCall, cancelRemote: boolean, reason?: string): void {
     this.#pending.delete(id)
     if (call.timeout > 0 || call.deadline > 0) this.#timed--
-    if (cancelRemote) call.cancel?.()
+    if (cancelRemote) call.cancel?.(reason)
     else if (call.cancel === null) call.cancel = noop
   }
 
@@ -206,7 +206,8 @@ export class OutboundCalls {
   #fail(id: number, error: MeshError): void {
     const call = this.#pending.get(id)
     if (!call) return
-    this.#end(id, call, true)
+    // A timeout tells the provider why (its signal's reason); other failures cancel plainly.
+    this.#end(id, call, true, error.code === ErrorCode.MICROSERVICE_RPC_TIMEOUT ? error.code : undefined)
     call.sink.error(error)
   }
 

@@ -65,12 +65,13 @@ export class ServedCall {
    * function serves as `handle.credit`, so a call costs one function object, not two).
    */
   start(service: LocalService | undefined): ServedCallHandle {
-    // Only a number grants: called as a callback with anything else (an event), it stops.
+    // Only a number grants; a string is the caller's reason to stop; anything else (an event
+    // object, nothing) stops plainly.
     const handle = ((items?: unknown) => {
       if (typeof items === 'number') this.#credit?.grant(items)
-      else this.stop()
+      else this.stop(typeof items === 'string' ? items : undefined)
     }) as ServedCallHandle
-    handle.credit = handle
+    handle.credit = handle as unknown as (items: number) => void
     const packet = this.#packet
     const method = this.#resolve(service)
     if (!method) return handle
@@ -99,12 +100,20 @@ export class ServedCall {
     return handle
   }
 
-  /** The caller cancelled or is gone: stop the work and fire the call's signal. */
-  stop(): void {
+  /**
+   * The caller cancelled or is gone: stop the work and fire the call's signal. `reason` is the
+   * error code the caller ended the call with (MICROSERVICE_RPC_TIMEOUT), when it said.
+   */
+  stop(reason?: string): void {
     if (this.#stopped) return
     this.#stopped = true
     this.#interception?.end()
-    this.#context.stop('the caller cancelled the call or is gone')
+    this.#context.stop(
+      reason === ErrorCode.MICROSERVICE_RPC_TIMEOUT
+        ? 'the caller timed out'
+        : 'the caller cancelled the call or is gone',
+      reason,
+    )
     this.#credit?.stop()
     this.#subscription?.unsubscribe()
     this.#iterator?.return?.()?.catch?.(ignore)

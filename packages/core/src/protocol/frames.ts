@@ -113,8 +113,12 @@ export type RequestFrame =
   | [typeof FrameType.Request, number, string, string, string | null, Uint8Array, RequestOptions]
 /** `[Response, id, kind, payload]` — see ResponseKind. */
 export type ResponseFrame = [typeof FrameType.Response, number, number, Uint8Array | null]
-/** `[Cancel, id]` — the caller no longer wants the response stream. */
-export type CancelFrame = [typeof FrameType.Cancel, number]
+/**
+ * `[Cancel, id, reason?]` — the caller no longer wants the response stream. `reason` is the
+ * error code the caller ended the call with when it was not a plain cancel
+ * (`MICROSERVICE_RPC_TIMEOUT`: its timeout or deadline passed), so the provider's signal says why.
+ */
+export type CancelFrame = [typeof FrameType.Cancel, number] | [typeof FrameType.Cancel, number, string]
 /** `[Publish, topic, payload, source]` — source is null from a node and stamped by the relay. */
 export type PublishFrame = [typeof FrameType.Publish, string, Uint8Array, string | null]
 /** `[Subscribe, topic]`. */
@@ -271,7 +275,7 @@ const shapes: Record<number, [number, number, (f: unknown[]) => boolean]> = {
     4,
     (f) => isInt(f[1]) && isInt(f[2]) && f[2] <= 4 && (f[3] === null || isBin(f[3])),
   ],
-  [FrameType.Cancel]: [2, 2, (f) => isInt(f[1])],
+  [FrameType.Cancel]: [2, 3, (f) => isInt(f[1]) && (f.length === 2 || isStr(f[2]))],
   [FrameType.Publish]: [4, 4, (f) => isStr(f[1]) && isBin(f[2]) && (f[3] === null || isStr(f[3]))],
   [FrameType.Subscribe]: [2, 2, (f) => isStr(f[1])],
   [FrameType.Unsubscribe]: [2, 2, (f) => isStr(f[1])],

@@ -139,10 +139,10 @@ export class InProcessTransporter implements Transporter {
     queueMicrotask(() => {
       if (this.#routes.get(id) === route) route.stop = provider.host.handleRequest(forwarded, provider)
     })
-    return () => {
+    return (reason?: string) => {
       if (this.#routes.get(id) !== route) return
       this.#routes.delete(id)
-      queueMicrotask(() => route.stop())
+      queueMicrotask(() => route.stop(reason))
     }
   }
 

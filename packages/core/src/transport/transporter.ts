@@ -28,8 +28,17 @@ export interface TransporterHost {
   handlePublish(packet: PublishPacket): void
 }
 
-/** What `handleRequest` returns: stop the call; and, for streams, more credit from the caller. */
-export type ServedCallHandle = (() => void) & { credit?: (items: number) => void }
+/**
+ * What `handleRequest` returns: stop the call (with the caller's reason when it sent one, e.g.
+ * `MICROSERVICE_RPC_TIMEOUT`); and, for streams, more credit from the caller.
+ */
+export type ServedCallHandle = ((reason?: string) => void) & { credit?: (items: number) => void }
+
+/**
+ * Cancels a request. `reason`: the error code the caller ended it with when it was not a plain
+ * cancel (`MICROSERVICE_RPC_TIMEOUT`), passed on to the provider.
+ */
+export type CancelCall = (reason?: string) => void
 
 /** Service discovery: which nodes provide a service, as a stream and as a snapshot. */
 export interface ServiceDirectory {
@@ -52,12 +61,12 @@ export interface TransportLink {
    * cancel to the provider. Never rejects: failures arrive as error responses
    * (`MICROSERVICE_OFFLINE` when nothing can carry the request).
    */
-  send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }>
+  send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: CancelCall }>
   /**
    * Optional fast path for requests: the same as `send(request)` but returns the cancel function
    * synchronously, saving two promises and a microtask per call. The mesh uses it when present.
    */
-  request?(packet: RpcRequestPacket): () => void
+  request?(packet: RpcRequestPacket): CancelCall
   /**
    * Flow control: the caller of request `requestId` (a call with a `window`) accepts `items`
    * more values. Transporters without it carry streams without flow control.

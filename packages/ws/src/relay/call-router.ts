@@ -166,12 +166,18 @@ export class CallRouter {
     this.#replyError(request.caller, request.callerId, ErrorCode.PROTOCOL_ERROR, message)
   }
 
-  cancel(caller: CallEndpoint, [, id]: CancelFrame): void {
+  cancel(caller: CallEndpoint, [, id, reason]: CancelFrame): void {
     // Unknown ids are normal: the response may have ended the call while the cancel was in flight.
     const request = caller.outgoing.get(id)
     if (!request) return
     this.#end(request, 'cancelled')
-    request.provider.sendFrame([FrameType.Cancel, request.relayId])
+    // A provider without a catalog runs a core from before Cancel reasons: it gets the plain Cancel.
+    const { provider, relayId } = request
+    provider.sendFrame(
+      reason !== undefined && provider.catalog !== undefined
+        ? [FrameType.Cancel, relayId, reason]
+        : [FrameType.Cancel, relayId],
+    )
   }
 
   /** A connection left: providers stop the calls it made, callers of calls it served get OFFLINE. */

@@ -130,4 +130,26 @@ describe.each(['bun', 'node'] as const)('request options through the relay (%s a
     caller.send([FrameType.Credit, 1, 1])
     expect(await provider.quiet(FrameType.Credit)).toEqual([])
   })
+
+  test("a Cancel's reason reaches a current provider; an older one gets the plain two-field Cancel", async () => {
+    const { url } = await harness.relay()
+    const current = await harness.join(url, 'p', ['S'], [], undefined, CATALOG)
+    const caller = await harness.join(url, 'c')
+    request(caller, 1)
+    const toCurrent = await current.next(FrameType.Request)
+    caller.send([FrameType.Cancel, 1, ErrorCode.MICROSERVICE_RPC_TIMEOUT])
+    expect(await current.next(FrameType.Cancel)).toEqual([
+      FrameType.Cancel,
+      toCurrent[1],
+      ErrorCode.MICROSERVICE_RPC_TIMEOUT,
+    ])
+    current.close()
+    // Gone before the next call, so round-robin cannot pick it.
+    await current.closed
+    const old = await harness.join(url, 'old', ['S'])
+    request(caller, 2)
+    const toOld = await old.next(FrameType.Request)
+    caller.send([FrameType.Cancel, 2, ErrorCode.MICROSERVICE_RPC_TIMEOUT])
+    expect(await old.next(FrameType.Cancel)).toEqual([FrameType.Cancel, toOld[1]])
+  })
 })

@@ -81,8 +81,9 @@ export class LinkCalls {
         ? [FrameType.Request, id, packet.service, packet.method, destination, packet.payload]
         : [FrameType.Request, id, packet.service, packet.method, destination, packet.payload, options],
     )
-    return () => {
-      if (this.#outbound.delete(id)) this.#owner.send([FrameType.Cancel, id])
+    return (reason?: string) => {
+      if (this.#outbound.delete(id))
+        this.#owner.send(reason ? [FrameType.Cancel, id, reason] : [FrameType.Cancel, id])
     }
   }
 
@@ -159,12 +160,12 @@ export class LinkCalls {
     this.#active.get(id)?.stop.credit?.(items)
   }
 
-  /** The caller no longer wants a call this node serves. */
-  onCancel(id: number): void {
+  /** The caller no longer wants a call this node serves (`reason`: why, when it said). */
+  onCancel(id: number, reason?: string): void {
     const served = this.#active.get(id)
     if (!served) return
     this.#served(id)
-    served.stop()
+    served.stop(reason)
   }
 
   /** Ends an outbound request with an error the relay reported; false when it is not ours. */

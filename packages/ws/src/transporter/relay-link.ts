@@ -256,7 +256,7 @@ export class RelayLink {
         this.#calls.onRequest(frame)
         return
       case FrameType.Cancel:
-        this.#calls.onCancel(frame[1])
+        this.#calls.onCancel(frame[1], frame[2])
         return
       case FrameType.Credit:
         this.#calls.onCredit(frame[1], frame[2])

@@ -82,7 +82,7 @@ export class ClusterCalls implements RemoteFrameSink {
       batch.add(request, payload.byteLength, callId)
       this.#host.metrics.callsOut++
     } else if (frame[0] === FrameType.Cancel) {
-      batch.add([CallKind.Cancel, frame[1]], 0)
+      batch.add(frame.length === 3 ? [CallKind.Cancel, frame[1], frame[2]] : [CallKind.Cancel, frame[1]], 0)
     } else if (frame[0] === FrameType.Credit) {
       batch.add([CallKind.Credit, frame[1], frame[2]], 0)
     }
@@ -159,7 +159,11 @@ export class ClusterCalls implements RemoteFrameSink {
       const item = value as CallItem
       if (!caller || typeof item[1] !== 'number') return
       if (item[0] === CallKind.Cancel) {
-        router.calls.cancel(caller, [FrameType.Cancel, item[1]])
+        const reason = item[2]
+        router.calls.cancel(
+          caller,
+          typeof reason === 'string' ? [FrameType.Cancel, item[1], reason] : [FrameType.Cancel, item[1]],
+        )
         return
       }
       if (item[0] === CallKind.Credit) {

@@ -54,8 +54,8 @@ export const CallKind = { Request: 1, Cancel: 2, Credit: 3 } as const
 export type RemoteRequest =
   | [typeof CallKind.Request, number, string, string, string, string, Uint8Array]
   | [typeof CallKind.Request, number, string, string, string, string, Uint8Array, RequestOptions]
-/** `[Cancel, callId]`. */
-export type RemoteCancel = [typeof CallKind.Cancel, number]
+/** `[Cancel, callId, reason?]` (reason: the caller's error code when it timed out). */
+export type RemoteCancel = [typeof CallKind.Cancel, number] | [typeof CallKind.Cancel, number, string]
 /** `[Credit, callId, items]`: the caller of a stream accepts `items` more values (flow control). */
 export type RemoteCredit = [typeof CallKind.Credit, number, number]
 export type CallItem = RemoteRequest | RemoteCancel | RemoteCredit
