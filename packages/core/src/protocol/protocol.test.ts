@@ -93,6 +93,7 @@ describe('frames', () => {
       [FrameType.Request, 1, 'S', 'm', null, payload],
       [FrameType.Response, 1, 3, payload],
       [FrameType.Cancel, 1],
+      [FrameType.Cancel, 1, 'MICROSERVICE_RPC_TIMEOUT'],
       [FrameType.Publish, 't', payload, 'n'],
       [FrameType.Subscribe, 't'],
       [FrameType.Unsubscribe, 't'],
@@ -110,7 +111,8 @@ describe('frames', () => {
     ['empty array', encodeValue([])],
     ['unknown type', encodeValue([99, 1])],
     ['wrong field types', encodeValue([FrameType.Request, 'one', 'S', 'm', null, new Uint8Array(1)])],
-    ['wrong length', encodeValue([FrameType.Cancel, 1, 2])],
+    ['wrong length', encodeValue([FrameType.Cancel, 1, 'MICROSERVICE_RPC_TIMEOUT', 3])],
+    ['cancel reason not a string', encodeValue([FrameType.Cancel, 1, 2])],
     ['negative id', encodeValue([FrameType.Cancel, -1])],
     [
       'a service list longer than MAX_NAMES_PER_FRAME',
