@@ -1,0 +1,160 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
+import { type KV, type KvEntry, Kvm } from '@nats-io/kv'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { ErrorCode, type JsonPatchOperation } from '@spider-mesh/core'
+import type { HostedCluster } from '../hosted/hosted-service.js'
+import type { RelayLogger } from '../relay-logger.js'
+import { patchedValue } from './patched-value.js'
+import { RecordError, versionConflict } from './record-error.js'
+import { ABSENT, type RecordFollow, type RecordState, type RecordStore } from './record-store.js'
+
+/**
+ * Attempts of a write without `expectedVersion` (or a patch) that lost a revision race to another
+ * relay: each re-reads the record and tries again, so only sustained contention on one record
+ * fails (OVERLOADED), never a silent overwrite.
+ */
+const MAX_ATTEMPTS = 50
+
+/** KV bucket names allow letters, digits, `-` and `_`; a cluster prefix may hold dots. */
+export function bucketName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-records`
+}
+
+/** KV keys allow `[-/_=.a-zA-Z0-9]`: ids are stored as base64url of their UTF-8 (no dots, no wildcards). */
+export function keyOf(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url')
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** The stored document carries our own per-record version (KV revisions count the whole bucket). */
+function encodeState(state: RecordState): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: state.version, d: state.value }))
+}
+
+function stateOf(entry: KvEntry | null): RecordState {
+  if (!entry || entry.operation !== 'PUT') return ABSENT
+  const { v, d } = JSON.parse(decoder.decode(entry.value)) as { v: number; d: unknown }
+  return { version: v, value: d }
+}
+
+function isRevisionRace(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  )
+}
+
+/**
+ * Records in a NATS KV bucket shared by every relay of the cluster: they survive relay restarts.
+ * A write is a compare-and-set on the KV revision it read (`create` when absent, `update`
+ * otherwise), so two relays never overwrite each other; a watch is one KV watch per record on
+ * this relay, shared by its watchers.
+ */
+export class KvRecordStore implements RecordStore {
+  readonly #cluster: HostedCluster
+  readonly #logger: RelayLogger
+  #bucket: { nc: NatsConnection; kv: Promise<KV> } | undefined
+  readonly #stops = new Set<() => void>()
+
+  constructor(cluster: HostedCluster, logger: RelayLogger) {
+    this.#cluster = cluster
+    this.#logger = logger
+  }
+
+  async get(id: string): Promise<RecordState> {
+    const kv = await this.#kv()
+    return stateOf(await kv.get(keyOf(id)))
+  }
+
+  async write(id: string, value: unknown, expectedVersion?: number): Promise<number> {
+    return this.#change(id, (current) => {
+      if (expectedVersion !== undefined && expectedVersion !== current.version)
+        throw versionConflict(id, expectedVersion, current.version)
+      return value
+    })
+  }
+
+  async patch(id: string, ops: JsonPatchOperation[], expectedVersion?: number): Promise<number> {
+    return this.#change(id, (current) => patchedValue(id, current, ops, expectedVersion))
+  }
+
+  follow(id: string, onState: (state: RecordState) => void, onError: (err: Error) => void): RecordFollow {
+    let stopped = false
+    let stopWatch: (() => void) | undefined
+    const stop = () => {
+      stopped = true
+      stopWatch?.()
+      this.#stops.delete(stop)
+    }
+    this.#stops.add(stop)
+    const ready = (async () => {
+      const kv = await this.#kv()
+      // Updates only, started before the read: whatever changes after the read arrives here, and
+      // whatever the read already shows is dropped by version (the feed keeps the highest).
+      const watch = await kv.watch({ key: keyOf(id), include: 'updates' })
+      stopWatch = () => watch.stop()
+      if (stopped) watch.stop()
+      void (async () => {
+        try {
+          for await (const entry of watch) if (entry.operation === 'PUT') onState(stateOf(entry))
+        } catch (err) {
+          if (!stopped) onError(err as Error)
+        }
+      })()
+      return stateOf(await kv.get(keyOf(id)))
+    })()
+    return { ready, stop }
+  }
+
+  async close(): Promise<void> {
+    for (const stop of [...this.#stops]) stop()
+  }
+
+  /** Reads, computes the next value, and stores it only if nobody stored one in between. */
+  async #change(id: string, next: (current: RecordState) => unknown): Promise<number> {
+    const kv = await this.#kv()
+    const key = keyOf(id)
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const entry = await kv.get(key)
+      const current = stateOf(entry)
+      const state = { version: current.version + 1, value: next(current) }
+      try {
+        if (entry) await kv.update(key, encodeState(state), entry.revision)
+        else await kv.create(key, encodeState(state))
+        return state.version
+      } catch (err) {
+        if (!isRevisionRace(err)) throw err
+      }
+    }
+    throw new RecordError(
+      ErrorCode.OVERLOADED,
+      `Record "${id}" changed under ${MAX_ATTEMPTS} attempts in a row to write it: too many concurrent writers; retry later`,
+    )
+  }
+
+  /** The bucket, created (idempotently) at first use on the current NATS connection. */
+  async #kv(): Promise<KV> {
+    if (!this.#cluster.connected)
+      throw new RecordError(
+        ErrorCode.CLUSTER_UNAVAILABLE,
+        'This relay cannot reach NATS now, where the cluster keeps its records; retry when it reconnects',
+      )
+    const nc = await this.#cluster.connection()
+    if (this.#bucket?.nc !== nc) {
+      const name = bucketName(this.#cluster.prefix)
+      const kv = new Kvm(nc).create(name, { history: 1 }).catch((err: Error) => {
+        this.#bucket = undefined
+        this.#logger.warn(`[relay] $records: cannot open the NATS KV bucket ${name}: ${err.message}`)
+        throw new RecordError(
+          ErrorCode.STORE_UNAVAILABLE,
+          `The cluster's record store (NATS KV bucket ${name}) is unavailable: ${err.message}. Is nats-server running with JetStream (-js)?`,
+        )
+      })
+      this.#bucket = { nc, kv }
+    }
+    return this.#bucket.kv
+  }
+}
