@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { type MeshError, SpiderMesh } from '@spider-mesh/core'
 import { WebsocketTransporter } from '@spider-mesh/ws/node'
+import { firstValueFrom } from 'rxjs'
 import {
   type ManagedProcess,
   rejectionOf,
@@ -20,6 +21,7 @@ interface Report {
   value: unknown
   updates: number
   patches: number
+  fulls: number
   increasing: boolean
 }
 
@@ -197,7 +199,7 @@ describe.each(SETUPS)('versioned records: $name', (setup) => {
     )
     for (const line of done) expect(line[1]).toBe('DONE')
     const counts = done.map((line) => JSON.parse(line[2]!) as Record<string, number>)
-    // Every write attempt accounted for, and both writers really raced each other.
+    // Every write attempt accounted for (a CAS write retried on conflict counts once, when it won).
     for (const c of counts) expect(c.writes! + c.cas! + c.patches! + c.patchFailed!).toBe(500)
     expect(counts[0]!.patches! + counts[1]!.patches!).toBeGreaterThan(0)
 
@@ -220,4 +222,112 @@ describe.each(SETUPS)('versioned records: $name', (setup) => {
       else expect(report.patches).toBe(0)
     }
   }, 90_000)
+})
+
+/** A node in this process that connects with a bearer token (the relay maps it to a principal). */
+async function startTokenClient(url: string, token: string): Promise<SpiderMesh> {
+  const transporter = new WebsocketTransporter({ token, reconnectIntervalMs: 100 })
+  const mesh = new SpiderMesh()
+  mesh.registerTransporter(transporter)
+  track(`token client ${token}`, async () => {
+    await mesh.close()
+    transporter.close()
+  })
+  transporter.connect(url)
+  await until('the token client to connect', () => transporter.status$.value.get(url) === 'connected')
+  return mesh
+}
+
+const SECURITY = {
+  AUTH_TOKENS: 'rt=reader,wt=writer',
+  ACCESS_JSON: JSON.stringify({
+    reader: { read: ['doc.*'] },
+    writer: { read: ['doc.*', 'secret'], write: ['doc.*'] },
+  }),
+}
+
+describe.each([
+  { name: 'single relay', cluster: false },
+  { name: '3-relay cluster', cluster: true },
+])('record access rules: $name', ({ cluster }) => {
+  test('read and write patterns decide who may get, watch, write and patch; a denial is ACCESS_DENIED', async () => {
+    const url = cluster
+      ? (await startCluster(['a', 'b', 'c'], {}, { env: SECURITY })).relays[1]!.url
+      : (await startRelay({ env: SECURITY })).url
+    const writer = await startTokenClient(url, 'wt')
+    const reader = await startTokenClient(url, 'rt')
+    expect(await writer.records.write('doc.1', { ok: true })).toEqual({ version: 1 })
+    expect(await reader.records.get('doc.1')).toEqual({ version: 1, value: { ok: true } })
+
+    const denied = [
+      await rejectionOf(reader.records.write('doc.1', { ok: false })),
+      await rejectionOf(reader.records.patch('doc.1', [{ op: 'replace', path: '/ok', value: false }])),
+      await rejectionOf(writer.records.write('secret', 1)),
+      await rejectionOf(reader.records.get('secret')),
+      await rejectionOf(firstValueFrom(reader.records.watch('secret'))),
+    ]
+    expect(denied.map((e) => e.code)).toEqual(Array(5).fill('ACCESS_DENIED'))
+    expect(denied[0]!.message).toContain('doc.1')
+    // Nothing the denied calls tried was written.
+    expect(await writer.records.get('doc.1')).toEqual({ version: 1, value: { ok: true } })
+    expect(await writer.records.get('secret')).toBeNull()
+  })
+})
+
+describe('versioned records across relay restarts', () => {
+  test('in memory (a single relay), records do not survive a restart, as the README says', async () => {
+    const relay = await startRelay()
+    const client = await startClient(relay.url)
+    await client.mesh.records.write('doc.gone', { n: 1 })
+    expect(await client.mesh.records.get('doc.gone')).toEqual({ version: 1, value: { n: 1 } })
+    await relay.proc.stop()
+    await startRelay({ port: relay.port, name: 'relay again' })
+    await client.connected(relay.url, 10_000)
+    expect(await client.mesh.records.get('doc.gone')).toBeNull()
+  })
+
+  test('in a cluster (NATS KV), records survive a relay restart, and a watcher of the restarted relay resyncs with a full value', async () => {
+    const { nats, relays } = await startCluster(['a', 'b', 'c'])
+    const [a, , c] = relays
+    const client = await startClient(a!.url)
+    await client.mesh.records.write('doc.kept', { n: 1, items: [] })
+    const watcher = await startWatcher(c!.url, 'doc.kept', 'patch', 'watcher patch c')
+    expect(await reportOf(watcher)).toMatchObject({ version: 1, fulls: 1, patches: 0 })
+
+    // Relay c goes away; the record changes twice while its watcher cannot hear.
+    await c!.proc.stop()
+    await client.mesh.records.patch('doc.kept', [{ op: 'add', path: '/items/-', value: 'x' }])
+    await client.mesh.records.write('doc.kept', { n: 3, items: ['y'] })
+    await startRelay({ name: 'relay c again', nats: nats.url, clusterName: 'c', port: c!.port })
+    await until('the watcher to resync', async () => (await reportOf(watcher)).version === 3, 15_000)
+    const resynced = await reportOf(watcher)
+    expect(resynced).toMatchObject({ version: 3, value: { n: 3, items: ['y'] }, increasing: true })
+    // The missed versions came as one full value, not as patches.
+    expect(resynced.fulls).toBe(2)
+    expect(resynced.patches).toBe(0)
+    // And the resumed watch follows with patches again.
+    await client.mesh.records.patch('doc.kept', [{ op: 'replace', path: '/n', value: 4 }])
+    await until('the watcher to follow the patch', async () => (await reportOf(watcher)).version === 4)
+    expect(await reportOf(watcher)).toMatchObject({ value: { n: 4, items: ['y'] }, patches: 1, fulls: 2 })
+
+    // Every relay restarting is the same: the record lives in NATS KV, not in a relay.
+    await a!.proc.stop()
+    const again = await startRelay({ name: 'relay a again', nats: nats.url, clusterName: 'a', port: a!.port })
+    const late = await startClient(again.url)
+    expect(await late.mesh.records.get('doc.kept')).toEqual({ version: 4, value: { n: 4, items: ['y'] } })
+    expect(await firstValueFrom(late.mesh.records.watch('doc.kept'))).toEqual({
+      version: 4,
+      value: { n: 4, items: ['y'] },
+    })
+  }, 60_000)
+
+  test('a cluster whose nats-server runs without JetStream fails record calls with STORE_UNAVAILABLE', async () => {
+    const { relays } = await startCluster(['a'], { jetstream: false })
+    const client = await startClient(relays[0]!.url)
+    const write = await rejectionOf(client.mesh.records.write('doc.1', 1))
+    expect(write.code).toBe('STORE_UNAVAILABLE')
+    expect(write.message).toContain('JetStream')
+    const watch = await rejectionOf(firstValueFrom(client.mesh.records.watch('doc.1')))
+    expect(watch.code).toBe('STORE_UNAVAILABLE')
+  }, 30_000)
 })

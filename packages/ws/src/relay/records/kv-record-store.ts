@@ -34,7 +34,7 @@ function encodeState(state: RecordState): Uint8Array {
 }
 
 function stateOf(entry: KvEntry | null): RecordState {
-  if (!entry || entry.operation !== 'PUT') return ABSENT
+  if (entry?.operation !== 'PUT') return ABSENT
   const { v, d } = JSON.parse(decoder.decode(entry.value)) as { v: number; d: unknown }
   return { version: v, value: d }
 }
