@@ -321,6 +321,38 @@ describe('versioned records across relay restarts', () => {
     })
   }, 60_000)
 
+  test('in a cluster, watchers keep following after the nats-server restarts (the KV store is kept)', async () => {
+    const { nats, relays } = await startCluster(['a', 'b', 'c'])
+    const client = await startClient(relays[0]!.url)
+    await client.mesh.records.write('doc.nats', { n: 1 })
+    const watcher = await startWatcher(relays[1]!.url, 'doc.nats', 'patch', 'watcher patch b')
+    nats.kill()
+    await nats.restart()
+    // Writes fail with CLUSTER_UNAVAILABLE until relay a has reconnected; then one goes through.
+    let n = 1
+    await until(
+      'a write through relay a after the NATS restart',
+      async () => {
+        try {
+          await client.mesh.records.write('doc.nats', { n: ++n })
+          return true
+        } catch (err) {
+          if ((err as MeshError).code !== 'CLUSTER_UNAVAILABLE') throw err
+          return false
+        }
+      },
+      20_000,
+    )
+    const stored = await client.mesh.records.get('doc.nats')
+    expect(stored!.value).toEqual({ n })
+    await until(
+      'the watcher to follow',
+      async () => (await reportOf(watcher)).version === stored!.version,
+      20_000,
+    )
+    expect(await reportOf(watcher)).toMatchObject({ value: { n }, increasing: true })
+  }, 60_000)
+
   test('a cluster whose nats-server runs without JetStream fails record calls with STORE_UNAVAILABLE', async () => {
     const { relays } = await startCluster(['a'], { jetstream: false })
     const client = await startClient(relays[0]!.url)

@@ -14,6 +14,13 @@ import { ABSENT, type RecordFollow, type RecordState, type RecordStore } from '.
  * fails (OVERLOADED), never a silent overwrite.
  */
 const MAX_ATTEMPTS = 50
+/**
+ * How long a call waits for NATS when this relay is not connected to it (just started, or
+ * reconnecting) before failing with CLUSTER_UNAVAILABLE: a relay accepts nodes before it has
+ * joined NATS, and their first calls should not fail for that.
+ */
+export const NATS_WAIT_MS = 3000
+const NATS_POLL_MS = 25
 
 /** KV bucket names allow letters, digits, `-` and `_`; a cluster prefix may hold dots. */
 export function bucketName(prefix: string): string {
@@ -137,10 +144,12 @@ export class KvRecordStore implements RecordStore {
 
   /** The bucket, created (idempotently) at first use on the current NATS connection. */
   async #kv(): Promise<KV> {
+    for (let waited = 0; !this.#cluster.connected && waited < NATS_WAIT_MS; waited += NATS_POLL_MS)
+      await new Promise((resolve) => setTimeout(resolve, NATS_POLL_MS))
     if (!this.#cluster.connected)
       throw new RecordError(
         ErrorCode.CLUSTER_UNAVAILABLE,
-        'This relay cannot reach NATS now, where the cluster keeps its records; retry when it reconnects',
+        `This relay has not reached NATS, where the cluster keeps its records, for ${NATS_WAIT_MS} ms; retry when it reconnects`,
       )
     const nc = await this.#cluster.connection()
     if (this.#bucket?.nc !== nc) {
