@@ -23,7 +23,9 @@ export function applyRecordPatch(
   value: unknown,
   ops: readonly JsonPatchOperation[],
 ): { value: unknown } | { error: string } {
-  const doc = { r: value === undefined ? null : structuredClone(value) }
+  // Records are JSON, so a JSON round trip is an exact copy — and exists where structuredClone
+  // does not (older React Native engines).
+  const doc = { r: value === undefined ? null : JSON.parse(JSON.stringify(value)) }
   const results = applyPatch(doc, ops.map(rooted))
   for (let i = 0; i < results.length; i++) {
     const failure = results[i]
