@@ -105,11 +105,21 @@ export class KvRecordStore implements RecordStore {
       stopWatch = () => watch.stop()
       if (stopped) watch.stop()
       void (async () => {
+        let reason = 'it ended'
         try {
           for await (const entry of watch) if (entry.operation === 'PUT') onState(stateOf(entry))
         } catch (err) {
-          if (!stopped) onError(err as Error)
+          reason = (err as Error).message
         }
+        // A watch that stops by itself would leave watchers on a value that no longer changes:
+        // they are failed with a code their clients re-subscribe on (and get the value afresh).
+        if (!stopped)
+          onError(
+            new RecordError(
+              ErrorCode.CLUSTER_UNAVAILABLE,
+              `this relay's NATS KV watch of the record stopped (${reason}); watch again`,
+            ),
+          )
       })()
       return stateOf(await kv.get(keyOf(id)))
     })()

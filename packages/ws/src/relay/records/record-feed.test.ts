@@ -3,6 +3,7 @@ import { applyRecordPatch } from '@spider-mesh/core'
 import type { HostedCall } from '../hosted/hosted-service.js'
 import type { RelayLogger } from '../relay-logger.js'
 import { MemoryRecordStore } from './memory-record-store.js'
+import { RecordError } from './record-error.js'
 import { RecordFeed } from './record-feed.js'
 import type { RecordFollow, RecordState, RecordStore } from './record-store.js'
 
@@ -121,5 +122,18 @@ describe('RecordFeed', () => {
     ])
     expect(driven.stopped()).toBe(1)
     expect(idle).toBe(1)
+  })
+
+  test("a store's own error code reaches the watcher (CLUSTER_UNAVAILABLE makes clients watch again)", async () => {
+    const driven = drivenStore({ version: 0, value: null })
+    const feed = new RecordFeed('r', driven.store, silentLogger, () => {})
+    const watcher = fakeCall()
+    feed.add(watcher, 'full')
+    await tick()
+    driven.fail(new RecordError('CLUSTER_UNAVAILABLE', 'the KV watch stopped'))
+    expect(watcher.sent.at(-1)).toEqual({
+      failed: 'CLUSTER_UNAVAILABLE',
+      message: 'Watching record "r" failed: the KV watch stopped',
+    })
   })
 })
