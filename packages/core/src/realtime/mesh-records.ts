@@ -100,7 +100,8 @@ export class MeshRecords {
 
   /**
    * The record's value, then every update. A watcher that misses a version (a gap, a patch that
-   * does not apply, a lost relay) is resynchronised with a full value; versions only increase.
+   * does not apply, a lost relay) is resynchronised with a full value; versions only increase
+   * (unless a relay restart lost records kept in its memory: the watcher then sees version 0).
    */
   watch<T = unknown>(id: string, { mode = 'full' }: RecordWatchOptions = {}): Observable<RecordUpdate<T>> {
     return defer(() => {
