@@ -164,6 +164,12 @@ describe.each(SETUPS)('versioned records: $name', (setup) => {
     expect((await rejectionOf(client.mesh.records.patch('doc.v', [{ bogus: 1 }] as never))).code).toBe(
       'INVALID_ARGUMENTS',
     )
+    if (setup.cluster) {
+      // NATS's max_payload (1 MiB by default) bounds a record in KV; the relay's frames allow more.
+      const big = await rejectionOf(client.mesh.records.write('doc.v', { blob: 'x'.repeat(1_100_000) }))
+      expect(big.code).toBe('PAYLOAD_TOO_LARGE')
+      expect(big.message).toContain('max_payload')
+    }
     // All or nothing: the first operation of the failed patch did not stick.
     expect(await client.mesh.records.get('doc.v')).toEqual({ version: 1, value: { n: 1 } })
   })

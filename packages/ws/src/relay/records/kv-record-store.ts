@@ -138,9 +138,11 @@ export class KvRecordStore implements RecordStore {
       const entry = await kv.get(key)
       const current = stateOf(entry)
       const state = { version: current.version + 1, value: next(current) }
+      const data = encodeState(state)
+      this.#assertFits(id, data)
       try {
-        if (entry) await kv.update(key, encodeState(state), entry.revision)
-        else await kv.create(key, encodeState(state))
+        if (entry) await kv.update(key, data, entry.revision)
+        else await kv.create(key, data)
         return state.version
       } catch (err) {
         if (!isRevisionRace(err)) throw err
@@ -150,6 +152,16 @@ export class KvRecordStore implements RecordStore {
       ErrorCode.OVERLOADED,
       `Record "${id}" changed under ${MAX_ATTEMPTS} attempts in a row to write it: too many concurrent writers; retry later`,
     )
+  }
+
+  /** A value past NATS's `max_payload` cannot be stored: say so, rather than NATS's own error. */
+  #assertFits(id: string, data: Uint8Array): void {
+    const max = this.#bucket?.nc.info?.max_payload
+    if (max !== undefined && data.byteLength > max)
+      throw new RecordError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `Record "${id}" would be ${data.byteLength} bytes in NATS KV, over the nats-server's max_payload of ${max}: write a smaller value, or raise max_payload`,
+      )
   }
 
   /** The bucket, created (idempotently) at first use on the current NATS connection. */
