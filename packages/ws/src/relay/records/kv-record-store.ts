@@ -46,6 +46,18 @@ function stateOf(entry: KvEntry | null): RecordState {
   return { version: v, value: d }
 }
 
+/**
+ * What a caller gets when NATS fails an operation (a timeout, a lost connection): a code clients
+ * treat as "the relay cannot reach its store now" — a watch re-subscribes on it.
+ */
+function natsFailure(err: unknown, what: string): RecordError {
+  if (err instanceof RecordError) return err
+  return new RecordError(
+    ErrorCode.CLUSTER_UNAVAILABLE,
+    `NATS KV could not ${what}: ${(err as Error)?.message ?? String(err)}; retry`,
+  )
+}
+
 function isRevisionRace(err: unknown): boolean {
   return (
     err instanceof JetStreamApiError &&
@@ -73,7 +85,11 @@ export class KvRecordStore implements RecordStore {
 
   async get(id: string): Promise<RecordState> {
     const kv = await this.#kv()
-    return stateOf(await kv.get(keyOf(id)))
+    try {
+      return stateOf(await kv.get(keyOf(id)))
+    } catch (err) {
+      throw natsFailure(err, `read record "${id}"`)
+    }
   }
 
   async write(id: string, value: unknown, expectedVersion?: number): Promise<number> {
@@ -122,7 +138,9 @@ export class KvRecordStore implements RecordStore {
           )
       })()
       return stateOf(await kv.get(keyOf(id)))
-    })()
+    })().catch((err) => {
+      throw natsFailure(err, `watch record "${id}"`)
+    })
     return { ready, stop }
   }
 
@@ -135,7 +153,9 @@ export class KvRecordStore implements RecordStore {
     const kv = await this.#kv()
     const key = keyOf(id)
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const entry = await kv.get(key)
+      const entry = await kv.get(key).catch((err) => {
+        throw natsFailure(err, `read record "${id}"`)
+      })
       const current = stateOf(entry)
       const state = { version: current.version + 1, value: next(current) }
       const data = encodeState(state)
@@ -145,7 +165,7 @@ export class KvRecordStore implements RecordStore {
         else await kv.create(key, data)
         return state.version
       } catch (err) {
-        if (!isRevisionRace(err)) throw err
+        if (!isRevisionRace(err)) throw natsFailure(err, `write record "${id}"`)
       }
     }
     throw new RecordError(
