@@ -3,7 +3,7 @@
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
  *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N]
- *                    [--only unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle]
+ *                    [--only unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle,records]
  *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -41,6 +41,7 @@ import { clusterScenario } from './scenarios/cluster.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
 import { meshPubsub } from './scenarios/pubsub.js'
+import { formatRecordsReport, recordsScenario } from './scenarios/records.js'
 import { formatSocketioReport, socketioAdapterScenario } from './scenarios/socketio-adapter.js'
 import { meshStream, stoppedConsumer } from './scenarios/stream.js'
 import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
@@ -91,7 +92,8 @@ type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
 // --check guards unary ratios only, so by itself it measures only unary (about 3.5 min with --runs 3).
 const wanted = new Set(
   (
-    args.only ?? (args.check ? 'unary' : 'unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle')
+    args.only ??
+    (args.check ? 'unary' : 'unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle,records')
   ).split(','),
 )
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
@@ -123,6 +125,7 @@ const steps: Step[] = [
     'spider-mesh, redis-adapter, cluster-adapter',
     () => socketioAdapterScenario(settings),
   ],
+  ['records', 'single-relay and cluster, full and patch', () => recordsScenario(settings)],
   ['idle', 'spider-mesh-bun', () => idleMemory(settings, 'spider-mesh', 'bun')],
   ['idle', 'spider-mesh-node', () => idleMemory(settings, 'spider-mesh', 'node')],
   ['idle', 'limit-bun', () => idleMemory(settings, 'limit', 'bun')],
@@ -212,6 +215,7 @@ if (args.json) {
     'socketio-adapter': '-',
     'socketio-broadcast': 'bcasts/s',
     'socketio-ssea': 'calls/s',
+    records: 'updates/s',
   }
   const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
@@ -246,6 +250,8 @@ if (args.json) {
   if (cluster) console.log(`\nCross-relay (cluster) against one relay (same run):\n${cluster}`)
   const socketio = formatSocketioReport(rows)
   if (socketio) console.log(`\nSocket.IO adapters, 3 servers (same run):\n${socketio}`)
+  const records = formatRecordsReport(rows)
+  if (records) console.log(`\nVersioned records, 100 watchers (same run):\n${records}`)
   for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
     const met = (row.kb_per_conn as number) <= 10 ? 'met' : 'NOT met'
     console.log(`  ${row.system} idle: ${row.kb_per_conn} KB per connection (target ≤ 10 KB: ${met})`)

@@ -44,8 +44,6 @@ export type {
 export { consoleLogger, type Logger, silentLogger } from './mesh/logger.js'
 /** Lifecycle hooks a service may define (never remotely callable). */
 export { LIFECYCLE_HOOKS } from './mesh/service-definition.js'
-// Mesh
-/** One node of the mesh. */
 export { type CloseOptions, SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
 /** The value codec (msgpack with Date, Map, Set, undefined and BigInt preserved). */
 export { decodeValue, encodeValue } from './protocol/codec.js'
@@ -118,6 +116,23 @@ export {
 } from './protocol/provider-match.js'
 /** Semver versions and ranges, as routers and proxies decide them. */
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
+// Mesh
+/** One node of the mesh. */
+/** Versioned JSON records on the relay (`mesh.records`): get, write with compare-and-set, RFC 6902 patch, watch. */
+export {
+  MeshRecords,
+  type RecordUpdate,
+  type RecordValue,
+  type RecordWatchOptions,
+  type RecordWriteOptions,
+} from './realtime/mesh-records.js'
+/** RFC 6902 patches as records use them (rfc6902 underneath; whole-document operations included). */
+export {
+  applyRecordPatch,
+  createRecordPatch,
+  isPatchShape,
+  type JsonPatchOperation,
+} from './realtime/record-patch.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */
 export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'
 // Transport

@@ -9,6 +9,7 @@ import type {
   RpcResponsePacket,
   ServiceCatalog,
 } from '../protocol/packets.js'
+import { MeshRecords } from '../realtime/mesh-records.js'
 import type {
   ServiceDirectory,
   Transporter,
@@ -66,6 +67,7 @@ export class SpiderMesh implements ServiceDirectory {
   readonly #closing = new Subject<void>()
   readonly #host: TransporterHost
   #closed = false
+  #records: MeshRecords | undefined
 
   constructor(options: SpiderMeshOptions = {}) {
     const settings = meshSettings(options)
@@ -290,6 +292,12 @@ export class SpiderMesh implements ServiceDirectory {
     }
     this.#topics.deliver({ type: 'publish', topic: name, payload, source_node_id: this.nodeId })
     for (const link of this.#links) link.publish?.(name, payload)
+  }
+
+  /** Versioned JSON records kept by the relay: get, write (compare-and-set), patch, watch. */
+  get records(): MeshRecords {
+    this.#records ??= new MeshRecords(this)
+    return this.#records
   }
 
   /** Messages published on the topic, as an Observable; subscribing starts listening. */

@@ -37,6 +37,12 @@ export const ErrorCode = {
   STREAM_OVERFLOW: 'STREAM_OVERFLOW',
   /** A bad option or argument given to a Spider Mesh API. */
   INVALID_OPTION: 'INVALID_OPTION',
+  /** A record write's `expectedVersion` is not the record's version (`data.version` is the current one). */
+  VERSION_CONFLICT: 'VERSION_CONFLICT',
+  /** A record patch's operation failed (a failed `test`, a missing path): nothing was written. */
+  PATCH_FAILED: 'PATCH_FAILED',
+  /** The relay's shared store (NATS JetStream / KV) cannot be used: nats-server runs without `-js`. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const
 
 /** Union of the codes in {@link ErrorCode}. */

@@ -1,3 +1,4 @@
+import { RecordsService } from '../records/records-service.js'
 import type { RelayRouterOptions } from '../relay-options.js'
 import type { HostedContext } from './hosted-service.js'
 import type { HostedServices } from './hosted-services.js'
@@ -11,7 +12,6 @@ export function addHostedServices(
   context: HostedContext,
   options: RelayRouterOptions,
 ): void {
-  void services
-  void context
+  services.add(new RecordsService(context))
   void options
 }
