@@ -118,6 +118,8 @@ export {
 } from './protocol/provider-match.js'
 /** Semver versions and ranges, as routers and proxies decide them. */
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
+/** Options of `mesh.listen()` (`history`: replay the topic's retained messages first). */
+export type { ListenOptions } from './realtime/topic-history.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */
 export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'
 // Transport

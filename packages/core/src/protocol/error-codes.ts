@@ -37,6 +37,10 @@ export const ErrorCode = {
   STREAM_OVERFLOW: 'STREAM_OVERFLOW',
   /** A bad option or argument given to a Spider Mesh API. */
   INVALID_OPTION: 'INVALID_OPTION',
+  /** `listen(topic, { history })` on a topic no pattern of the relay's `topics` option matches. */
+  TOPIC_NOT_RETAINED: 'TOPIC_NOT_RETAINED',
+  /** The relay's shared store (NATS JetStream / KV in a cluster) cannot be used, e.g. nats-server runs without -js. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const
 
 /** Union of the codes in {@link ErrorCode}. */
