@@ -44,13 +44,16 @@ const READY_MS = 10_000
 const POLL_MS = 50
 
 /**
- * Starts nats-server (`-p -1`: the kernel picks the port; nats-server writes it to
+ * Starts nats-server (`jetstream`: with `-js`; `-p -1`: the kernel picks the port; nats-server writes it to
  * `<dir>/nats-server_<pid>.ports` once its listener is up, so no guessed port can collide).
  * Under `setpriv --pdeathsig KILL` when available: setpriv execs nats-server (same pid) with a
  * parent-death signal, so even a SIGKILLed bench, whose exit handlers never run, leaves no
  * server behind. Without setpriv (macOS) the bench's exit and signal handlers still kill it.
  */
-export async function startNatsServer(spawn: Spawn): Promise<RunningNats> {
+export async function startNatsServer(
+  spawn: Spawn,
+  { jetstream = false }: { jetstream?: boolean } = {},
+): Promise<RunningNats> {
   const binary = findNatsServer()
   const dir = mkdtempSync(join(tmpdir(), 'spider-mesh-bench-nats-'))
   // Also on exit: a signal ends the bench (run.ts) without unwinding to the scenario's finally.
@@ -60,7 +63,9 @@ export async function startNatsServer(spawn: Spawn): Promise<RunningNats> {
   }
   process.on('exit', cleanup)
   const setpriv = Bun.which('setpriv', { PATH: SEARCH_PATH })
-  const server = [binary, '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir]
+  // JetStream (the topic history scenario's store) keeps its files in the same temp dir.
+  const store = jetstream ? ['-js', '-sd', join(dir, 'jetstream')] : []
+  const server = [binary, '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir, ...store]
   const child = spawn({
     name: 'nats-server',
     command: setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...server] : server,

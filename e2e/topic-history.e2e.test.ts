@@ -143,6 +143,9 @@ for (const [name, start] of SETUPS) {
         listener.mesh.listen<number>('short.t', { history: 10 }).pipe(take(5), toArray()),
       )
       expect(old).toEqual([0, 1, 2, 3, 4])
+      // Fewer than are retained: the last ones only.
+      const lastTwo = listener.mesh.listen<number>('short.t', { history: 2 }).pipe(take(2), toArray())
+      expect(await firstValueFrom(lastTwo)).toEqual([3, 4])
       await new Promise((resolve) => setTimeout(resolve, 1500)) // three times the 500 ms TTL
       for (let i = 5; i < 8; i++) publisher.mesh.publish('short.t', i)
       const fresh = listener.mesh.listen<number>('short.t', { history: 10 })
