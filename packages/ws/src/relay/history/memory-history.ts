@@ -9,63 +9,62 @@ interface Entry {
   payload: Uint8Array
 }
 
-/** The ring of one topic and the calls listening to it live. */
+/**
+ * The retained messages of one topic, oldest first, and the calls listening to it live. An array
+ * with a moving head (compacted now and then) rather than a preallocated ring: a policy may
+ * retain 100000 messages for topics that only ever get a few.
+ */
 class TopicLog {
-  readonly #ring: (Entry | undefined)[]
-  /** Index of the oldest entry in the ring. */
-  #start = 0
-  #size = 0
+  #entries: Entry[] = []
+  /** Index of the oldest retained entry. */
+  #head = 0
   #seq = 0
   readonly listeners = new Set<HostedCall>()
 
-  constructor(readonly policy: ResolvedTopicPolicy) {
-    this.#ring = new Array(policy.retain)
-  }
+  constructor(readonly policy: ResolvedTopicPolicy) {}
 
   get empty(): boolean {
-    return this.#size === 0
+    return this.#head === this.#entries.length
   }
 
   append(payload: Uint8Array, now: number): Entry {
     const entry: Entry = { seq: ++this.#seq, at: now, payload }
-    const capacity = this.#ring.length
-    if (this.#size < capacity) {
-      this.#ring[(this.#start + this.#size) % capacity] = entry
-      this.#size++
-    } else {
-      // Full: the oldest makes room (discard old, like the JetStream stream).
-      this.#ring[this.#start] = entry
-      this.#start = (this.#start + 1) % capacity
-    }
+    this.#entries.push(entry)
+    // Full: the oldest makes room (discard old, like the JetStream stream).
+    if (this.#entries.length - this.#head > this.policy.retain) this.#head++
+    this.#compact()
     return entry
   }
 
-  /** Drops entries older than the policy's ttlMs (they are the oldest: the ring is in time order). */
+  /** Drops entries older than the policy's ttlMs (the oldest: entries are in time order). */
   expire(now: number): void {
     const ttl = this.policy.ttlMs
     if (ttl === undefined) return
-    const capacity = this.#ring.length
-    while (this.#size > 0 && now - this.#ring[this.#start]!.at >= ttl) {
-      this.#ring[this.#start] = undefined
-      this.#start = (this.#start + 1) % capacity
-      this.#size--
-    }
+    const entries = this.#entries
+    while (this.#head < entries.length && now - entries[this.#head]!.at >= ttl) this.#head++
+    this.#compact()
   }
 
   /** The retained entries, oldest first: the last `n`, or all after `afterSeq`. */
   entries(n: number, afterSeq: number): Entry[] {
-    const out: Entry[] = []
-    const capacity = this.#ring.length
-    for (let i = Math.max(0, this.#size - n); i < this.#size; i++) {
-      const entry = this.#ring[(this.#start + i) % capacity]!
-      if (entry.seq > afterSeq) out.push(entry)
+    const from = Math.max(this.#head, this.#entries.length - n)
+    return this.#entries.slice(from).filter((entry) => entry.seq > afterSeq)
+  }
+
+  /** Drops the dead prefix once it is both large and most of the array (amortised O(1)). */
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head)
+      this.#head = 0
+    } else if (this.empty && this.#head > 0) {
+      this.#entries = []
+      this.#head = 0
     }
-    return out
   }
 }
 
 /**
- * The history of a single relay: a ring of `retain` messages per topic, fed by the publications
+ * The history of a single relay: the last `retain` messages per topic, fed by the publications
  * of this relay's nodes. A listener gets the retained messages and is added to the live set in
  * the same tick, and a publication is appended and pushed to the live set in one tick too, so no
  * message falls between the replay and the live part, and none is sent twice. Lost on restart
