@@ -65,6 +65,21 @@ describe.each(['bun', 'node'] as const)('topic history in memory (%s adapter)', 
     expect(await got).toEqual([5, 6, 7, 8, 9])
   })
 
+  test('a plain listener and a history listener of one topic on one node both get every message', async () => {
+    const { server, url } = await relay({ adapter, topics: { room: { retain: 10 } } })
+    const publisher = await node(url, 'publisher')
+    const both = await node(url, 'both')
+    await publishAll(server, publisher, both, 'room', 0, 2)
+    const plain = firstValueFrom(both.listen<number>('room').pipe(take(2), toArray()))
+    const withHistory = firstValueFrom(both.listen<number>('room', { history: 10 }).pipe(take(4), toArray()))
+    // The history listener has subscribed once it replayed the two retained messages.
+    await firstValueFrom(both.listen<number>('room', { history: 1 }))
+    publisher.publish('room', 2)
+    publisher.publish('room', 3)
+    expect(await withHistory).toEqual([0, 1, 2, 3])
+    expect(await plain).toEqual([2, 3])
+  })
+
   test('expired messages are not replayed (ttlMs)', async () => {
     const { server, url } = await relay({ adapter, topics: { news: { retain: 10, ttlMs: 150 } } })
     const publisher = await node(url, 'publisher')
