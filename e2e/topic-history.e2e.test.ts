@@ -4,6 +4,7 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs'
 import {
   type ManagedProcess,
   type RelayProcess,
+  relayJson,
   spawnFixture,
   startClient,
   startCluster,
@@ -20,10 +21,34 @@ const RELAY_ENV = {
     'ticks.*': { retain: 50 },
     'short.*': { retain: 10, ttlMs: 500 },
     'secret.*': { retain: 10 },
+    // More than a restart's worth of messages: what a listener misses while its relay is down.
+    'resume.*': { retain: 1000 },
   }),
   ACCESS_JSON: JSON.stringify({
-    undefined: { subscribe: ['ticks.*', 'short.*', 'plain'], publish: ['*'], call: ['*'], provide: ['*'] },
+    undefined: {
+      subscribe: ['ticks.*', 'short.*', 'resume.*', 'plain'],
+      publish: ['*'],
+      call: ['*'],
+      provide: ['*'],
+    },
   }),
+}
+
+/**
+ * Waits until the relays reach NATS: a relay listens before it has joined, and a publication it
+ * takes while NATS is unreachable is delivered but not stored in the history (by design).
+ */
+async function natsReady(relays: RelayProcess[]): Promise<void> {
+  await until(
+    'the relays to reach NATS',
+    async () => {
+      const states = await Promise.all(
+        relays.map((r) => relayJson<{ cluster?: { state: string } }>(r, '/health')),
+      )
+      return states.every((h) => h.cluster?.state === 'connected')
+    },
+    10_000,
+  )
 }
 
 /** Three relay URLs: one relay three times, or the three relays of a cluster. */
@@ -59,6 +84,7 @@ const SETUPS: [string, () => Promise<Setup>][] = [
     async () => {
       const names = ['a', 'b', 'c']
       const cluster = await startCluster(names, {}, { env: RELAY_ENV })
+      await natsReady(cluster.relays)
       const setup: Setup = {
         relays: cluster.relays,
         async restart(i) {
@@ -72,6 +98,7 @@ const SETUPS: [string, () => Promise<Setup>][] = [
             env: RELAY_ENV,
           })
           setup.relays[i] = again
+          await natsReady([again])
           return again
         },
       }
@@ -185,12 +212,12 @@ for (const [name, start] of SETUPS) {
       const setup = await start()
       const count = 400
       const publisher = historyNode('publish', setup.relays[0]!.url, {
-        TOPIC: 'ticks.resume',
+        TOPIC: 'resume.run',
         COUNT: String(count),
         INTERVAL_MS: '10',
       })
       await until('20 messages to be published', () => publishedSoFar(publisher) >= 20, 20_000)
-      const listener = historyNode('listen', setup.relays[2]!.url, { TOPIC: 'ticks.resume', HISTORY: '50' })
+      const listener = historyNode('listen', setup.relays[2]!.url, { TOPIC: 'resume.run', HISTORY: '50' })
       await until('the listener to get 50 messages', () => received(listener).length >= 50, 20_000)
       const beforeRestart = received(listener).length
       await setup.restart(2)
@@ -208,7 +235,7 @@ for (const [name, start] of SETUPS) {
         // The restarted relay serves the shared history to a new listener too.
         const late = await startClient(setup.relays[2]!.url)
         const last = await firstValueFrom(
-          late.mesh.listen<{ i: number }>('ticks.resume', { history: 50 }).pipe(take(50), toArray()),
+          late.mesh.listen<{ i: number }>('resume.run', { history: 50 }).pipe(take(50), toArray()),
         )
         expect(last.map((v) => v.i)).toEqual(range(count - 50, count))
       }
@@ -232,5 +259,34 @@ describe('topic history: a cluster whose nats-server runs without JetStream', ()
         new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
       ])
     })
+  })
+})
+
+describe('topic history: a cluster relay restarted with another policy', () => {
+  test('the JetStream stream takes the new retain and ttlMs; what it still holds is served', async () => {
+    const { nats, relays } = await startCluster(['a'], {}, { env: RELAY_ENV })
+    await natsReady(relays)
+    const publisher = await startClient(relays[0]!.url)
+    for (let i = 0; i < 8; i++) publisher.mesh.publish('ticks.policy', i)
+    const before = await firstValueFrom(
+      publisher.mesh.listen<number>('ticks.policy', { history: 50 }).pipe(take(8), toArray()),
+    )
+    expect(before).toEqual(range(0, 8))
+    await publisher.close()
+    relays[0]!.proc.kill('SIGKILL')
+    const env = { ...RELAY_ENV, TOPICS_JSON: JSON.stringify({ 'ticks.*': { retain: 3, ttlMs: 60_000 } }) }
+    const again = await startRelay({ name: 'relay a again', nats: nats.url, clusterName: 'a', env })
+    await natsReady([again])
+    const listener = await startClient(again.url)
+    const got: number[] = []
+    listener.mesh.listen<number>('ticks.policy', { history: 50 }).subscribe((v) => got.push(v))
+    // Only the last 3 are kept now.
+    await until('the replay', () => got.length >= 3)
+    expect(got).toEqual([5, 6, 7])
+    await until('a live message after the replay', () => {
+      listener.mesh.publish('ticks.policy', 100)
+      return got.length > 3
+    })
+    expect(got[3]).toBe(100)
   })
 })

@@ -84,7 +84,9 @@ export function listenWithHistory<T>(
           }
           subscriber.next(message)
         },
-        error: (err) => subscriber.error(err),
+        // Like a plain listener, a history listener completes when its mesh closes.
+        error: (err: MeshError) =>
+          err?.code === ErrorCode.MESH_CLOSED ? subscriber.complete() : subscriber.error(err),
         complete: () => subscriber.complete(),
       })
   })

@@ -18,6 +18,8 @@ import type { RelayLogger } from '../relay-logger.js'
 import type { HistoryResume, HistoryStore } from './history-store.js'
 import type { ResolvedTopicPolicy } from './topic-policies.js'
 
+const TWO_MINUTES_NS = 120_000_000_000
+
 /** A policy's stream, once created or found. `epoch` changes only if the stream is made anew. */
 interface ReadyStream {
   name: string
@@ -198,11 +200,14 @@ export class JetStreamHistory implements HistoryStore {
     const prefix = this.#cluster.prefix
     // Stream names may not hold `.`, `*`, `>`, path separators or whitespace.
     const name = `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history_${policy.key}`
+    const maxAge = (policy.ttlMs ?? 0) * 1_000_000
     const config: Partial<StreamConfig> & { name: string } = {
       name,
       subjects: [`${prefix}.hist.${policy.key}.>`],
       max_msgs_per_subject: policy.retain,
-      max_age: (policy.ttlMs ?? 0) * 1_000_000,
+      max_age: maxAge,
+      // JetStream refuses a duplicate window longer than max_age (its default is 2 min).
+      duplicate_window: maxAge > 0 ? Math.min(maxAge, TWO_MINUTES_NS) : TWO_MINUTES_NS,
       discard: DiscardPolicy.Old,
       storage: StorageType.File,
       num_replicas: 1,
@@ -217,6 +222,7 @@ export class JetStreamHistory implements HistoryStore {
         info = await jsm.streams.update(name, {
           max_msgs_per_subject: config.max_msgs_per_subject,
           max_age: config.max_age,
+          duplicate_window: config.duplicate_window,
         })
       }
     } catch (err) {
