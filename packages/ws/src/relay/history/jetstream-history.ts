@@ -26,11 +26,21 @@ interface ReadyStream {
   epoch: string
 }
 
-/** Publications of one policy waiting for its stream to exist (JetStream refuses them before). */
+/** A publication waiting for its policy's stream to exist (JetStream refuses it before). */
+interface Waiting {
+  subject: string
+  payload: Uint8Array
+  source: string
+}
+
+/** A policy's stream, or the publications waiting while it is created. */
 interface PolicyState {
   stream: ReadyStream | undefined
-  waiting: { subject: string; payload: Uint8Array; source: string }[] | undefined
+  waiting: Waiting[]
 }
+
+/** Publications kept while a policy's stream is being created; more are not stored (and logged). */
+const MAX_WAITING = 10_000
 
 /**
  * The history of a cluster: one JetStream stream per policy, one subject per topic, with
@@ -61,24 +71,24 @@ export class JetStreamHistory implements HistoryStore {
       return
     }
     const subject = this.#subject(policy, topic)
-    let state = this.#policies.get(policy.key)
+    const state = this.#policies.get(policy.key)
     if (state?.stream) {
       this.#publish(subject, payload, source)
       return
     }
     if (state) {
-      state.waiting!.push({ subject, payload, source })
+      if (state.waiting.length < MAX_WAITING) state.waiting.push({ subject, payload, source })
+      else
+        this.#warn(`[relay] a message on "${topic}" was not kept: its history stream is still being created`)
       return
     }
     // First publication of this policy: keep order by queueing until the stream exists.
-    state = { stream: undefined, waiting: [{ subject, payload, source }] }
-    this.#policies.set(policy.key, state)
+    const created: PolicyState = { stream: undefined, waiting: [{ subject, payload, source }] }
+    this.#policies.set(policy.key, created)
     this.#stream(policy).then(
       (stream) => {
-        const waiting = state.waiting ?? []
-        state.stream = stream
-        state.waiting = undefined
-        for (const w of waiting) this.#publish(w.subject, w.payload, w.source)
+        created.stream = stream
+        for (const w of created.waiting.splice(0)) this.#publish(w.subject, w.payload, w.source)
       },
       (err) => {
         this.#policies.delete(policy.key)
