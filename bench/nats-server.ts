@@ -44,7 +44,7 @@ const READY_MS = 10_000
 const POLL_MS = 50
 
 /**
- * Starts nats-server (`-p -1`: the kernel picks the port; nats-server writes it to
+ * Starts nats-server (`jetstream`: with `-js`; `-p -1`: the kernel picks the port; nats-server writes it to
  * `<dir>/nats-server_<pid>.ports` once its listener is up, so no guessed port can collide).
  * Under `setpriv --pdeathsig KILL` when available: setpriv execs nats-server (same pid) with a
  * parent-death signal, so even a SIGKILLed bench, whose exit handlers never run, leaves no
@@ -63,9 +63,9 @@ export async function startNatsServer(
   }
   process.on('exit', cleanup)
   const setpriv = Bun.which('setpriv', { PATH: SEARCH_PATH })
-  const server = [binary, '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir]
-  // JetStream (the records scenario's NATS KV) keeps its store in the same temporary directory.
-  if (jetstream) server.push('-js', '-sd', join(dir, 'jetstream'))
+  // JetStream (the store of the history, presence and records scenarios) keeps its files in the same temp dir.
+  const store = jetstream ? ['-js', '-sd', join(dir, 'jetstream')] : []
+  const server = [binary, '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir, ...store]
   const child = spawn({
     name: 'nats-server',
     command: setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...server] : server,

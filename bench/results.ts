@@ -20,10 +20,12 @@ export interface BenchRow {
     | 'socketio-broadcast'
     | 'socketio-ssea'
     | 'records'
+    | 'history'
   /**
    * `spider-mesh-bun`, `spider-mesh-node`, `spider-mesh-nodejs`, `limit-bun`, `limit-node`,
    * `limit-nodejs`, `socketio`, `moleculer-tcp`;
-   * in the cluster scenario `single-relay`, `cross-relay`, `nats-rtt`.
+   * in the cluster scenario `single-relay`, `cross-relay`, `nats-rtt`; in the history scenario
+   * `single-relay` and `cluster` (p50/p99: the time of one whole replay).
    */
   system: string
   /** Calls in flight for unary, 1 for the stream, null where it does not apply. */

@@ -3,7 +3,7 @@
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
  *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N]
- *                    [--only unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle,records]
+ *                    [--only unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records]
  *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -38,6 +38,7 @@ import {
 } from './results.js'
 import { type Breakdown, runBreakdown } from './scenarios/breakdown.js'
 import { clusterScenario } from './scenarios/cluster.js'
+import { historyScenario } from './scenarios/history.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
 import { meshPubsub } from './scenarios/pubsub.js'
@@ -93,7 +94,9 @@ type Step = [BenchRow['scenario'], string, () => Promise<BenchRow | BenchRow[]>]
 const wanted = new Set(
   (
     args.only ??
-    (args.check ? 'unary' : 'unary,stream,stream-stopped,pubsub,cluster,socketio-adapter,idle,records')
+    (args.check
+      ? 'unary'
+      : 'unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records')
   ).split(','),
 )
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
@@ -120,6 +123,7 @@ const steps: Step[] = [
   ['pubsub', 'spider-mesh-bun', () => meshPubsub(settings, 'bun')],
   ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
   ['cluster', 'single-relay, cross-relay, nats-rtt', () => clusterScenario(settings)],
+  ['history', 'single-relay, cluster', () => historyScenario(settings)],
   [
     'socketio-adapter',
     'spider-mesh, redis-adapter, cluster-adapter',
@@ -216,6 +220,7 @@ if (args.json) {
     'socketio-broadcast': 'bcasts/s',
     'socketio-ssea': 'calls/s',
     records: 'updates/s',
+    history: 'items/s',
   }
   const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)

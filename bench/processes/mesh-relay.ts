@@ -3,7 +3,8 @@
  * tied to the bench by a lifeline. Connections with `?role=client` are passive clients (never
  * listed or routed to), like browsers behind `isServerConnection`. Stdin `GC` forces a full
  * collection and prints `GC_DONE` (to read a steady RSS). NATS_URL (and CLUSTER_NAME) make it a
- * member of a relay cluster over that NATS server (the cluster scenario).
+ * member of a relay cluster over that NATS server (the cluster scenario). TOPICS_JSON is the
+ * `topics` option (the history scenario).
  */
 // First: with BREAKDOWN=1 the probes wrap Bun.serve's socket callbacks (breakdown/probe.ts).
 import '../breakdown/install.js'
@@ -23,6 +24,7 @@ const server = new WebsocketRelayServer({
   ...(process.env.NATS_URL
     ? { cluster: { nats: process.env.NATS_URL, name: process.env.CLUSTER_NAME || undefined } }
     : {}),
+  ...(process.env.TOPICS_JSON ? { topics: JSON.parse(process.env.TOPICS_JSON) } : {}),
 })
 await server.ready.catch(fail)
 holdLifeline((command) => {

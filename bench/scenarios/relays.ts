@@ -52,11 +52,16 @@ export async function startMeshRelay(
  * `natsUrl` as `name`. It listens before it has joined NATS (joining is in the background): a
  * caller's `proxy.wait()` is what proves the other relays' providers are known to it.
  */
-export async function startClusterRelay(spawn: Spawn, natsUrl: string, name: string): Promise<RunningRelay> {
+export async function startClusterRelay(
+  spawn: Spawn,
+  natsUrl: string,
+  name: string,
+  env: Record<string, string | number> = {},
+): Promise<RunningRelay> {
   const child = spawn({
     name: `spider-mesh relay ${name} (cluster)`,
     script: 'processes/mesh-relay.ts',
-    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun', NATS_URL: natsUrl, CLUSTER_NAME: name },
+    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun', NATS_URL: natsUrl, CLUSTER_NAME: name, ...env },
   })
   const match = await child.waitFor(/listening on (ws:\/\/\S+)/, 15_000)
   return { child, url: match[1]! }

@@ -116,8 +116,7 @@ export {
 } from './protocol/provider-match.js'
 /** Semver versions and ranges, as routers and proxies decide them. */
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
-// Mesh
-/** One node of the mesh. */
+// Realtime state (served by the relay)
 /** Versioned JSON records on the relay (`mesh.records`): get, write with compare-and-set, RFC 6902 patch, watch. */
 export {
   MeshRecords,
@@ -133,6 +132,8 @@ export {
   isPatchShape,
   type JsonPatchOperation,
 } from './realtime/record-patch.js'
+/** Options of `mesh.listen()` (`history`: replay the topic's retained messages first). */
+export type { ListenOptions } from './realtime/topic-history.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */
 export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'
 // Transport

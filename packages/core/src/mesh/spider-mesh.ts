@@ -10,6 +10,7 @@ import type {
   ServiceCatalog,
 } from '../protocol/packets.js'
 import { MeshRecords } from '../realtime/mesh-records.js'
+import { historyCount, type ListenOptions, listenWithHistory } from '../realtime/topic-history.js'
 import type {
   ServiceDirectory,
   Transporter,
@@ -300,9 +301,17 @@ export class SpiderMesh implements ServiceDirectory {
     return this.#records
   }
 
-  /** Messages published on the topic, as an Observable; subscribing starts listening. */
-  listen<T>(topic: Topic<T> | string): Observable<T> {
-    return this.#topics.listen<T>(topicName(topic))
+  /**
+   * Messages published on the topic, as an Observable; subscribing starts listening. With
+   * `{ history: n }`, first up to n of the messages the relay retained (its `topics` option),
+   * oldest first, then the live ones, with no gap and no duplicate between them.
+   */
+  listen<T>(topic: Topic<T> | string, options?: ListenOptions): Observable<T> {
+    const name = topicName(topic)
+    const history = options === undefined ? undefined : historyCount(options)
+    if (history === undefined) return this.#topics.listen<T>(name)
+    // Only a relay keeps history: without a relay link the call could never succeed (no retry).
+    return listenWithHistory<T>(this, name, history, () => this.#links.some((l) => l.unreachable))
   }
 
   /**

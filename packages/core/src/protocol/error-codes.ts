@@ -41,7 +41,9 @@ export const ErrorCode = {
   VERSION_CONFLICT: 'VERSION_CONFLICT',
   /** A record patch's operation failed (a failed `test`, a missing path): nothing was written. */
   PATCH_FAILED: 'PATCH_FAILED',
-  /** The relay's shared store (NATS JetStream / KV) cannot be used: nats-server runs without `-js`. */
+  /** `listen(topic, { history })` on a topic no pattern of the relay's `topics` option matches. */
+  TOPIC_NOT_RETAINED: 'TOPIC_NOT_RETAINED',
+  /** The relay's shared store (NATS JetStream / KV in a cluster) cannot be used, e.g. nats-server runs without -js. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const
 

@@ -24,6 +24,15 @@ describe('spider-mesh relay flags', () => {
     expect(options).toMatchObject({ host: '0.0.0.0', port: 0, heartbeatIntervalMs: 5000 })
   })
 
+  test('--topics (or TOPICS) gives the topic history policies as JSON; anything but an object is refused', () => {
+    expect(relayArgs(['--topics', '{"chat.*":{"retain":50}}']).topics).toEqual({ 'chat.*': { retain: 50 } })
+    expect(relayArgs([], { TOPICS: '{"a":{"retain":1,"ttlMs":5}}' }).topics).toEqual({
+      a: { retain: 1, ttlMs: 5 },
+    })
+    expect(usage(() => relayArgs(['--topics', '[1]']))).toContain('--topics expects a JSON object')
+    expect(usage(() => relayArgs([], { TOPICS: '{oops' }))).toStartWith('TOPICS="{oops" expects')
+  })
+
   test('--adapter accepts bun or node; a bad value names the flag or the variable', () => {
     expect(relayArgs(['--adapter', 'node']).adapter).toBe('node')
     expect(relayArgs([], { RELAY_ADAPTER: 'bun' }).adapter).toBe('bun')

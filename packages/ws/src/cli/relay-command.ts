@@ -118,6 +118,15 @@ export function tokenAuthenticator(secret: string): (request: { token: string | 
   }
 }
 
+function isJsonObject(text: string): boolean {
+  try {
+    const value = JSON.parse(text)
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+  } catch {
+    return false
+  }
+}
+
 /** Builds the relay's options from flags and environment (flags win). */
 export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions {
   const host = args.string('host') ?? '127.0.0.1'
@@ -157,6 +166,9 @@ export function relayOptionsFrom(args: ParsedArgs): WebsocketRelayServerOptions 
   if (adapter !== undefined) options.adapter = adapter
   const cluster = clusterOptionsFrom(args)
   if (cluster !== undefined) options.cluster = cluster
+  // Parsed by the flag's `check` already; the relay validates retain and ttlMs (INVALID_OPTION).
+  const topics = args.string('topics')
+  if (topics !== undefined) options.topics = JSON.parse(topics)
   return options
 }
 
@@ -300,6 +312,14 @@ export const relayCommand: Command = {
       description: 'json: one JSON object per line per event (info on stdout, the rest on stderr).',
     },
     {
+      name: 'topics',
+      type: 'string',
+      env: 'TOPICS',
+      placeholder: 'json',
+      check: (value) => (isJsonObject(value) ? undefined : 'a JSON object such as {"chat.*":{"retain":50}}'),
+      description: 'Topic history: the relay option topics as JSON ({ pattern: { retain, ttlMs? } }).',
+    },
+    {
       name: 'dashboard',
       type: 'boolean',
       env: 'DASHBOARD',
@@ -310,6 +330,7 @@ export const relayCommand: Command = {
   examples: [
     'spider-mesh relay',
     'spider-mesh relay --port 9000 --dashboard',
+    `spider-mesh relay --topics '{"chat.*":{"retain":50,"ttlMs":3600000}}'`,
     'PORT=0 HOST=0.0.0.0 spider-mesh relay --heartbeat-ms 5000',
     'LOG_FORMAT=json spider-mesh relay --port 0',
     'AUTH_TOKEN=s3cret spider-mesh relay --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',

@@ -3,6 +3,7 @@ import { ErrorCode, MeshError } from '@spider-mesh/core'
 import type { AccessPolicy } from './access-rules.js'
 import type { Authenticate } from './authentication.js'
 import { type ClusterOptions, type ResolvedClusterOptions, resolveClusterOptions } from './cluster-options.js'
+import { type ResolvedTopicPolicy, resolveTopics, type TopicsOption } from './history/topic-policies.js'
 import { defaultRelayLogger, type RelayLogger, textRelayLogger } from './relay-logger.js'
 
 /**
@@ -96,6 +97,13 @@ export interface WebsocketRelayServerOptions {
    * relay is the whole mesh.
    */
   cluster?: ClusterOptions
+  /**
+   * Topic history: per topic pattern (exact names or `*` patterns, the first matching entry in
+   * object order wins), how many of a topic's last messages the relay keeps (`retain`, 1 to
+   * 100000) and for how long (`ttlMs`, optional). `mesh.listen(topic, { history: n })` replays
+   * them. In memory on one relay (lost on restart); a JetStream stream in a cluster. Default: none.
+   */
+  topics?: TopicsOption
 }
 
 /** Options with defaults applied, after validation. */
@@ -121,6 +129,7 @@ export interface ResolvedRelayOptions {
   logger: RelayLogger
   logFormat: 'text' | 'json'
   cluster?: ResolvedClusterOptions
+  topics: ResolvedTopicPolicy[]
 }
 
 const isBun = (): boolean => typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
@@ -170,6 +179,7 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     logger,
     logFormat = 'text',
     cluster,
+    topics,
   } = options
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw invalid('port', port, 'an integer from 0 to 65535 (0 picks a free port)')
@@ -239,6 +249,7 @@ export function resolveRelayOptions(options: WebsocketRelayServerOptions): Resol
     adapter,
     logger: textRelayLogger(logger ?? defaultRelayLogger),
     logFormat,
+    topics: resolveTopics(topics),
   }
   if (host !== undefined) resolved.host = host
   if (path !== undefined) resolved.path = path
@@ -285,4 +296,5 @@ export type RelayRouterOptions = Pick<
   | 'maxServicesPerNode'
   | 'maxNameLength'
   | 'access'
+  | 'topics'
 >

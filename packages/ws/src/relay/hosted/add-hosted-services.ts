@@ -1,3 +1,4 @@
+import { HistoryService } from '../history/history-service.js'
 import { RecordsService } from '../records/records-service.js'
 import type { RelayRouterOptions } from '../relay-options.js'
 import type { HostedContext } from './hosted-service.js'
@@ -12,6 +13,6 @@ export function addHostedServices(
   context: HostedContext,
   options: RelayRouterOptions,
 ): void {
+  services.add(new HistoryService(context, options.topics))
   services.add(new RecordsService(context))
-  void options
 }
