@@ -116,8 +116,11 @@ export {
   type MatchCandidate,
   noMatchingProvider,
 } from './protocol/provider-match.js'
-/** Semver versions and ranges, as routers and proxies decide them. */
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
+/** Semver versions and ranges, as routers and proxies decide them. */
+// Realtime state: presence
+export type { SetPresenceOptions } from './realtime/presence-client.js'
+export type { PresenceMember } from './realtime/presence-member.js'
 /** Connects the meshes of one process to each other (tests, same-process meshes). */
 export { InProcessTransporter, type InProcessTransporterOptions } from './transport/in-process-transporter.js'
 // Transport

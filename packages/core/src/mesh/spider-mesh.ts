@@ -9,6 +9,8 @@ import type {
   RpcResponsePacket,
   ServiceCatalog,
 } from '../protocol/packets.js'
+import { PresenceClient, type SetPresenceOptions } from '../realtime/presence-client.js'
+import type { PresenceMember } from '../realtime/presence-member.js'
 import type {
   ServiceDirectory,
   Transporter,
@@ -66,6 +68,7 @@ export class SpiderMesh implements ServiceDirectory {
   readonly #closing = new Subject<void>()
   readonly #host: TransporterHost
   #closed = false
+  #presence: PresenceClient | undefined
 
   constructor(options: SpiderMeshOptions = {}) {
     const settings = meshSettings(options)
@@ -295,6 +298,26 @@ export class SpiderMesh implements ServiceDirectory {
   /** Messages published on the topic, as an Observable; subscribing starts listening. */
   listen<T>(topic: Topic<T> | string): Observable<T> {
     return this.#topics.listen<T>(topicName(topic))
+  }
+
+  /**
+   * The nodes on a topic (listening to it, or holding presence state there), with their meta,
+   * state and relay: the whole list at once, then after every join, leave and state change.
+   * Seeing it needs the relay's `presence` access (by default, whoever may subscribe).
+   */
+  presence(topic: Topic<unknown> | string): Observable<PresenceMember[]> {
+    this.#presence ??= new PresenceClient(this)
+    return this.#presence.watch(topicName(topic))
+  }
+
+  /**
+   * Sets this node's presence state on a topic (any JSON value; null clears it), for `ttlMs` when
+   * given. It disappears when the TTL passes or the node leaves; re-set after a reconnect.
+   */
+  setPresence(topic: Topic<unknown> | string, state: unknown, options?: SetPresenceOptions): Promise<void> {
+    this.#assertOpen('setPresence')
+    this.#presence ??= new PresenceClient(this)
+    return this.#presence.set(topicName(topic), state, options)
   }
 
   /**

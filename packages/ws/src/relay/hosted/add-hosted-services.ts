@@ -1,3 +1,4 @@
+import { PresenceService } from '../presence/presence-service.js'
 import type { RelayRouterOptions } from '../relay-options.js'
 import type { HostedContext } from './hosted-service.js'
 import type { HostedServices } from './hosted-services.js'
@@ -11,7 +12,5 @@ export function addHostedServices(
   context: HostedContext,
   options: RelayRouterOptions,
 ): void {
-  void services
-  void context
-  void options
+  services.add(new PresenceService(context, { maxNameLength: options.maxNameLength }))
 }
