@@ -50,7 +50,10 @@ const POLL_MS = 50
  * parent-death signal, so even a SIGKILLed bench, whose exit handlers never run, leaves no
  * server behind. Without setpriv (macOS) the bench's exit and signal handlers still kill it.
  */
-export async function startNatsServer(spawn: Spawn): Promise<RunningNats> {
+export async function startNatsServer(
+  spawn: Spawn,
+  { jetstream = false }: { jetstream?: boolean } = {},
+): Promise<RunningNats> {
   const binary = findNatsServer()
   const dir = mkdtempSync(join(tmpdir(), 'spider-mesh-bench-nats-'))
   // Also on exit: a signal ends the bench (run.ts) without unwinding to the scenario's finally.
@@ -61,6 +64,8 @@ export async function startNatsServer(spawn: Spawn): Promise<RunningNats> {
   process.on('exit', cleanup)
   const setpriv = Bun.which('setpriv', { PATH: SEARCH_PATH })
   const server = [binary, '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir]
+  // JetStream (presence, history and records in a cluster) stores under the same temporary folder.
+  if (jetstream) server.push('-js', '-sd', join(dir, 'jetstream'))
   const child = spawn({
     name: 'nats-server',
     command: setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...server] : server,

@@ -19,6 +19,7 @@ export interface BenchRow {
     | 'socketio-adapter'
     | 'socketio-broadcast'
     | 'socketio-ssea'
+    | 'presence'
   /**
    * `spider-mesh-bun`, `spider-mesh-node`, `spider-mesh-nodejs`, `limit-bun`, `limit-node`,
    * `limit-nodejs`, `socketio`, `moleculer-tcp`;
