@@ -7,6 +7,7 @@ import {
   relayJson,
   spawnFixture,
   startCluster,
+  startNatsServer,
   startRelay,
   until,
   useCleanup,
@@ -69,6 +70,7 @@ async function latest(
   topic: string,
   what: string,
   check: (list: PresenceMember[]) => boolean,
+  ms = 15_000,
 ): Promise<PresenceMember[][]> {
   await until(
     `every watcher's list of ${topic} to show ${what}`,
@@ -77,7 +79,7 @@ async function latest(
         const last = lists(w, topic).at(-1)
         return last !== undefined && check(last)
       }),
-    15_000,
+    ms,
   )
   return watchers.map((w) => lists(w, topic).at(-1)!)
 }
@@ -185,10 +187,28 @@ for (const setup of SETUPS) {
       await latest(seeing, 'lobby', 'only the survivor', (l) => ids(l).join() === 'n-survivor')
     })
 
+    test('a node that stops answering (SIGSTOP: its socket stays open) leaves at the heartbeat deadline', async () => {
+      const { relays } = await setup.start()
+      const seeing = await watchers(relays, 'quiet')
+      const frozen = await node(relays[0]!, 'n-frozen')
+      frozen.write('LISTEN quiet')
+      await latest(seeing, 'quiet', 'the node', (l) => ids(l).join() === 'n-frozen')
+      frozen.kill('SIGSTOP')
+      try {
+        await latest(seeing, 'quiet', 'nobody', (l) => l.length === 0)
+      } finally {
+        frozen.kill('SIGKILL')
+      }
+    })
+
     test('presence needs the presence (by default subscribe) right; the principal is shown', async () => {
       const { relays } = await setup.start({
-        AUTH_TOKENS: 'tok-alice=alice,tok-guest=guest',
-        ACCESS_JSON: JSON.stringify({ alice: { subscribe: ['*'] }, guest: { subscribe: ['public'] } }),
+        AUTH_TOKENS: 'tok-alice=alice,tok-guest=guest,tok-lurker=lurker',
+        ACCESS_JSON: JSON.stringify({
+          alice: { subscribe: ['*'] },
+          guest: { subscribe: ['public'] },
+          lurker: { subscribe: ['*'], presence: ['public'] },
+        }),
       })
       const alice = await node(relays.at(-1)!, 'n-alice', {}, { MESH_TOKEN: 'tok-alice' })
       const guest = await node(relays[0]!, 'n-guest', {}, { MESH_TOKEN: 'tok-guest' })
@@ -205,11 +225,17 @@ for (const setup of SETUPS) {
       expect(seenByGuest!.find((m) => m.nodeId === 'n-guest')?.principal).toBe('guest')
       expect(seenByAlice!.find((m) => m.nodeId === 'n-guest')?.principal).toBe('guest')
       expect(lists(guest, 'secret')).toEqual([])
+      // An explicit presence list narrows what the subscribe list would allow.
+      const lurker = await node(relays[0]!, 'n-lurker', {}, { MESH_TOKEN: 'tok-lurker' })
+      lurker.write('WATCH secret')
+      await lurker.waitForLine(/^PRESENCE_ERROR secret ACCESS_DENIED$/)
+      lurker.write('WATCH public')
+      await latest([lurker], 'public', 'the guest', (l) => ids(l).includes('n-guest'))
     })
   })
 }
 
-describe('presence across a 3-relay cluster', () => {
+describe('presence in a cluster: relays that die', () => {
   test('a relay killed with SIGKILL takes its nodes out of the other relays’ lists', async () => {
     const { relays } = await startCluster(['a', 'b', 'c'], { heartbeatMs: HEARTBEAT_MS })
     const [a, b, c] = relays as [RelayProcess, RelayProcess, RelayProcess]
@@ -223,5 +249,26 @@ describe('presence across a 3-relay cluster', () => {
     for (const list of both) expect(list[0]).toMatchObject({ relay: 'a', state: 'busy' })
     a.proc.kill('SIGKILL')
     await latest(seeing, 'hall', 'only the node on C', (l) => ids(l).join() === 'n-on-c')
+  })
+
+  test('entries of a relay that died before the others started expire (max_age; no relay saw it lost)', async () => {
+    const nats = await startNatsServer({ jetstream: true })
+    const cluster = { nats: nats.url, heartbeatMs: HEARTBEAT_MS }
+    const a = await startRelay({ ...cluster, name: 'relay a', clusterName: 'a' })
+    const early = await watchers([a], 'attic', 'early')
+    const ghost = await node(a, 'n-ghost')
+    ghost.write('LISTEN attic')
+    await latest(early, 'attic', 'the node', (l) => ids(l).join() === 'n-ghost')
+    // Written to the bucket: a watcher on A sees it through A's own table, so give the write time.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    a.proc.kill('SIGKILL')
+    ghost.kill('SIGKILL')
+    const b = await startRelay({ ...cluster, name: 'relay b', clusterName: 'b' })
+    const late = await watchers([b], 'attic', 'late')
+    // The bucket's max_age is 15 s: allow twice that.
+    const [list] = await latest(late, 'attic', 'the dead relay’s node gone', (l) => l.length === 0, 30_000)
+    expect(list).toEqual([])
+    // It was there at first: B loaded it from the bucket, then dropped it when it was not rewritten.
+    expect(lists(late[0]!, 'attic')[0]!.map((m) => m.nodeId)).toEqual(['n-ghost'])
   })
 })

@@ -1,4 +1,4 @@
-import { type Observable, type Subscription, skip } from 'rxjs'
+import type { Observable, Subscription } from 'rxjs'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
@@ -64,9 +64,10 @@ export class PresenceClient {
       return
     }
     if (this.#hold) return
-    // The first value is this connection's; each later one comes from a new connection.
+    // Each value comes from a new connection (the first one too: a set sent while no relay was
+    // connected failed, and is made good here). Setting a state again changes nothing.
     this.#hold = relayCall(this.#mesh, '$presence', 'hold', [], { stream: true })
-      .pipe(retryWhileReconnecting(), skip(1))
+      .pipe(retryWhileReconnecting())
       .subscribe({
         next: () => this.#reapply(),
         error: () => {

@@ -7,7 +7,10 @@ import { presenceBucket, presenceKey, relayFilter, topicFilter } from './presenc
 
 /** How often a relay re-writes its own entries; the bucket forgets entries after 3 of these. */
 export const REFRESH_MS = 5000
-/** Entries re-written per tick at most (the tick runs every second). */
+/**
+ * Entries re-written per tick (every second): at least this many, and at least a third of this
+ * relay's entries, so each is re-written within a few seconds of being due, well before max_age.
+ */
 const REFRESH_BUDGET = 2000
 /** A topic with no entry yet gives no "last initial entry": its first list waits at most this. */
 const EMPTY_LOAD_MS = 100
@@ -189,7 +192,7 @@ export class KvPresence {
   /** Re-writes this relay's oldest entries (bounded per tick) and drops remote entries not re-written. */
   #tick(now: number): void {
     if (this.#cluster.connected) {
-      let budget = REFRESH_BUDGET
+      let budget = Math.max(REFRESH_BUDGET, Math.ceil(this.#own.size / 3))
       for (const [key, own] of this.#own) {
         if (now - own.at < REFRESH_MS || budget-- === 0) break
         this.#own.delete(key)
