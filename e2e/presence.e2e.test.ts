@@ -271,4 +271,51 @@ describe('presence in a cluster: relays that die', () => {
     // It was there at first: B loaded it from the bucket, then dropped it when it was not rewritten.
     expect(lists(late[0]!, 'attic')[0]!.map((m) => m.nodeId)).toEqual(['n-ghost'])
   })
+
+  test('after nats-server restarts, a watcher on another relay still follows joins and leaves', async () => {
+    const { nats, relays } = await startCluster(['a', 'b'], { heartbeatMs: HEARTBEAT_MS })
+    const [a, b] = relays as [RelayProcess, RelayProcess]
+    const seeing = await watchers([b], 'porch')
+    const before = await node(a, 'n-before')
+    before.write('LISTEN porch')
+    await latest(seeing, 'porch', 'the first node', (l) => ids(l).join() === 'n-before')
+    nats.kill()
+    await nats.restart()
+    const after = await node(a, 'n-after')
+    after.write('LISTEN porch')
+    await latest(seeing, 'porch', 'both nodes', (l) => ids(l).join() === 'n-after,n-before', 30_000)
+    before.write('UNLISTEN porch')
+    await latest(seeing, 'porch', 'the second node only', (l) => ids(l).join() === 'n-after', 30_000)
+  })
+
+  test('a restarted relay starts empty; its nodes reconnect and set their state again', async () => {
+    const { nats, relays } = await startCluster(['a', 'c'], { heartbeatMs: HEARTBEAT_MS })
+    const [a, c] = relays as [RelayProcess, RelayProcess]
+    const seeing = await watchers([c], 'desk')
+    const holder = await node(a, 'n-holder')
+    holder.write('SET desk "busy"')
+    await latest(
+      seeing,
+      'desk',
+      'the holder busy',
+      (l) => ids(l).join() === 'n-holder' && l[0]!.state === 'busy',
+    )
+    await a.proc.stop()
+    await latest(seeing, 'desk', 'nobody while relay a is down', (l) => l.length === 0)
+    await startRelay({
+      port: a.port,
+      nats: nats.url,
+      clusterName: 'a',
+      heartbeatMs: HEARTBEAT_MS,
+      name: 'relay a again',
+    })
+    const [back] = await latest(
+      seeing,
+      'desk',
+      'the holder back',
+      (l) => ids(l).join() === 'n-holder',
+      30_000,
+    )
+    expect(back![0]).toMatchObject({ nodeId: 'n-holder', state: 'busy', relay: 'a' })
+  })
 })
