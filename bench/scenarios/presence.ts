@@ -54,12 +54,14 @@ async function churn(
   const start = Date.now() + settings.warmupMs
   const end = start + settings.durationMs
   watcher.send(`WINDOW ${start} ${end}`)
-  for (const child of churners) child.send(`GO ${end}`)
+  for (const child of churners) child.send(`GO ${start} ${end}`)
   const deadline = resultDeadline(settings.warmupMs, settings.durationMs)
   const seen = await watcher.result<{ joins: number; leaves: number; lists: number; window_ms: number }>(
     deadline,
   )
-  const done = await Promise.all(churners.map((child) => child.result<{ joins: number }>(deadline)))
+  const done = await Promise.all(
+    churners.map((child) => child.result<{ joins: number; window_ms: number }>(deadline)),
+  )
   const perSecond = (n: number) => Math.round((n * 1000) / seen.window_ms)
   const joined = done.reduce((sum, r) => sum + r.joins, 0)
   return {
@@ -71,8 +73,7 @@ async function churn(
     p99_us: null,
     joins_seen_per_s: perSecond(seen.joins),
     lists_per_s: perSecond(seen.lists),
-    // Over warm-up and window together: the loops run through both.
-    joins_made_per_s: Math.round((joined * 1000) / (settings.warmupMs + settings.durationMs)),
+    joins_made_per_s: Math.round((joined * 1000) / done[0]!.window_ms),
     nodes: CHURN_PROCS * CHURNERS_PER_PROC,
   }
 }

@@ -48,8 +48,9 @@ export class PresenceClient {
     }
     if (state === null || state === undefined) this.#states.delete(topic)
     else this.#states.set(topic, { state, expiresAt: ttlMs === undefined ? undefined : Date.now() + ttlMs })
+    const sent = this.#send(topic, state ?? null, ttlMs)
     this.#holdWhileNeeded()
-    return this.#send(topic, state ?? null, ttlMs)
+    return sent
   }
 
   #send(topic: string, state: unknown, ttlMs: number | undefined): Promise<void> {

@@ -17,11 +17,17 @@ async function relay(port: number = 0): Promise<{ server: WebsocketRelayServer; 
   return { server, url: `ws://127.0.0.1:${server.port}` }
 }
 
-async function node(url: string, nodeId: string, meta: Record<string, string> = {}): Promise<SpiderMesh> {
+async function node(
+  url: string,
+  nodeId: string,
+  meta: Record<string, string> = {},
+  transporterMeta: Record<string, string> = {},
+): Promise<SpiderMesh> {
   const transporter = new WebsocketTransporter({
     reconnectIntervalMs: 50,
     unsubscribeDelayMs: 10,
     onWarning: () => {},
+    meta: transporterMeta,
   })
   transporter.connect(url)
   const mesh = new SpiderMesh({ nodeId, logger: silentLogger, meta }).registerTransporter(transporter)
@@ -86,6 +92,15 @@ describe('$presence on one relay', () => {
     await listWhere(watcher.presence('burst'), (l) => l.length === 20)
     expect(seen.at(-1)?.length).toBe(20)
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.length).toBeGreaterThanOrEqual(seen[i - 1]!.length)
+  })
+
+  test("a member's meta is the mesh's and the transporter's labels, with version and runtime", async () => {
+    const { url } = await relay()
+    const labelled = await node(url, 'labelled', { role: 'editor' }, { zone: 'eu-1' })
+    labelled.listen('meta').subscribe()
+    const [member] = await listWhere(labelled.presence('meta'), (l) => l.length === 1)
+    expect(member!.meta).toMatchObject({ role: 'editor', zone: 'eu-1', runtime: 'bun' })
+    expect(typeof member!.meta.version).toBe('string')
   })
 
   test('the relay refuses bad arguments, unknown methods and too many held states', async () => {
