@@ -49,6 +49,8 @@ export class KvPresence {
   readonly #timer: ReturnType<typeof setInterval>
   readonly #stopLost: () => void
   #closed = false
+  /** Whether the current streak of bucket failures was reported. */
+  #warned = false
 
   constructor(cluster: HostedCluster, logger: RelayLogger, changed: (topic: string) => void) {
     this.#cluster = cluster
@@ -131,43 +133,61 @@ export class KvPresence {
     }
   }
 
+  /**
+   * Follows a topic's keys while it has watchers here. A watch that fails (no JetStream, NATS
+   * down) or ends is made again with backoff; meanwhile lists show this relay's nodes and what was
+   * loaded before (entries deleted during the gap are dropped by the sweep, not being re-written).
+   */
   async #watch(topic: string, followed: FollowedTopic): Promise<void> {
-    let emptyTimer: ReturnType<typeof setTimeout> | undefined
-    const loaded = () => {
-      if (followed.ready) return
-      followed.ready = true
-      clearTimeout(emptyTimer)
-      this.#changed(topic)
-    }
-    try {
-      const kv = await this.#bucket()
-      if (followed.stopped) return
-      const watch = await kv.watch({ key: topicFilter(topic) })
-      followed.watch = watch
-      if (followed.stopped) {
-        watch.stop()
-        return
+    for (let failures = 0; ; failures++) {
+      let emptyTimer: ReturnType<typeof setTimeout> | undefined
+      const loaded = () => {
+        clearTimeout(emptyTimer)
+        failures = 0
+        this.#warned = false
+        if (followed.ready) return
+        followed.ready = true
+        this.#changed(topic)
       }
-      emptyTimer = setTimeout(loaded, EMPTY_LOAD_MS)
-      for await (const entry of watch) {
-        this.#entry(topic, followed, entry)
-        // `delta` is what the server still has to send: 0 ends the initial load.
-        if (!followed.ready && entry.delta === 0) loaded()
+      try {
+        const kv = await this.#bucket()
+        if (followed.stopped) return
+        const watch = await kv.watch({ key: topicFilter(topic) })
+        followed.watch = watch
+        if (followed.stopped) {
+          watch.stop()
+          return
+        }
+        emptyTimer = setTimeout(loaded, EMPTY_LOAD_MS)
+        for await (const entry of watch) {
+          this.#entry(topic, followed, entry)
+          // `delta` is what the server still has to send: 0 ends the initial load.
+          if (entry.delta === 0) loaded()
+        }
+      } catch (err) {
+        this.#failed(`watching topic "${topic}" in the bucket`, err)
+      } finally {
+        clearTimeout(emptyTimer)
       }
-    } catch (err) {
-      this.#logger.warn(`[relay] presence: watching topic "${topic}" in the bucket failed`, err)
-    } finally {
-      clearTimeout(emptyTimer)
+      if (followed.stopped || this.#closed) return
+      if (!followed.ready) {
+        followed.ready = true
+        this.#changed(topic)
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** failures, 30_000)))
+      if (followed.stopped || this.#closed) return
     }
-    // A watch that ended by itself (NATS lost for good) is made again while someone watches.
-    if (!followed.stopped && !this.#closed && this.#followed.get(topic) === followed) {
-      followed.ready = true
-      setTimeout(() => {
-        if (this.#followed.get(topic) !== followed || followed.stopped) return
-        this.#followed.delete(topic)
-        this.follow(topic)
-      }, 1000)
+  }
+
+  /** The first failure of a streak is a warning (with the likely cause), the next ones debug lines. */
+  #failed(what: string, err: unknown): void {
+    const message = `[relay] presence: ${what} failed (presence across relays needs JetStream: nats-server -js); this relay's own nodes are still listed`
+    if (this.#warned) {
+      this.#logger.debug(message, err)
+      return
     }
+    this.#warned = true
+    this.#logger.warn(message, (err as Error)?.message ?? err)
   }
 
   #entry(topic: string, followed: FollowedTopic, entry: KvWatchEntry): void {
