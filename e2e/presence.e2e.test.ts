@@ -43,13 +43,16 @@ const SETUPS: Setup[] = [
 
 /** A node process (e2e/fixtures/presence-node.ts) connected to `relay`. */
 async function node(
-  relay: RelayProcess,
+  relay: RelayProcess | RelayProcess[],
   nodeId: string,
   meta: Record<string, string> = {},
   env: Record<string, string> = {},
 ): Promise<ManagedProcess> {
   const proc = spawnFixture(`presence ${nodeId}`, 'presence-node.ts', {
-    RELAY_URL: relay.url,
+    RELAY_URL: [relay]
+      .flat()
+      .map((r) => r.url)
+      .join(','),
     NODE_ID: nodeId,
     META_JSON: JSON.stringify(meta),
     ...env,
@@ -317,5 +320,30 @@ describe('presence in a cluster: relays that die', () => {
       30_000,
     )
     expect(back![0]).toMatchObject({ nodeId: 'n-holder', state: 'busy', relay: 'a' })
+  })
+
+  test('a node connected to two relays is listed once, and stays while one of its relays is up', async () => {
+    const { relays } = await startCluster(['a', 'b', 'c'], { heartbeatMs: HEARTBEAT_MS })
+    const [a, b, c] = relays as [RelayProcess, RelayProcess, RelayProcess]
+    const seeing = await watchers([c], 'twice')
+    const both = await node([a, b], 'n-twice', { role: 'double' })
+    both.write('LISTEN twice')
+    const [list] = await latest(seeing, 'twice', 'the node', (l) => ids(l).join() === 'n-twice')
+    expect(list![0]).toMatchObject({ meta: { role: 'double' } })
+    // Both relays wrote an entry: stopping one must not take the node out of the list.
+    const from = seeing[0]!.mark()
+    await a.proc.stop()
+    await latest(
+      seeing,
+      'twice',
+      'the node, through b',
+      (l) => ids(l).join() === 'n-twice' && l[0]!.relay === 'b',
+    )
+    // Let c hear a's goodbye and its deletes (any list they cause comes within this second).
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const since = seeing[0]!
+      .matching(/^PRESENCE twice (.*)$/, from)
+      .map((m) => JSON.parse(m[1]!) as PresenceMember[])
+    expect(since.map(ids)).toEqual(since.map(() => ['n-twice']))
   })
 })
