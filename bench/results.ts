@@ -21,6 +21,7 @@ export interface BenchRow {
     | 'socketio-ssea'
     | 'records'
     | 'history'
+    | 'presence'
   /**
    * `spider-mesh-bun`, `spider-mesh-node`, `spider-mesh-nodejs`, `limit-bun`, `limit-node`,
    * `limit-nodejs`, `socketio`, `moleculer-tcp`;

@@ -3,7 +3,7 @@
  * 127.0.0.1 and prints a table (or `--json`: one object per line).
  *
  *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N]
- *                    [--only unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records]
+ *                    [--only unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records,presence]
  *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
@@ -14,6 +14,8 @@
  * bench:peers` is `--peers --only unary`. `cluster` compares calls across two relays joined over a
  * nats-server (which it starts itself) with calls through one relay. `--check` (alone it runs
  * only unary) exits 1 when a same-run ratio is outside its bound in bench/thresholds.json.
+ * `presence` counts the joins a watcher sees while 50 nodes join and leave a topic's presence, on
+ * one relay and across two relays of a cluster (a nats-server with JetStream, started by it).
  * `--breakdown` measures only where one call at a time spends its time, per hop (Bun), and
  * prints Markdown tables (scenarios/breakdown.ts).
  * `socketio-adapter` scales Socket.IO over three servers with @spider-mesh/socket.io,
@@ -41,6 +43,7 @@ import { clusterScenario } from './scenarios/cluster.js'
 import { historyScenario } from './scenarios/history.js'
 import { idleMemory } from './scenarios/idle.js'
 import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenarios/peers.js'
+import { presenceScenario } from './scenarios/presence.js'
 import { meshPubsub } from './scenarios/pubsub.js'
 import { formatRecordsReport, recordsScenario } from './scenarios/records.js'
 import { formatSocketioReport, socketioAdapterScenario } from './scenarios/socketio-adapter.js'
@@ -96,7 +99,7 @@ const wanted = new Set(
     args.only ??
     (args.check
       ? 'unary'
-      : 'unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records')
+      : 'unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records,presence')
   ).split(','),
 )
 const peers = args.peers ? [socketioSystem, moleculerSystem] : []
@@ -124,6 +127,7 @@ const steps: Step[] = [
   ['pubsub', 'spider-mesh-node', () => meshPubsub(settings, 'node')],
   ['cluster', 'single-relay, cross-relay, nats-rtt', () => clusterScenario(settings)],
   ['history', 'single-relay, cluster', () => historyScenario(settings)],
+  ['presence', 'single-relay, cluster', () => presenceScenario(settings)],
   [
     'socketio-adapter',
     'spider-mesh, redis-adapter, cluster-adapter',
@@ -221,6 +225,7 @@ if (args.json) {
     'socketio-ssea': 'calls/s',
     records: 'updates/s',
     history: 'items/s',
+    presence: 'joins seen/s',
   }
   const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
@@ -257,6 +262,15 @@ if (args.json) {
   if (socketio) console.log(`\nSocket.IO adapters, 3 servers (same run):\n${socketio}`)
   const records = formatRecordsReport(rows)
   if (records) console.log(`\nVersioned records, 100 watchers (same run):\n${records}`)
+  const churn = rows.filter((r) => r.scenario === 'presence' && typeof r.error !== 'string')
+  if (churn.length > 0) {
+    console.log('\nPresence churn (50 nodes setting and clearing state, one watcher):')
+    for (const r of churn) {
+      console.log(
+        `  ${r.system}: ${formatNumber(r.rps)} joins seen/s in ${formatNumber(r.lists_per_s as number)} lists/s; ${formatNumber(r.joins_made_per_s as number)} joins made/s`,
+      )
+    }
+  }
   for (const row of rows.filter((r) => r.scenario === 'idle' && r.system.startsWith('spider-mesh'))) {
     const met = (row.kb_per_conn as number) <= 10 ? 'met' : 'NOT met'
     console.log(`  ${row.system} idle: ${row.kb_per_conn} KB per connection (target ≤ 10 KB: ${met})`)

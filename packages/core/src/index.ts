@@ -114,7 +114,6 @@ export {
   type MatchCandidate,
   noMatchingProvider,
 } from './protocol/provider-match.js'
-/** Semver versions and ranges, as routers and proxies decide them. */
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
 // Realtime state (served by the relay)
 /** Versioned JSON records on the relay (`mesh.records`): get, write with compare-and-set, RFC 6902 patch, watch. */
@@ -125,6 +124,9 @@ export {
   type RecordWatchOptions,
   type RecordWriteOptions,
 } from './realtime/mesh-records.js'
+/** Presence: who listens to a topic, with meta and state (`mesh.presence`, `mesh.setPresence`). */
+export type { SetPresenceOptions } from './realtime/presence-client.js'
+export type { PresenceMember } from './realtime/presence-member.js'
 /** RFC 6902 patches as records use them (rfc6902 underneath; whole-document operations included). */
 export {
   applyRecordPatch,

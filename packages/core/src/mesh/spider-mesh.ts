@@ -10,6 +10,8 @@ import type {
   ServiceCatalog,
 } from '../protocol/packets.js'
 import { MeshRecords } from '../realtime/mesh-records.js'
+import { PresenceClient, type SetPresenceOptions } from '../realtime/presence-client.js'
+import type { PresenceMember } from '../realtime/presence-member.js'
 import { historyCount, type ListenOptions, listenWithHistory } from '../realtime/topic-history.js'
 import type {
   ServiceDirectory,
@@ -69,6 +71,7 @@ export class SpiderMesh implements ServiceDirectory {
   readonly #host: TransporterHost
   #closed = false
   #records: MeshRecords | undefined
+  #presence: PresenceClient | undefined
 
   constructor(options: SpiderMeshOptions = {}) {
     const settings = meshSettings(options)
@@ -312,6 +315,26 @@ export class SpiderMesh implements ServiceDirectory {
     if (history === undefined) return this.#topics.listen<T>(name)
     // Only a relay keeps history: without a relay link the call could never succeed (no retry).
     return listenWithHistory<T>(this, name, history, () => this.#links.some((l) => l.unreachable))
+  }
+
+  /**
+   * The nodes on a topic (listening to it, or holding presence state there), with their meta,
+   * state and relay: the whole list at once, then after every join, leave and state change.
+   * Seeing it needs the relay's `presence` access (by default, whoever may subscribe).
+   */
+  presence(topic: Topic<unknown> | string): Observable<PresenceMember[]> {
+    this.#presence ??= new PresenceClient(this)
+    return this.#presence.watch(topicName(topic))
+  }
+
+  /**
+   * Sets this node's presence state on a topic (any JSON value; null clears it), for `ttlMs` when
+   * given. It disappears when the TTL passes or the node leaves; re-set after a reconnect.
+   */
+  setPresence(topic: Topic<unknown> | string, state: unknown, options?: SetPresenceOptions): Promise<void> {
+    this.#assertOpen('setPresence')
+    this.#presence ??= new PresenceClient(this)
+    return this.#presence.set(topicName(topic), state, options)
   }
 
   /**

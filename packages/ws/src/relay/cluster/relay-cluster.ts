@@ -46,11 +46,15 @@ export class RelayCluster implements ClusterPort {
   readonly hosted: HostedCluster
   readonly #info = { name: '' }
   readonly #topics = new Map<string, { unsubscribe(): void }>()
+  /** Hosted services told of every relay lost (they drop what it wrote to the shared store). */
+  readonly #relayLostListeners = new Set<(relayId: string) => void>()
+  readonly #logger: RelayLogger
   #timer: ReturnType<typeof setInterval> | undefined
   #leaving = false
 
   constructor(router: RelayRouter, options: ResolvedClusterOptions, logger: RelayLogger) {
     this.#router = router
+    this.#logger = logger
     this.preferLocal = options.preferLocal
     this.#subjects = new ClusterSubjects(options.prefix)
     this.backbone = new NatsBackbone({
@@ -86,12 +90,17 @@ export class RelayCluster implements ClusterPort {
       logger,
     })
     const { backbone, relayId } = this
+    const lostListeners = this.#relayLostListeners
     this.hosted = {
       prefix: options.prefix,
       relayId,
       connection: () => backbone.connection(),
       get connected() {
         return backbone.connected
+      },
+      onRelayLost(listener) {
+        lostListeners.add(listener)
+        return () => lostListeners.delete(listener)
       },
     }
     router.attachCluster(this)
@@ -220,6 +229,13 @@ export class RelayCluster implements ClusterPort {
     for (const node of relay.nodes.values()) this.#router.calls.connectionLost(node)
     this.#router.calls.connectionLost(relay.caller)
     this.calls.forget(relay.id)
+    for (const listener of this.#relayLostListeners) {
+      try {
+        listener(relay.id)
+      } catch (err) {
+        this.#logger.warn('[relay] cluster: a hosted service failed on a lost relay', err)
+      }
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { HistoryService } from '../history/history-service.js'
+import { PresenceService } from '../presence/presence-service.js'
 import { RecordsService } from '../records/records-service.js'
 import type { RelayRouterOptions } from '../relay-options.js'
 import type { HostedContext } from './hosted-service.js'
@@ -15,4 +16,5 @@ export function addHostedServices(
 ): void {
   services.add(new HistoryService(context, options.topics))
   services.add(new RecordsService(context))
+  services.add(new PresenceService(context, { maxNameLength: options.maxNameLength }))
 }

@@ -80,4 +80,9 @@ export interface HostedCluster {
   connection(): Promise<NatsConnection>
   /** Whether NATS is reachable now. */
   readonly connected: boolean
+  /**
+   * Calls `listener` with the id of every relay the cluster loses (it said goodbye or missed its
+   * heartbeat deadline), so services can drop what that relay wrote. Returns the unsubscribe.
+   */
+  onRelayLost(listener: (relayId: string) => void): () => void
 }
