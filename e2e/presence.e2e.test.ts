@@ -29,7 +29,7 @@ const SETUPS: Setup[] = [
     name: `${adapter} relay`,
     start: async (env?: Record<string, string>) => ({
       relays: [await startRelay({ adapter, heartbeatMs: HEARTBEAT_MS, env })],
-      names: ['relay'],
+      names: ['local'],
     }),
   })),
   {

@@ -136,7 +136,7 @@ export class RelayRouter {
       hosted,
       {
         logger: this.#logger,
-        relayName: () => this.#routing.cluster?.name || 'relay',
+        relayName: () => this.#routing.cluster?.name || 'local',
         peerOf: (nodeId) => this.#nodes.get(nodeId),
         get cluster() {
           return router.#routing.cluster?.hosted

@@ -62,7 +62,7 @@ export interface HostedCall {
 /** What the relay gives its hosted services. */
 export interface HostedContext {
   logger: RelayLogger
-  /** The relay's name (`cluster.name`, or its listening address). */
+  /** The relay's name: its `cluster.name`, or `local` outside a cluster (as `/directory` says). */
   relayName(): string
   /** The connection of a node id on this relay, if it is here. */
   peerOf(nodeId: string): RelayPeer | undefined

@@ -87,7 +87,7 @@ describe('$presence on one relay', () => {
     const full = await listWhere(watcher.presence('burst'), (l) => l.length === 20)
     expect(full.map((m) => m.nodeId)).toEqual(nodes.map((m) => m.nodeId))
     expect(full.map((m) => m.meta.n)).toEqual(nodes.map((_, i) => String(i)))
-    expect(full.every((m) => m.relay === 'relay' && m.principal === undefined)).toBe(true)
+    expect(full.every((m) => m.relay === 'local' && m.principal === undefined)).toBe(true)
     // Lists only grow while nodes join: none is lost or reordered.
     await listWhere(watcher.presence('burst'), (l) => l.length === 20)
     expect(seen.at(-1)?.length).toBe(20)
