@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { decodeValue } from '@spider-mesh/core'
 import type { HostedCall } from '../hosted/hosted-service.js'
 import { MemoryHistory } from './memory-history.js'
 import { resolveTopics } from './topic-policies.js'
@@ -11,6 +12,9 @@ function recordingCall(): HostedCall & { values: unknown[]; end(): void } {
     onEnd: undefined as (() => void) | undefined,
     next(value: unknown) {
       if (!call.ended) call.values.push(value)
+    },
+    nextEncoded(bytes: Uint8Array) {
+      if (!call.ended) call.values.push(decodeValue(bytes))
     },
     complete() {
       call.ended = true

@@ -1,3 +1,4 @@
+import { encodeValue } from '@spider-mesh/core'
 import type { HostedCall } from '../hosted/hosted-service.js'
 import type { HistoryResume, HistoryStore } from './history-store.js'
 import type { ResolvedTopicPolicy } from './topic-policies.js'
@@ -92,8 +93,9 @@ export class MemoryHistory implements HistoryStore {
     log.expire(now)
     const { seq } = log.append(payload, now)
     if (log.listeners.size === 0) return
-    const value = [seq, payload]
-    for (const call of log.listeners) call.next(value)
+    // One encoding for all of the topic's listeners.
+    const bytes = encodeValue([seq, payload])
+    for (const call of log.listeners) call.nextEncoded(bytes)
   }
 
   listen(

@@ -144,7 +144,11 @@ class ServedHostedCall implements HostedCall {
 
   next(value: unknown): void {
     if (this.ended || this.#completeQueued) return
-    const bytes = encodeValue(value)
+    this.nextEncoded(encodeValue(value))
+  }
+
+  nextEncoded(bytes: Uint8Array): void {
+    if (this.ended || this.#completeQueued) return
     if (this.#credit === 0 || this.#queue.length > 0) {
       this.#queuedBytes += bytes.byteLength
       if (this.#queuedBytes > MAX_QUEUED_BYTES) {

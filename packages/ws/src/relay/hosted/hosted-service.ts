@@ -48,6 +48,11 @@ export interface HostedCall {
    * STREAM_OVERFLOW (a caller that stopped reading must not make the relay hold everything).
    */
   next(value: unknown): void
+  /**
+   * `next` for a value already encoded with core's `encodeValue`: one encoding shared by every
+   * watcher of the same update, instead of one per watcher. The bytes must not be changed after.
+   */
+  nextEncoded(bytes: Uint8Array): void
   /** Ends a stream. */
   complete(): void
   /**

@@ -1,4 +1,4 @@
-import { ErrorCode, type PresenceMember } from '@spider-mesh/core'
+import { ErrorCode, encodeValue, type PresenceMember } from '@spider-mesh/core'
 import type { HostedCall, HostedContext, HostedService } from '../hosted/hosted-service.js'
 import { RelayPeer } from '../relay-peer.js'
 import { KvPresence } from './kv-presence.js'
@@ -163,7 +163,9 @@ export class PresenceService implements HostedService {
       const json = JSON.stringify(list)
       if (json === watch.last) return
       watch.last = json
-      for (const call of watch.calls) call.next(list)
+      // One encoding of the list for all of the topic's watchers here.
+      const bytes = encodeValue(list)
+      for (const call of watch.calls) call.nextEncoded(bytes)
     })
   }
 

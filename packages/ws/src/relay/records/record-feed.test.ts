@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { applyRecordPatch } from '@spider-mesh/core'
+import { applyRecordPatch, decodeValue } from '@spider-mesh/core'
 import type { HostedCall } from '../hosted/hosted-service.js'
 import type { RelayLogger } from '../relay-logger.js'
 import { MemoryRecordStore } from './memory-record-store.js'
@@ -8,7 +8,7 @@ import { RecordFeed } from './record-feed.js'
 import type { RecordFollow, RecordState, RecordStore } from './record-store.js'
 
 /** A hosted call that records what the feed sends. */
-function fakeCall(): HostedCall & { sent: unknown[] } {
+function fakeCall(): HostedCall & { sent: unknown[]; encoded: Set<Uint8Array> } {
   const call = {
     sent: [] as unknown[],
     ended: false,
@@ -16,12 +16,18 @@ function fakeCall(): HostedCall & { sent: unknown[] } {
     next(value: unknown) {
       call.sent.push(value)
     },
+    /** Shared encodings arrive here: kept decoded, and the bytes counted to prove the sharing. */
+    encoded: new Set<Uint8Array>(),
+    nextEncoded(bytes: Uint8Array) {
+      call.encoded.add(bytes)
+      call.sent.push(decodeValue(bytes))
+    },
     fail(code: string | undefined, message: string) {
       call.sent.push({ failed: code, message })
       call.ended = true
     },
   }
-  return call as unknown as HostedCall & { sent: unknown[] }
+  return call as unknown as HostedCall & { sent: unknown[]; encoded: Set<Uint8Array> }
 }
 
 /** A store whose follow is driven by the test: it can skip versions, as NATS KV may. */
@@ -73,6 +79,26 @@ describe('RecordFeed', () => {
     full.onEnd?.()
     patch.onEnd?.()
     expect(idle).toBe(1)
+  })
+
+  test('one update is encoded once for all its watchers of a mode, however many there are', async () => {
+    const store = new MemoryRecordStore()
+    await store.write('r', { a: 1 })
+    const feed = new RecordFeed('r', store, silentLogger, () => {})
+    const fulls = [fakeCall(), fakeCall(), fakeCall()]
+    const patches = [fakeCall(), fakeCall()]
+    for (const c of fulls) feed.add(c, 'full')
+    for (const c of patches) feed.add(c, 'patch')
+    await tick()
+    await store.write('r', { a: 2 })
+    const [fullUpdate] = [...fulls[0]!.encoded].slice(-1)
+    const [patchUpdate] = [...patches[0]!.encoded].slice(-1)
+    for (const c of fulls) expect([...c.encoded].at(-1)).toBe(fullUpdate!)
+    for (const c of patches) expect([...c.encoded].at(-1)).toBe(patchUpdate!)
+    expect(decodeValue(patchUpdate!)).toEqual({
+      version: 2,
+      patch: [{ op: 'replace', path: '/a', value: 2 }],
+    })
   })
 
   test('sends a full value instead of a patch after a version jump', async () => {

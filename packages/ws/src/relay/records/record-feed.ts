@@ -1,4 +1,4 @@
-import { createRecordPatch, ErrorCode, type JsonPatchOperation } from '@spider-mesh/core'
+import { createRecordPatch, ErrorCode, encodeValue } from '@spider-mesh/core'
 import type { HostedCall } from '../hosted/hosted-service.js'
 import type { RelayLogger } from '../relay-logger.js'
 import type { WatchMode } from './record-arguments.js'
@@ -60,7 +60,9 @@ export class RecordFeed {
     if (previous && state.version <= previous.version) return
     this.#state = state
     if (!this.#ready) return
-    let patch: JsonPatchOperation[] | undefined
+    // Encoded once per update and shared: 100 watchers cost one encoding, not 100.
+    let patched: Uint8Array | undefined
+    let full: Uint8Array | undefined
     for (const watcher of this.#watchers) {
       if (watcher.call.ended) {
         this.#remove(watcher)
@@ -73,10 +75,17 @@ export class RecordFeed {
         watcher.version === previous.version &&
         state.version === previous.version + 1
       ) {
-        patch ??= createRecordPatch(previous.value, state.value)
-        watcher.call.next({ version: state.version, patch })
+        patched ??= encodeValue({
+          version: state.version,
+          patch: createRecordPatch(previous.value, state.value),
+        })
+        watcher.call.nextEncoded(patched)
         watcher.version = state.version
-      } else this.#sendFull(watcher)
+      } else {
+        full ??= encodeValue({ version: state.version, value: state.value })
+        watcher.version = state.version
+        watcher.call.nextEncoded(full)
+      }
     }
   }
 
