@@ -1,7 +1,7 @@
 import { type MonoTypeOperatorFunction, retry, throwError, timer } from 'rxjs'
 import { DEFAULT_TIMEOUT_MS } from '../api/link-settings.js'
 import { RemoteCall } from '../api/remote-call.js'
-import type { CallOptions } from '../mesh/call-sink.js'
+import type { CallOptions, CallSink } from '../mesh/call-sink.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { MeshError } from '../protocol/errors.js'
@@ -20,17 +20,68 @@ export function relayCall<T>(
   { stream = false, window }: { stream?: boolean; window?: number } = {},
 ): RemoteCall<T> {
   const options: CallOptions = { timeout: stream ? 0 : DEFAULT_TIMEOUT_MS }
-  return new RemoteCall<T>(
-    (sink, tuning) =>
-      mesh.request(
-        service,
-        method,
-        args,
-        tuning?.window === undefined ? options : { ...options, window: tuning.window },
-        sink,
-      ),
-    window,
-  )
+  return new RemoteCall<T>((sink, tuning) => {
+    const callOptions = tuning?.window === undefined ? options : { ...options, window: tuning.window }
+    return stream
+      ? mesh.request(service, method, args, callOptions, completedOnClose(sink))
+      : requestOnceConnected(mesh, service, method, args, callOptions, sink)
+  }, window)
+}
+
+/**
+ * A relay-hosted stream (a watch, a presence list) completes when its own mesh closes, as a plain
+ * `listen()` does: closing a node is not an error of every watch it held.
+ */
+function completedOnClose<T>(sink: CallSink<T>): CallSink<T> {
+  const wrapped: CallSink<T> = {
+    next: (value) => sink.next(value),
+    error: (err) => (err?.code === ErrorCode.MESH_CLOSED ? sink.complete() : sink.error(err)),
+    complete: () => sink.complete(),
+  }
+  if (sink.start) wrapped.start = (control) => sink.start!(control)
+  return wrapped
+}
+
+/**
+ * A unary call made while the node is still connecting to its relay (right after `connect()`, or
+ * while it reconnects) waits for the relay instead of failing at once: it is sent again, backing
+ * off from 50 ms to 1 s, while it was not delivered and a transporter says why it cannot carry it
+ * — until the call's timeout. Nothing was delivered, so nothing can run twice.
+ */
+function requestOnceConnected<T>(
+  mesh: SpiderMesh,
+  service: string,
+  method: string,
+  args: unknown[],
+  options: CallOptions,
+  sink: CallSink<T>,
+): () => void {
+  const giveUpAt = Date.now() + (options.timeout || DEFAULT_TIMEOUT_MS)
+  let cancel: () => void = () => {}
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = false
+  const attempt = (delay: number): void => {
+    cancel = mesh.request(service, method, args, options, {
+      next: (value) => sink.next(value as T),
+      complete: () => sink.complete(),
+      error: (err: MeshError) => {
+        const waiting =
+          !stopped &&
+          err.code === ErrorCode.MICROSERVICE_OFFLINE &&
+          err.delivered === false &&
+          mesh.connectionProblem() !== undefined &&
+          Date.now() + delay < giveUpAt
+        if (!waiting) sink.error(err)
+        else timer = setTimeout(() => attempt(Math.min(delay * 2, 1000)), delay)
+      },
+    })
+  }
+  attempt(50)
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+    cancel()
+  }
 }
 
 /** Errors after which a relay-hosted stream is made again: the relay was lost or not reached yet. */

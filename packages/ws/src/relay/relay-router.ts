@@ -130,14 +130,14 @@ export class RelayRouter {
       protocolError: (peer, message) => this.#discipline.protocolError(peer, message),
     }
     const hosted = this.#hosted
-    this.#topics.onMembership = (peer, topic, joined) =>
-      joined ? hosted.topicJoined(peer, topic) : hosted.topicLeft(peer, topic)
+    this.#topics.onMembership = (peer, topic, joined) => hosted.listening(peer, topic, joined)
     addHostedServices(
       hosted,
       {
         logger: this.#logger,
         relayName: () => this.#routing.cluster?.name || 'local',
         peerOf: (nodeId) => this.#nodes.get(nodeId),
+        listening: (peer, topic, joined) => hosted.listening(peer, topic, joined),
         get cluster() {
           return router.#routing.cluster?.hosted
         },

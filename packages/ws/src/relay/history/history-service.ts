@@ -1,6 +1,6 @@
 import { ErrorCode } from '@spider-mesh/core'
 import type { HostedCall, HostedContext, HostedService } from '../hosted/hosted-service.js'
-import type { RelayPeer } from '../relay-peer.js'
+import { RelayPeer } from '../relay-peer.js'
 import type { HistoryResume, HistoryStore } from './history-store.js'
 import { JetStreamHistory } from './jetstream-history.js'
 import { MemoryHistory } from './memory-history.js'
@@ -64,6 +64,12 @@ export class HistoryService implements HostedService {
         `Topic "${topic}" keeps no history on this relay: add a pattern matching it to the relay's \`topics\` option (e.g. topics: { ${JSON.stringify(topic)}: { retain: 50 } })`,
       )
       return
+    }
+    // A history listener is a listener of the topic, for presence as for a subscriber.
+    const peer = call.caller
+    if (peer instanceof RelayPeer) {
+      this.#context.listening(peer, topic, true)
+      call.whenEnded(() => this.#context.listening(peer, topic, false))
     }
     this.#storeNow().listen(call, policy, topic, Math.min(n as number, policy.retain), resume ?? undefined)
   }

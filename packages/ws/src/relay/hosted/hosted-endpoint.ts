@@ -118,6 +118,7 @@ class ServedHostedCall implements HostedCall {
   readonly #queue: Uint8Array[] = []
   #queuedBytes = 0
   #completeQueued = false
+  #whenEnded: (() => void)[] | undefined
 
   constructor(
     endpoint: HostedEndpoint,
@@ -136,9 +137,22 @@ class ServedHostedCall implements HostedCall {
     this.#credit = options?.window ?? -1
   }
 
+  whenEnded(fn: () => void): void {
+    if (this.ended) fn()
+    else (this.#whenEnded ??= []).push(fn)
+  }
+
+  /** Marks the call ended and runs what waited for it. */
+  #ended(): void {
+    this.ended = true
+    const waiting = this.#whenEnded
+    this.#whenEnded = undefined
+    if (waiting) for (const fn of waiting) fn()
+  }
+
   reply(value: unknown): void {
     if (this.ended) return
-    this.ended = true
+    this.#ended()
     this.#endpoint.respond(this.#relayId, ResponseKind.Value, encodeValue(value))
   }
 
@@ -173,13 +187,13 @@ class ServedHostedCall implements HostedCall {
       this.#completeQueued = true
       return
     }
-    this.ended = true
+    this.#ended()
     this.#endpoint.respond(this.#relayId, ResponseKind.Complete, null)
   }
 
   fail(code: string | undefined, message: string, data?: unknown): void {
     if (this.ended) return
-    this.ended = true
+    this.#ended()
     this.#queue.length = 0
     const wire: { code?: string; message: string; data?: unknown } = { message }
     if (code !== undefined) wire.code = code
@@ -207,7 +221,7 @@ class ServedHostedCall implements HostedCall {
   cancelled(): void {
     this.#endpoint.forget(this.#relayId)
     if (this.ended) return
-    this.ended = true
+    this.#ended()
     this.#queue.length = 0
     this.#notifyEnd()
   }

@@ -62,6 +62,8 @@ export interface HostedCall {
   fail(code: string | undefined, message: string, data?: unknown): void
   /** Called once when the call ends from the caller's side (cancel, caller gone, relay closing). */
   onEnd: (() => void) | undefined
+  /** Runs `fn` once when the call ends, whichever side ends it (at once if it has ended). */
+  whenEnded(fn: () => void): void
 }
 
 /** What the relay gives its hosted services. */
@@ -71,6 +73,11 @@ export interface HostedContext {
   relayName(): string
   /** The connection of a node id on this relay, if it is here. */
   peerOf(nodeId: string): RelayPeer | undefined
+  /**
+   * A node listens to a topic other than by subscribing (a history listen) — `joined` — or
+   * stopped: presence counts it as a listener like a subscriber.
+   */
+  listening(peer: RelayPeer, topic: string, joined: boolean): void
   /** Present when the relay is in a cluster: the shared store is NATS JetStream. */
   cluster?: HostedCluster
 }

@@ -17,6 +17,8 @@ export class HostedServices {
   readonly #endpoints = new Map<string, HostedEndpoint>()
   readonly #services: HostedService[] = []
   readonly #calls: () => CallRouter
+  /** Per node: how many ways (subscription, history listens) it listens to each topic. */
+  readonly #listening = new Map<RelayPeer, Map<string, number>>()
 
   constructor(calls: () => CallRouter) {
     this.#calls = calls
@@ -37,12 +39,24 @@ export class HostedServices {
     )
   }
 
-  topicJoined(peer: RelayPeer, topic: string): void {
-    for (const service of this.#services) service.topicJoined?.(peer, topic)
-  }
-
-  topicLeft(peer: RelayPeer, topic: string): void {
-    for (const service of this.#services) service.topicLeft?.(peer, topic)
+  /**
+   * A node started (`joined`) or stopped listening to a topic, by a Subscribe frame or a history
+   * listen. Counted per node and topic, so the services hear of the first start and the last stop
+   * only: a node with a plain listener and a history listener of one topic is one listener.
+   */
+  listening(peer: RelayPeer, topic: string, joined: boolean): void {
+    let topics = this.#listening.get(peer)
+    if (!topics) {
+      if (!joined || peer.closed) return
+      topics = new Map()
+      this.#listening.set(peer, topics)
+    }
+    const count = (topics.get(topic) ?? 0) + (joined ? 1 : -1)
+    if (count > 0) topics.set(topic, count)
+    else topics.delete(topic)
+    if (topics.size === 0) this.#listening.delete(peer)
+    if (joined && count === 1) for (const service of this.#services) service.topicJoined?.(peer, topic)
+    else if (!joined && count === 0) for (const service of this.#services) service.topicLeft?.(peer, topic)
   }
 
   published(peer: RelayPeer, topic: string, payload: Uint8Array): void {
@@ -50,6 +64,8 @@ export class HostedServices {
   }
 
   peerClosed(peer: RelayPeer): void {
+    // Its topics were left just before (unsubscribed, hosted calls ended); nothing may linger.
+    this.#listening.delete(peer)
     for (const service of this.#services) service.peerClosed?.(peer)
   }
 

@@ -152,3 +152,67 @@ describe('$presence on one relay', () => {
     expect(short).toEqual([])
   })
 })
+
+describe('$presence with topic history', () => {
+  test('a node listening with history is a member, counted once with its plain listener of the topic', async () => {
+    const server = new WebsocketRelayServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      topics: { 'room.*': { retain: 5 } },
+    })
+    await server.ready
+    cleanups.push(() => server.close())
+    const url = `ws://127.0.0.1:${server.port}`
+    const watcher = await node(url, 'watcher')
+    const member = await node(url, 'member')
+    const history = member.listen('room.1', { history: 5 }).subscribe()
+    await listWhere(watcher.presence('room.1'), (l) => ids(l) === 'member')
+    const plain = member.listen('room.1').subscribe()
+    await Bun.sleep(50)
+    history.unsubscribe()
+    // Still listening through the plain listener: still a member (the transporter unsubscribes 10 ms after the last).
+    await Bun.sleep(100)
+    expect(ids(await firstValueFrom(watcher.presence('room.1')))).toBe('member')
+    plain.unsubscribe()
+    await listWhere(watcher.presence('room.1'), (l) => l.length === 0)
+  })
+})
+
+describe('relay-hosted calls from a node', () => {
+  test('a watch completes, not fails, when its own mesh closes (as a plain listener does)', async () => {
+    const { url } = await relay()
+    const mesh = await node(url, 'closer')
+    await listWhere(mesh.presence('t'), () => true)
+    const ended = new Promise<string>((resolve) =>
+      mesh
+        .presence('t')
+        .subscribe({ complete: () => resolve('complete'), error: (e) => resolve(`error ${e.code}`) }),
+    )
+    await Bun.sleep(20)
+    await mesh.close()
+    expect(await ended).toBe('complete')
+  })
+
+  test('a unary call made before the relay is reached waits for it (until its timeout) instead of failing', async () => {
+    // A port nothing listens on yet: the node keeps reconnecting; the relay comes up later.
+    const probe = await relay()
+    const port = probe.server.port!
+    await probe.server.close()
+    const transporter = new WebsocketTransporter({ reconnectIntervalMs: 50, onWarning: () => {} })
+    transporter.connect(`ws://127.0.0.1:${port}`)
+    const mesh = new SpiderMesh({ nodeId: 'early', logger: silentLogger }).registerTransporter(transporter)
+    cleanups.push(async () => {
+      await mesh.close()
+      transporter.close()
+    })
+    const read = mesh.records.get('doc').then((r) => r)
+    await Bun.sleep(300)
+    await relay(port)
+    expect(await read).toBeNull()
+    // Without any transporter that could carry it, the call fails at once (no wait).
+    const alone = new SpiderMesh({ nodeId: 'alone', logger: silentLogger })
+    cleanups.push(() => alone.close())
+    expect(await codeOf(alone.records.get('doc'))).toBe(ErrorCode.MICROSERVICE_OFFLINE)
+  })
+})
