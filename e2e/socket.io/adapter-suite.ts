@@ -96,7 +96,9 @@ export function adapterSuite(label: string, start: () => Promise<SuiteRelays>): 
       await servers[2].run('emit', { rooms: [`${tag}-red`], event: 'red' })
       await servers[0].run('emit', { rooms: [`${tag}-red`], except: [`${tag}-blue`], event: 'redNotBlue' })
       await servers[1].run('emit', { rooms: [tag], local: true, event: 'local' })
-      await synced(servers[2], tag, clients)
+      // Order holds per sending server, not across servers (in a cluster they take different
+      // relays): sync behind each of the three emits, not only behind the last server's.
+      for (const server of servers) await synced(server, tag, clients)
       expect(names(clients.filter((c) => c.got('red')))).toEqual(['s1a', 's2a', 's2b'])
       expect(names(clients.filter((c) => c.got('redNotBlue')))).toEqual(['s1a', 's2a'])
       expect(names(clients.filter((c) => c.got('local')))).toEqual(['s2a', 's2b'])
