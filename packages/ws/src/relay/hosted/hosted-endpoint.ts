@@ -138,8 +138,12 @@ class ServedHostedCall implements HostedCall {
   }
 
   whenEnded(fn: () => void): void {
-    if (this.ended) fn()
-    else (this.#whenEnded ??= []).push(fn)
+    if (this.ended) {
+      fn()
+      return
+    }
+    this.#whenEnded ??= []
+    this.#whenEnded.push(fn)
   }
 
   /** Marks the call ended and runs what waited for it. */
