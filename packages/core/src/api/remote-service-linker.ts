@@ -1,6 +1,7 @@
 import { filter, firstValueFrom, map, type Observable, race, take, timer } from 'rxjs'
 import type { CallSink } from '../mesh/call-sink.js'
 import { interceptedOptions } from '../mesh/interceptors.js'
+import { retriedRequest } from '../mesh/retried-request.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
@@ -64,47 +65,24 @@ function startCall(
   }
   if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
 
-  let attempt = 0
-  let emitted = false
   // The provider that was lost is gone from the directory when the error arrives: ask which
   // providers mark the method idempotent while they are still listed, and again at the error.
   const markedAtStart =
     s.idempotent === 'marked' && markedIdempotent(providersNow(mesh, s), s.service, method)
   const marked = () => markedAtStart || markedIdempotent(providersNow(mesh, s), s.service, method)
-  let cancelCurrent: () => void = () => {}
-  let retryTimer: ReturnType<typeof setTimeout> | undefined
-  const policy: CallSink = {
-    next(value) {
-      emitted = true
-      sink.next(value)
-    },
-    complete() {
-      sink.complete()
-    },
-    error(error) {
-      // Retrying after a value was emitted would duplicate it; see retryable() for the rest.
-      if (!emitted && attempt < s.retries && retryable(error, method, s, marked)) {
-        attempt++
-        retryTimer = setTimeout(go, s.retryDelayMs)
-        return
+  const caller: CallSink = s.hasFallback
+    ? {
+        next: (value) => sink.next(value),
+        complete: () => sink.complete(),
+        error: () => {
+          sink.next(s.fallback)
+          sink.complete()
+        },
       }
-      if (s.hasFallback) {
-        sink.next(s.fallback)
-        sink.complete()
-      } else {
-        sink.error(error)
-      }
-    },
-  }
-  const go = () => {
-    retryTimer = undefined
-    cancelCurrent = mesh.request(s.service, method, args, options, policy)
-  }
-  go()
-  return () => {
-    if (retryTimer) clearTimeout(retryTimer)
-    cancelCurrent()
-  }
+    : sink
+  return retriedRequest(mesh, s.service, method, args, options, caller, (error, attempt) =>
+    attempt <= s.retries && retryable(error, method, s, marked) ? s.retryDelayMs : undefined,
+  )
 }
 
 /** Codes that say the call could not be served now, and may be later. */

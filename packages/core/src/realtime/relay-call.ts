@@ -2,6 +2,7 @@ import { type MonoTypeOperatorFunction, retry, throwError, timer } from 'rxjs'
 import { DEFAULT_TIMEOUT_MS } from '../api/link-settings.js'
 import { RemoteCall } from '../api/remote-call.js'
 import type { CallOptions, CallSink } from '../mesh/call-sink.js'
+import { retriedRequest } from '../mesh/retried-request.js'
 import type { SpiderMesh } from '../mesh/spider-mesh.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { MeshError } from '../protocol/errors.js'
@@ -57,31 +58,15 @@ function requestOnceConnected<T>(
   sink: CallSink<T>,
 ): () => void {
   const giveUpAt = Date.now() + (options.timeout || DEFAULT_TIMEOUT_MS)
-  let cancel: () => void = () => {}
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let stopped = false
-  const attempt = (delay: number): void => {
-    cancel = mesh.request(service, method, args, options, {
-      next: (value) => sink.next(value as T),
-      complete: () => sink.complete(),
-      error: (err: MeshError) => {
-        const waiting =
-          !stopped &&
-          err.code === ErrorCode.MICROSERVICE_OFFLINE &&
-          err.delivered === false &&
-          mesh.connectionProblem() !== undefined &&
-          Date.now() + delay < giveUpAt
-        if (!waiting) sink.error(err)
-        else timer = setTimeout(() => attempt(Math.min(delay * 2, 1000)), delay)
-      },
-    })
-  }
-  attempt(50)
-  return () => {
-    stopped = true
-    clearTimeout(timer)
-    cancel()
-  }
+  return retriedRequest(mesh, service, method, args, options, sink as CallSink, (err, attempt) => {
+    const delay = Math.min(50 * 2 ** (attempt - 1), 1000)
+    const waiting =
+      err.code === ErrorCode.MICROSERVICE_OFFLINE &&
+      err.delivered === false &&
+      mesh.connectionProblem() !== undefined &&
+      Date.now() + delay < giveUpAt
+    return waiting ? delay : undefined
+  })
 }
 
 /** Errors after which a relay-hosted stream is made again: the relay was lost or not reached yet. */
