@@ -12,6 +12,7 @@ import {
 } from '@nats-io/jetstream'
 import { headers } from '@nats-io/transport-node'
 import { ErrorCode, MeshError } from '@spider-mesh/core'
+import { jetStreamName } from '../cluster/jetstream-names.js'
 import { subjectToken } from '../cluster/subjects.js'
 import type { HostedCall, HostedCluster } from '../hosted/hosted-service.js'
 import type { RelayLogger } from '../relay-logger.js'
@@ -208,8 +209,7 @@ export class JetStreamHistory implements HistoryStore {
   async #ensureStream(policy: ResolvedTopicPolicy): Promise<ReadyStream> {
     const { jsm } = await this.#jetstream()
     const prefix = this.#cluster.prefix
-    // Stream names may not hold `.`, `*`, `>`, path separators or whitespace.
-    const name = `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history_${policy.key}`
+    const name = jetStreamName(prefix, `_history_${policy.key}`)
     const maxAge = (policy.ttlMs ?? 0) * 1_000_000
     const config: Partial<StreamConfig> & { name: string } = {
       name,

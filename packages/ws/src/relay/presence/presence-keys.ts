@@ -1,17 +1,13 @@
-/**
- * Names in the cluster's presence bucket. NATS KV keys allow only `[-/_=.a-zA-Z0-9]` and `.`
- * separates tokens, so topic and node id are base64url of their UTF-8 bytes (no padding: `=` is
- * allowed but needless); percent-encoding would need `%`, which keys refuse.
- */
+import { jetStreamName, kvToken } from '../cluster/jetstream-names.js'
 
-/** base64url of the UTF-8 bytes of `name`, without padding. */
-export function keyToken(name: string): string {
-  return Buffer.from(name, 'utf8').toString('base64url')
-}
+/** Names in the cluster's presence bucket (encoded as every JetStream name: jetstream-names.ts). */
 
-/** The bucket of a cluster: bucket names allow only letters, digits, `-` and `_`. */
+/** A topic or node id as one key token. */
+export const keyToken = kvToken
+
+/** The presence bucket of a cluster. */
 export function presenceBucket(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-presence`
+  return jetStreamName(prefix, '-presence')
 }
 
 /**

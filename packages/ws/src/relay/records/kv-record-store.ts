@@ -2,6 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { ErrorCode, type JsonPatchOperation } from '@spider-mesh/core'
+import { jetStreamName, kvToken } from '../cluster/jetstream-names.js'
 import type { HostedCluster } from '../hosted/hosted-service.js'
 import type { RelayLogger } from '../relay-logger.js'
 import { patchedValue } from './patched-value.js'
@@ -22,15 +23,13 @@ const MAX_ATTEMPTS = 50
 export const NATS_WAIT_MS = 3000
 const NATS_POLL_MS = 25
 
-/** KV bucket names allow letters, digits, `-` and `_`; a cluster prefix may hold dots. */
+/** The records bucket of a cluster. */
 export function bucketName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-records`
+  return jetStreamName(prefix, '-records')
 }
 
-/** KV keys allow `[-/_=.a-zA-Z0-9]`: ids are stored as base64url of their UTF-8 (no dots, no wildcards). */
-export function keyOf(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url')
-}
+/** A record id as its KV key (one token: no dots, no wildcards). */
+export const keyOf = kvToken
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
