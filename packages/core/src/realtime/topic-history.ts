@@ -84,9 +84,8 @@ export function listenWithHistory<T>(
           }
           subscriber.next(message)
         },
-        // Like a plain listener, a history listener completes when its mesh closes.
-        error: (err: MeshError) =>
-          err?.code === ErrorCode.MESH_CLOSED ? subscriber.complete() : subscriber.error(err),
+        // Like a plain listener, it completes when its mesh closes (relayCall's streams do).
+        error: (err: MeshError) => subscriber.error(err),
         complete: () => subscriber.complete(),
       })
   })
