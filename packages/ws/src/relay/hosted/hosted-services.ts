@@ -16,6 +16,8 @@ export function isHostedName(service: string): boolean {
 export class HostedServices {
   readonly #endpoints = new Map<string, HostedEndpoint>()
   readonly #services: HostedService[] = []
+  /** The services that follow publications: the publish path visits only these (today: history). */
+  readonly #publishers: HostedService[] = []
   readonly #calls: () => CallRouter
   /** Per node: how many ways (subscription, history listens) it listens to each topic. */
   readonly #listening = new Map<RelayPeer, Map<string, number>>()
@@ -26,6 +28,7 @@ export class HostedServices {
 
   add(service: HostedService): void {
     this.#services.push(service)
+    if (service.published) this.#publishers.push(service)
     this.#endpoints.set(service.name, new HostedEndpoint(service, this.#calls))
   }
 
@@ -60,7 +63,7 @@ export class HostedServices {
   }
 
   published(peer: RelayPeer, topic: string, payload: Uint8Array): void {
-    for (const service of this.#services) service.published?.(peer, topic, payload)
+    for (const service of this.#publishers) service.published!(peer, topic, payload)
   }
 
   peerClosed(peer: RelayPeer): void {
