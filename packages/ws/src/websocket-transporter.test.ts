@@ -8,6 +8,7 @@ import {
   silentLogger,
 } from '@spider-mesh/core'
 import { filter, firstValueFrom, interval, take, toArray } from 'rxjs'
+import { codeOf } from './code-of.test-helper.js'
 import { WebsocketTransporter } from './node.js'
 import { FrameClient } from './relay/frame-client.test-helper.js'
 import { WebsocketRelayServer } from './relay-server.js'
@@ -48,15 +49,6 @@ class Echo {
   ticks() {
     return interval(5)
   }
-}
-
-async function codeOf(promise: PromiseLike<unknown>): Promise<string | undefined> {
-  try {
-    await promise
-  } catch (err) {
-    return (err as MeshError).code
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('WebsocketTransporter', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { ErrorCode, type MeshError, type PresenceMember, SpiderMesh, silentLogger } from '@spider-mesh/core'
+import { ErrorCode, type PresenceMember, SpiderMesh, silentLogger } from '@spider-mesh/core'
 import { filter, firstValueFrom, type Observable, type Subscription } from 'rxjs'
+import { codeOf } from '../../code-of.test-helper.js'
 import { WebsocketTransporter } from '../../node.js'
 import { WebsocketRelayServer } from '../../relay-server.js'
 import { MAX_STATE_TOPICS } from './local-presence.js'
@@ -56,15 +57,6 @@ function listWhere(
       error: reject,
     })
   }).finally(() => subscription?.unsubscribe())
-}
-
-async function codeOf(promise: PromiseLike<unknown>): Promise<string | undefined> {
-  try {
-    await promise
-  } catch (err) {
-    return (err as MeshError).code
-  }
-  throw new Error('expected a rejection')
 }
 
 const ids = (list: PresenceMember[]) => list.map((m) => m.nodeId).join()
