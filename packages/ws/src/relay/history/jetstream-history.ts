@@ -143,7 +143,7 @@ export class JetStreamHistory implements HistoryStore {
     const consumer = await js.consumers.get(stream.name, options)
     const messages = await consumer.consume({ max_messages: 1024 })
     this.#consumers.add(messages)
-    call.onEnd = () => messages.stop()
+    call.whenEnded(() => messages.stop())
     if (call.ended) messages.stop()
     call.next([stream.epoch])
     // Without a resume, only the last n of what is retained: `pending` at the first message says

@@ -10,6 +10,9 @@ function recordingCall(): HostedCall & { values: unknown[]; end(): void } {
     values: [] as unknown[],
     ended: false,
     onEnd: undefined as (() => void) | undefined,
+    whenEnded(fn: () => void) {
+      call.onEnd = fn
+    },
     next(value: unknown) {
       if (!call.ended) call.values.push(value)
     },

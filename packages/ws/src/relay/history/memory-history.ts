@@ -115,9 +115,9 @@ export class MemoryHistory implements HistoryStore {
     for (const entry of replay) call.next([entry.seq, entry.payload])
     if (call.ended) return
     log.listeners.add(call)
-    call.onEnd = () => {
+    call.whenEnded(() => {
       log.listeners.delete(call)
-    }
+    })
   }
 
   close(): void {

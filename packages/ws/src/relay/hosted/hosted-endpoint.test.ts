@@ -46,7 +46,7 @@ function setUp(serve: (call: HostedCall) => void) {
     name: '$test',
     serve(call) {
       calls.push(call)
-      call.onEnd = () => ended.push(call.method)
+      call.whenEnded(() => ended.push(call.method))
       serve(call)
     },
   }
@@ -104,7 +104,7 @@ describe('relay-hosted services', () => {
     expect(router.size).toBe(0)
   })
 
-  test('a cancel ends the call at the service (onEnd) and nothing more reaches the caller', () => {
+  test('a cancel ends the call at the service (whenEnded) and nothing more reaches the caller', () => {
     const { router, caller, call, calls, ended } = setUp(() => {})
     call(1, 'watch', [], { window: 8 })
     router.cancel(caller, [FrameType.Cancel, 1])

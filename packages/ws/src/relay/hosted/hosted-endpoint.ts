@@ -106,7 +106,6 @@ export class HostedEndpoint implements CallEndpoint {
 class ServedHostedCall implements HostedCall {
   args: unknown[] = []
   ended = false
-  onEnd: (() => void) | undefined
   readonly caller: CallEndpoint
   readonly callerId: string
   readonly method: string
@@ -174,8 +173,7 @@ class ServedHostedCall implements HostedCall {
           ErrorCode.STREAM_OVERFLOW,
           `The caller of ${this.#endpoint.label}.${this.method} stopped taking values: more than ${MAX_QUEUED_BYTES} bytes waited for credit`,
         )
-        // Ended from here, not by the service: it must stop its work as on a cancel.
-        this.#notifyEnd()
+        // fail() ran the service's whenEnded callbacks: it stops its work as on a cancel.
         return
       }
       this.#queue.push(bytes)
@@ -225,14 +223,7 @@ class ServedHostedCall implements HostedCall {
   cancelled(): void {
     this.#endpoint.forget(this.#relayId)
     if (this.ended) return
-    this.#ended()
     this.#queue.length = 0
-    this.#notifyEnd()
-  }
-
-  #notifyEnd(): void {
-    const onEnd = this.onEnd
-    this.onEnd = undefined
-    onEnd?.()
+    this.#ended()
   }
 }

@@ -60,9 +60,11 @@ export interface HostedCall {
    * `data` when given, e.g. the current version of a record on VERSION_CONFLICT).
    */
   fail(code: string | undefined, message: string, data?: unknown): void
-  /** Called once when the call ends from the caller's side (cancel, caller gone, relay closing). */
-  onEnd: (() => void) | undefined
-  /** Runs `fn` once when the call ends, whichever side ends it (at once if it has ended). */
+  /**
+   * Runs `fn` once when the call ends, whichever side ends it — the caller cancelled or left,
+   * the relay is closing, a stream overflowed, or the service answered — at once if it has
+   * ended. Services release what the call held here.
+   */
   whenEnded(fn: () => void): void
 }
 

@@ -139,12 +139,12 @@ export class PresenceService implements HostedService {
     }
     const { calls } = watch
     calls.add(call)
-    call.onEnd = () => {
+    call.whenEnded(() => {
       calls.delete(call)
       if (calls.size > 0 || this.#watches.get(topic) !== watch) return
       this.#watches.delete(topic)
       this.#shared?.unfollow(topic)
-    }
+    })
     // A new watcher gets the current list now (later ones only when it changes).
     const list = this.#list(topic)
     if (list) call.next(list)

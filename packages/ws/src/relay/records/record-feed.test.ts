@@ -8,11 +8,15 @@ import { RecordFeed } from './record-feed.js'
 import type { RecordFollow, RecordState, RecordStore } from './record-store.js'
 
 /** A hosted call that records what the feed sends. */
-function fakeCall(): HostedCall & { sent: unknown[]; encoded: Set<Uint8Array> } {
+function fakeCall(): HostedCall & { sent: unknown[]; encoded: Set<Uint8Array>; onEnd?: () => void } {
   const call = {
     sent: [] as unknown[],
     ended: false,
     onEnd: undefined as (() => void) | undefined,
+    /** The feed's end callback, kept for the test to end the call with `onEnd()`. */
+    whenEnded(fn: () => void) {
+      call.onEnd = fn
+    },
     next(value: unknown) {
       call.sent.push(value)
     },
@@ -27,7 +31,7 @@ function fakeCall(): HostedCall & { sent: unknown[]; encoded: Set<Uint8Array> } 
       call.ended = true
     },
   }
-  return call as unknown as HostedCall & { sent: unknown[]; encoded: Set<Uint8Array> }
+  return call as unknown as HostedCall & { sent: unknown[]; encoded: Set<Uint8Array>; onEnd?: () => void }
 }
 
 /** A store whose follow is driven by the test: it can skip versions, as NATS KV may. */

@@ -51,7 +51,7 @@ export class RecordFeed {
   add(call: HostedCall, mode: WatchMode): void {
     const watcher: Watcher = { call, mode, version: -1 }
     this.#watchers.add(watcher)
-    call.onEnd = () => this.#remove(watcher)
+    call.whenEnded(() => this.#remove(watcher))
     if (this.#ready) this.#sendFull(watcher)
   }
 
