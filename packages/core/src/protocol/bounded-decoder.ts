@@ -45,7 +45,7 @@ const textDecoder = new TextDecoder()
 class ShortStrings {
   readonly #entries = new Map<number, { bytes: Uint8Array; value: string }>()
 
-  decode(bytes: Uint8Array, offset: number, length: number, slow: () => string): string {
+  decode(bytes: Uint8Array, offset: number, length: number): string {
     let hash = length
     for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + bytes[offset + i]!) | 0
     const entry = this.#entries.get(hash)
@@ -59,7 +59,7 @@ class ShortStrings {
       }
       if (same) return entry.value
     }
-    const value = slow()
+    const value = textDecoder.decode(bytes.subarray(offset, offset + length))
     if (this.#entries.size < 4096)
       this.#entries.set(hash, { bytes: bytes.slice(offset, offset + length), value })
     return value
@@ -68,6 +68,15 @@ class ShortStrings {
 
 const shortStrings = new ShortStrings()
 const SHORT = 24
+
+/**
+ * The UTF-8 string at `bytes[start, start + length)`, through the same cache of short strings
+ * as the decoders: for readers of raw frames (the relay's), which know where a name lies.
+ */
+export function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
+  if (length <= SHORT) return shortStrings.decode(bytes, start, length)
+  return textDecoder.decode(bytes.subarray(start, start + length))
+}
 
 /** Options of {@link createDecoder}. */
 export interface BoundedDecoderOptions {
@@ -83,8 +92,19 @@ export interface BoundedDecoder extends Decoder {
    * by the bench's object census, issue 14); this costs none, and `context` is handed to
    * `onValue` so a caller needs no closure per message either.
    */
-  decodeEach<C>(buffer: Uint8Array, onValue: (value: unknown, context: C) => void, context: C): void
+  decodeEach<C>(
+    buffer: Uint8Array,
+    onValue: (value: unknown, context: C) => void,
+    context: C,
+    take?: RawTake,
+  ): void
 }
+
+/**
+ * Offered each value's position before it is decoded: answers where the value ends if it took
+ * the value from the raw bytes itself, or -1 to have it decoded (the relay's raw frames).
+ */
+export type RawTake = (bytes: Uint8Array, pos: number) => number
 
 /** A Decoder with a nesting limit and the faster string path. */
 export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
@@ -108,9 +128,7 @@ export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
       }
       let value: string
       if (byteLength <= SHORT) {
-        value = shortStrings.decode(this.bytes, start, byteLength, () =>
-          textDecoder.decode(this.bytes.subarray(start, start + byteLength)),
-        )
+        value = shortStrings.decode(this.bytes, start, byteLength)
       } else if (isBun) {
         value = textDecoder.decode(this.bytes.subarray(start, start + byteLength))
       } else {
@@ -198,17 +216,31 @@ export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
     clone(): BoundedDecoderImpl {
       return new BoundedDecoderImpl()
     }
-    decodeEach<C>(buffer: Uint8Array, onValue: (value: unknown, context: C) => void, context: C): void {
+    decodeEach<C>(
+      buffer: Uint8Array,
+      onValue: (value: unknown, context: C) => void,
+      context: C,
+      take?: RawTake,
+    ): void {
       // The same steps as decodeMulti, re-entrancy included (a callback may decode again).
       if (this.entered) {
-        this.clone().decodeEach(buffer, onValue, context)
+        this.clone().decodeEach(buffer, onValue, context, take)
         return
       }
       try {
         this.entered = true
         this.reinitializeState()
         this.setBuffer(buffer)
-        while (this.hasRemaining(1)) onValue(this.doDecodeSync(), context)
+        while (this.hasRemaining(1)) {
+          if (take !== undefined) {
+            const end = take(buffer, this.pos)
+            if (end >= 0) {
+              this.pos = end
+              continue
+            }
+          }
+          onValue(this.doDecodeSync(), context)
+        }
       } finally {
         this.entered = false
       }

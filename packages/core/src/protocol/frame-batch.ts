@@ -20,6 +20,11 @@ export interface FrameBatchOptions {
    * coalescing cannot turn frames the peer accepts into a message it refuses. Default 256 KiB.
    */
   flushAtBytes?: number
+  /**
+   * `write` copies what it is given before it returns: it then gets a view of the batch's own
+   * buffer, which the next frames overwrite, instead of a fresh copy per message. Default false.
+   */
+  writeCopies?: boolean
 }
 
 /**
@@ -34,11 +39,13 @@ export class FrameBatch {
   #buffer = EMPTY_BUFFER
   #length = 0
   #scheduled = false
+  readonly #writeCopies: boolean
 
-  /** `write` receives each message (a fresh copy: sockets may queue it). */
+  /** `write` receives each message (a fresh copy, since sockets may queue it, unless `writeCopies`). */
   constructor(write: (message: Uint8Array) => void, options: FrameBatchOptions = {}) {
     this.#write = write
     this.#flushAt = options.flushAtBytes ?? 256 * 1024
+    this.#writeCopies = options.writeCopies ?? false
   }
 
   /** Keeps coalesced messages within what the peer accepts (its announced maxPayloadBytes). */
@@ -53,15 +60,73 @@ export class FrameBatch {
 
   /** Queues one already-encoded frame. */
   addBytes(bytes: Uint8Array): void {
-    if (this.#length > 0 && this.#length + bytes.byteLength > this.#flushAt) this.flush()
-    const needed = this.#length + bytes.byteLength
+    const at = this.#reserve(bytes.byteLength)
+    this.#buffer.set(bytes, at)
+    this.#queued()
+  }
+
+  /**
+   * Queues `[Response, id, kind, payload]` where `src[start, end)` is the payload element as it
+   * arrived (msgpack bin or nil, header included): the relay re-heads a response without
+   * decoding or re-encoding it (the relay's raw-frames.ts).
+   */
+  addResponseRaw(id: number, kind: number, src: Uint8Array, start: number, end: number): void {
+    let at = this.#reserve(12 + end - start)
+    const buffer = this.#buffer
+    buffer[at++] = 0x94
+    buffer[at++] = 7
+    at = writeUint(buffer, at, id)
+    buffer[at++] = kind
+    this.#length = copyRange(buffer, at, src, start, end)
+    this.#queued()
+  }
+
+  /**
+   * Queues `[Request, id, service, method, source, payload]` from the raw elements of a request
+   * that arrived: `src[namesStart, namesEnd)` holds the encoded service and method,
+   * `src[payloadStart, payloadEnd)` the encoded payload, and `source` the encoded source node.
+   */
+  addRequestRaw(
+    id: number,
+    src: Uint8Array,
+    namesStart: number,
+    namesEnd: number,
+    source: Uint8Array,
+    payloadStart: number,
+    payloadEnd: number,
+  ): void {
+    const size = 11 + namesEnd - namesStart + source.byteLength + payloadEnd - payloadStart
+    let at = this.#reserve(size)
+    const buffer = this.#buffer
+    buffer[at++] = 0x96
+    buffer[at++] = 6
+    at = writeUint(buffer, at, id)
+    at = copyRange(buffer, at, src, namesStart, namesEnd)
+    at = copyRange(buffer, at, source, 0, source.byteLength)
+    this.#length = copyRange(buffer, at, src, payloadStart, payloadEnd)
+    this.#queued()
+  }
+
+  /**
+   * Makes room for up to `size` more bytes (flushing first when they would not fit under the
+   * flush size) and answers where they go. Callers that know the exact size set `#length` to it
+   * through #queued; the raw writers set `#length` themselves.
+   */
+  #reserve(size: number): number {
+    if (this.#length > 0 && this.#length + size > this.#flushAt) this.flush()
+    const needed = this.#length + size
     if (needed > this.#buffer.byteLength) {
       const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2, MIN_BUFFER_BYTES))
       grown.set(this.#buffer.subarray(0, this.#length))
       this.#buffer = grown
     }
-    this.#buffer.set(bytes, this.#length)
+    const at = this.#length
     this.#length = needed
+    return at
+  }
+
+  /** After a frame was written: a full batch goes now, else the first frame schedules the write. */
+  #queued(): void {
     if (this.#length >= this.#flushAt) this.flush()
     else if (!this.#scheduled) {
       this.#scheduled = true
@@ -72,7 +137,9 @@ export class FrameBatch {
   /** Writes what is waiting now, as one message. */
   flush(): void {
     if (this.#length === 0) return
-    const message = this.#buffer.slice(0, this.#length)
+    const message = this.#writeCopies
+      ? this.#buffer.subarray(0, this.#length)
+      : this.#buffer.slice(0, this.#length)
     this.#length = 0
     // Do not keep a buffer grown by one huge payload for the life of the connection.
     if (this.#buffer.byteLength > 1 << 20) this.#buffer = EMPTY_BUFFER
@@ -88,4 +155,51 @@ export class FrameBatch {
     this.#scheduled = false
     this.flush()
   }
+}
+
+/** Writes `n` (a non-negative safe integer) as the smallest msgpack uint; answers the next offset. */
+function writeUint(buffer: Uint8Array, at: number, n: number): number {
+  if (n < 0x80) {
+    buffer[at] = n
+    return at + 1
+  }
+  if (n < 0x100) {
+    buffer[at] = 0xcc
+    buffer[at + 1] = n
+    return at + 2
+  }
+  if (n < 0x10000) {
+    buffer[at] = 0xcd
+    buffer[at + 1] = n >>> 8
+    buffer[at + 2] = n & 0xff
+    return at + 3
+  }
+  if (n < 0x100000000) {
+    buffer[at] = 0xce
+    writeU32(buffer, at + 1, n)
+    return at + 5
+  }
+  buffer[at] = 0xcf
+  writeU32(buffer, at + 1, Math.floor(n / 0x100000000))
+  writeU32(buffer, at + 5, n >>> 0)
+  return at + 9
+}
+
+function writeU32(buffer: Uint8Array, at: number, n: number): void {
+  buffer[at] = n >>> 24
+  buffer[at + 1] = (n >>> 16) & 0xff
+  buffer[at + 2] = (n >>> 8) & 0xff
+  buffer[at + 3] = n & 0xff
+}
+
+/**
+ * Copies `src[start, end)` to `at`; answers the next offset. Short ranges are copied byte by
+ * byte: a subarray of a message the runtime made would first allocate its ArrayBuffer (JSC),
+ * which costs more than copying a few hundred bytes.
+ */
+function copyRange(buffer: Uint8Array, at: number, src: Uint8Array, start: number, end: number): number {
+  const length = end - start
+  if (length > 512) buffer.set(src.subarray(start, end), at)
+  else for (let i = 0; i < length; i++) buffer[at + i] = src[start + i]!
+  return at + length
 }

@@ -1,5 +1,5 @@
 import { Encoder } from '@msgpack/msgpack'
-import { createDecoder } from './bounded-decoder.js'
+import { createDecoder, type RawTake } from './bounded-decoder.js'
 import { ErrorCode } from './error-codes.js'
 import { MeshError } from './errors.js'
 import type { ServiceCatalog } from './packets.js'
@@ -340,11 +340,12 @@ function deliverValid(value: unknown, onFrame: (frame: Frame) => void): void {
  * Decodes every frame of one message, handing each to `onFrame` (which must not throw). Senders
  * coalesce the frames that are ready in the same tick into one WebSocket message, so a message
  * carries one or more frames back to back. Frames before a malformed one are delivered; then a
- * `PROTOCOL_ERROR` {@link MeshError} is thrown and the rest of the message is dropped.
+ * `PROTOCOL_ERROR` {@link MeshError} is thrown and the rest of the message is dropped. `take`
+ * may handle a frame from its bytes instead (see {@link RawTake}); what it declines is decoded.
  */
-export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void): void {
+export function decodeFrames(bytes: Uint8Array, onFrame: (frame: Frame) => void, take?: RawTake): void {
   try {
-    decoder.decodeEach(bytes, deliverValid, onFrame)
+    decoder.decodeEach(bytes, deliverValid, onFrame, take)
   } catch (err) {
     throw err instanceof MeshError ? err : notMsgpack(bytes, err)
   }

@@ -95,6 +95,7 @@ export class BunAdapter implements RelayAdapter {
             ws.data.peer = router.open(
               {
                 send: (bytes) => void ws.send(bytes),
+                copiesOnSend: true,
                 close: (code, reason) => ws.close(code, reason),
                 bufferedAmount: () => ws.getBufferedAmount(),
               },

@@ -36,6 +36,21 @@ export interface CallEndpoint {
   readonly hosted?: boolean
   /** Queues a frame for this end. */
   sendFrame(frame: Frame): void
+  /**
+   * Queues a Response re-headed from the raw bytes of one that arrived (FrameBatch.addResponseRaw):
+   * ends with a socket have it; for the others the router builds the frame.
+   */
+  sendRawResponse?(id: number, kind: number, src: Uint8Array, start: number, end: number): void
+  /** Queues a plain Request from the raw elements of one that arrived (FrameBatch.addRequestRaw). */
+  sendRawRequest?(
+    id: number,
+    src: Uint8Array,
+    namesStart: number,
+    namesEnd: number,
+    source: Uint8Array,
+    payloadStart: number,
+    payloadEnd: number,
+  ): void
 }
 
 /** Why a call cannot be routed: the error code and message the caller gets. */

@@ -14,7 +14,9 @@ import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import { forwardedOptions } from './forwarded-options.js'
 import { isHostedName } from './hosted/hosted-services.js'
 import { type PendingRequest, PendingTable } from './pending-table.js'
+import { binContent, type RawFrame } from './raw-frames.js'
 import type { CallOutcome, RelayMetrics } from './relay-metrics.js'
+import type { RelayPeer } from './relay-peer.js'
 
 /** What the {@link CallRouter} needs from the relay around it. */
 export interface CallRouterOptions {
@@ -62,6 +64,53 @@ export class CallRouter {
     [, id, service, method, destination, payload, options]: RequestFrame,
     source: string | null = caller.nodeId,
   ): void {
+    const request = this.#admit(caller, id, service, method, destination, options)
+    if (request === undefined) return
+    const { provider } = request
+    // A provider without a catalog runs a core from before request options and flow control:
+    // it would refuse a 7-field Request, and ignore credit. It gets the plain Request.
+    const current = provider.catalog !== undefined
+    if (current && options?.window !== undefined) request.credit = options.window
+    const forwarded = current ? forwardedOptions(options, caller) : undefined
+    provider.sendFrame(
+      forwarded === undefined
+        ? [FrameType.Request, request.relayId, service, method, source, payload]
+        : [FrameType.Request, request.relayId, service, method, source, payload, forwarded],
+    )
+  }
+
+  /**
+   * A plain Request of a node here, read from its bytes (raw-frames.ts): routed as `request`
+   * routes it, and re-headed with the payload bytes copied, never decoded.
+   */
+  requestRaw(caller: RelayPeer, bytes: Uint8Array, raw: RawFrame): void {
+    const request = this.#admit(caller, raw.id, raw.service, raw.method, raw.destination, undefined)
+    if (request === undefined) return
+    const { provider, relayId } = request
+    const forwarded = provider.catalog !== undefined ? forwardedOptions(undefined, caller) : undefined
+    if (forwarded === undefined && provider.sendRawRequest !== undefined) {
+      const source = caller.encodedNodeId()
+      provider.sendRawRequest(relayId, bytes, raw.namesStart, raw.namesEnd, source, raw.payloadStart, raw.end)
+      return
+    }
+    const payload = binContent(bytes, raw.payloadStart, raw.end) ?? new Uint8Array(0)
+    const { service, method } = raw
+    provider.sendFrame(
+      forwarded === undefined
+        ? [FrameType.Request, relayId, service, method, caller.nodeId, payload]
+        : [FrameType.Request, relayId, service, method, caller.nodeId, payload, forwarded],
+    )
+  }
+
+  /** The checks and routing of a new request; the pending call, or undefined once refused. */
+  #admit(
+    caller: CallEndpoint,
+    id: number,
+    service: string,
+    method: string,
+    destination: string | null,
+    options: RequestOptions | undefined,
+  ): PendingRequest | undefined {
     const { metrics, maxInFlight } = this.#options
     if (caller.outgoing.has(id)) {
       this.#options.protocolError(
@@ -69,7 +118,7 @@ export class CallRouter {
         `Request id ${id} is already pending on this connection: use a fresh id`,
         id,
       )
-      return
+      return undefined
     }
     // A call from another relay was counted against its caller's limit there.
     if (!caller.remote && caller.outgoing.size >= maxInFlight) {
@@ -83,46 +132,57 @@ export class CallRouter {
         `This connection already has ${caller.outgoing.size} calls in flight (the relay's maxInFlightPerConnection); ` +
           'wait for some to finish',
       )
-      return
+      return undefined
     }
     // The relay's own services check their own rules (records, presence, topics).
     if (caller.access && !caller.access.canCall(service, method) && !isHostedName(service)) {
       const message = `${caller.label} may not call ${service}.${method}`
       this.refuse(caller, id, service, method, 'denied', ErrorCode.ACCESS_DENIED, message)
-      return
+      return undefined
     }
     // The time left when the caller sent it: a call already past its deadline is not delivered.
     if (options?.deadline !== undefined && options.deadline <= 0) {
       const message = `The deadline of the call to ${service}.${method} had passed when it reached the relay; it was not delivered`
       this.refuse(caller, id, service, method, 'expired', ErrorCode.MICROSERVICE_RPC_TIMEOUT, message)
-      return
+      return undefined
     }
     const provider = this.#options.route(caller, service, method, destination, options)
     if ('code' in provider) {
       this.refuse(caller, id, service, method, 'offline', provider.code, provider.message)
-      return
+      return undefined
     }
-    const request = this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
-    // A provider without a catalog runs a core from before request options and flow control:
-    // it would refuse a 7-field Request, and ignore credit. It gets the plain Request.
-    const current = provider.catalog !== undefined
-    if (current && options?.window !== undefined) request.credit = options.window
-    const forwarded = current ? forwardedOptions(options, caller) : undefined
-    provider.sendFrame(
-      forwarded === undefined
-        ? [FrameType.Request, request.relayId, service, method, source, payload]
-        : [FrameType.Request, request.relayId, service, method, source, payload, forwarded],
-    )
+    return this.#pending.add(caller, id, provider, service, method, metrics.method(service, method))
   }
 
   response(peer: CallEndpoint, [, relayId, kind, payload]: ResponseFrame): void {
+    const request = this.#answered(peer, relayId, kind)
+    if (request !== undefined) request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
+  }
+
+  /** A Response read from its bytes (raw-frames.ts): checked as `response` checks it, payload copied. */
+  responseRaw(peer: CallEndpoint, bytes: Uint8Array, raw: RawFrame): void {
+    const request = this.#answered(peer, raw.id, raw.kind)
+    if (request === undefined) return
+    const { caller, callerId } = request
+    if (caller.sendRawResponse !== undefined) {
+      caller.sendRawResponse(callerId, raw.kind, bytes, raw.payloadStart, raw.end)
+    } else {
+      caller.sendFrame([FrameType.Response, callerId, raw.kind, binContent(bytes, raw.payloadStart, raw.end)])
+    }
+  }
+
+  /**
+   * The checks and bookkeeping of a response step from `peer`: the call to forward it to, or
+   * undefined when it must not be (unknown id, wrong provider, a stream past its credit).
+   */
+  #answered(peer: CallEndpoint, relayId: number, kind: number): PendingRequest | undefined {
     const request = this.#pending.get(relayId)
     // Unknown: the caller cancelled or left while this response was on its way, a normal race.
-    if (!request) return
+    if (!request) return undefined
     // Refused means "never reached a provider": only a relay may say it (a retry trusts it).
     if (kind === ResponseKind.Refused && !peer.remote) {
       this.#options.protocolError(peer, 'Response kind 4 (Refused) is sent by relays only', relayId)
-      return
+      return undefined
     }
     if (request.provider !== peer) {
       this.#options.protocolError(
@@ -130,7 +190,7 @@ export class CallRouter {
         `Response for request ${relayId}, which was not routed to this node`,
         relayId,
       )
-      return
+      return undefined
     }
     if (kind !== ResponseKind.Next) this.#end(request, kind === ResponseKind.Error ? 'error' : 'ok')
     else {
@@ -139,11 +199,11 @@ export class CallRouter {
       // stays within its window. A provider past it ignores flow control (an older core).
       if (request.credit === 0) {
         this.#overran(request)
-        return
+        return undefined
       }
       if (request.credit > 0) request.credit--
     }
-    request.caller.sendFrame([FrameType.Response, request.callerId, kind, payload])
+    return request
   }
 
   /** The caller of a stream accepts `items` more values: counted here, passed to the provider. */

@@ -5,6 +5,12 @@
 export interface RelayConnection {
   /** Sends one binary message. Must not throw when the socket is already closing. */
   send(bytes: Uint8Array): void
+  /**
+   * True when `send` copies the bytes before it returns (Bun's sockets do, into the socket or
+   * its backpressure buffer): the relay then hands it a view of the batch buffer it reuses,
+   * instead of a fresh copy per message. `ws` keeps a reference while a write is queued.
+   */
+  readonly copiesOnSend?: boolean
   /** Starts the closing handshake. The adapter still reports the close through `router.closed()`. */
   close(code: number, reason: string): void
   /** Bytes queued in the socket that the peer has not taken yet (the slow-consumer guard reads it). */

@@ -75,6 +75,9 @@ export class RelayPeer implements CallEndpoint {
     this.connection = connection
     this.isServer = isServer
     this.lastSeen = now
+    this.#batch = new FrameBatch((bytes) => this.#write(bytes), {
+      writeCopies: connection.copiesOnSend === true,
+    })
   }
 
   /**
@@ -115,7 +118,7 @@ export class RelayPeer implements CallEndpoint {
    * WebSocket message when the microtask queue drains: a batch of 64 requests in gives one batch
    * out per provider, not 64 writes.
    */
-  readonly #batch = new FrameBatch((bytes) => this.#write(bytes))
+  readonly #batch: FrameBatch
 
   /** Queues an encoded frame. */
   send(bytes: Uint8Array): void {
@@ -126,6 +129,30 @@ export class RelayPeer implements CallEndpoint {
   sendFrame(frame: Frame): void {
     if (!this.closed) this.#batch.add(frame)
   }
+
+  sendRawResponse(id: number, kind: number, src: Uint8Array, start: number, end: number): void {
+    if (!this.closed) this.#batch.addResponseRaw(id, kind, src, start, end)
+  }
+
+  sendRawRequest(
+    id: number,
+    src: Uint8Array,
+    namesStart: number,
+    namesEnd: number,
+    source: Uint8Array,
+    payloadStart: number,
+    payloadEnd: number,
+  ): void {
+    if (!this.closed)
+      this.#batch.addRequestRaw(id, src, namesStart, namesEnd, source, payloadStart, payloadEnd)
+  }
+
+  /** This node's id as msgpack, stamped as the source of the requests it makes (encoded once). */
+  encodedNodeId(): Uint8Array {
+    if (this.#encodedNodeId === undefined) this.#encodedNodeId = encodeValue(this.nodeId)
+    return this.#encodedNodeId
+  }
+  #encodedNodeId: Uint8Array | undefined
 
   /** Bounds how many bytes of frames one coalesced message may hold. */
   coalesceBytes(peerMaxBytes: number): void {

@@ -1,20 +1,13 @@
-import {
-  decodeFrames,
-  ErrorCode,
-  encodeFrame,
-  type Frame,
-  FrameType,
-  type PublishFrame,
-} from '@spider-mesh/core'
+import { ErrorCode, encodeFrame, type Frame, FrameType, type PublishFrame } from '@spider-mesh/core'
 import { allowedNames, applyAccessPolicy, deny } from './access-enforcement.js'
 import { CallRouter } from './call-router.js'
 import { type RoutingTables, routeCall } from './call-routing.js'
 import type { ClusterPort } from './cluster-port.js'
 import { ConnectionDiscipline } from './connection-discipline.js'
 import { handleConnectionFrame } from './connection-frames.js'
-import { type ThrottleActions, throttle } from './frame-throttle.js'
 import { addHostedServices } from './hosted/add-hosted-services.js'
 import { HostedServices } from './hosted/hosted-services.js'
+import { InboundFrames } from './inbound-frames.js'
 import { MaintenanceSweep } from './maintenance-sweep.js'
 import { type AdmissionContext, changeServices, subscribeTopic } from './node-admission.js'
 import { NodeDirectory } from './node-directory.js'
@@ -71,7 +64,7 @@ export class RelayRouter {
   #seq = 0
   #closed = false
   readonly #drain = new RelayDrain()
-  readonly #throttleActions: ThrottleActions
+  readonly #inbound: InboundFrames
   readonly #discipline: ConnectionDiscipline
   readonly #admission: AdmissionContext
 
@@ -105,12 +98,20 @@ export class RelayRouter {
       maxBufferedBytes: options.maxBufferedBytes,
       closed: (peer) => this.closed(peer),
     })
-    this.#throttleActions = {
+    this.#inbound = new InboundFrames({
+      metrics: this.metrics,
       logger: this.#logger,
-      drop: (peer, code, reason) => this.#discipline.drop(peer, code, reason),
-      refuse: (peer, [, id, service, method], message) =>
-        this.calls.refuse(peer, id, service, method, 'overloaded', ErrorCode.OVERLOADED, message),
-    }
+      maxFramesPerSecond: options.maxFramesPerSecond,
+      discipline: this.#discipline,
+      throttleActions: {
+        logger: this.#logger,
+        drop: (peer, code, reason) => this.#discipline.drop(peer, code, reason),
+        refuse: (peer, [, id, service, method], message) =>
+          this.calls.refuse(peer, id, service, method, 'overloaded', ErrorCode.OVERLOADED, message),
+      },
+      calls: this.calls,
+      dispatch: (peer, frame) => this.#dispatch(peer, frame),
+    })
     const router = this
     this.#admission = {
       nodes: this.#nodes,
@@ -196,63 +197,9 @@ export class RelayRouter {
     return peer
   }
 
-  /** Handles one inbound message. A string is a text message, which the protocol does not allow. */
+  /** Handles one inbound message (inbound-frames.ts). */
   message(peer: RelayPeer, data: Uint8Array | string): void {
-    if (peer.closed) return
-    const now = Date.now()
-    peer.lastSeen = now
-    // Anything arriving after a liveness probe answers it.
-    peer.probeSentAt = 0
-    if (now >= peer.windowEndsAt) {
-      peer.windowEndsAt = now + 1000
-      peer.framesInWindow = 0
-      peer.throttleNoticeSent = false
-    }
-    this.metrics.bytesIn += typeof data === 'string' ? data.length : data.byteLength
-    if (typeof data === 'string') {
-      this.#discipline.protocolError(
-        peer,
-        'Text messages are not part of the protocol: send binary msgpack frames',
-      )
-      return
-    }
-    this.#current = peer
-    try {
-      decodeFrames(data, this.#onFrame)
-    } catch (err) {
-      this.#discipline.protocolError(peer, (err as Error).message)
-    }
-  }
-
-  /** The connection whose message is being decoded (decodeFrames takes one callback for all). */
-  #current: RelayPeer | undefined
-
-  readonly #onFrame = (frame: Frame): void => {
-    const peer = this.#current!
-    if (peer.closed) return
-    this.metrics.framesIn++
-    // Answers (a provider streaming a response, cancels, pongs) are not what the limit is for:
-    // only frames that ask the relay for new work count.
-    const type = frame[0]
-    if (
-      type !== FrameType.Response &&
-      type !== FrameType.Cancel &&
-      type !== FrameType.Pong &&
-      ++peer.framesInWindow > this.#options.maxFramesPerSecond &&
-      throttle(peer, frame, this.#options.maxFramesPerSecond, this.#throttleActions)
-    ) {
-      return
-    }
-    try {
-      this.#dispatch(peer, frame)
-    } catch (err) {
-      // A bug here must cost one frame, never the relay.
-      this.#logger.error(
-        `[relay] failed to handle a frame from ${peer.label}`,
-        err,
-        peer.about('frame_failed'),
-      )
-    }
+    this.#inbound.message(peer, data)
   }
 
   /** Forgets a connection the adapter saw close. Idempotent. */

@@ -1,0 +1,185 @@
+import { decodeUtf8, FrameType } from '@spider-mesh/core'
+
+/**
+ * The two frames that are nearly all of a relay's traffic, read straight from the bytes:
+ * `[Response, id, kind, payload]` and the plain six-field `[Request, id, service, method, node,
+ * payload]`. The relay re-heads them (FrameBatch.addResponseRaw / addRequestRaw) and copies the
+ * payload bytes, so a forwarded call builds no frame array, no payload view and no encoding.
+ * `perf` of a relay at one call in flight put half its JavaScript time in the generic msgpack
+ * decode and encode of these frames (issue 14).
+ *
+ * Anything else, and anything unusual in these (a 64-bit id, a Request with options, a wrong
+ * type, a truncated frame), is left to the generic decoder, which validates it and names what is
+ * wrong: this reader only ever accepts what that decoder would accept as the same frame.
+ */
+export interface RawFrame {
+  /** `FrameType.Request` or `FrameType.Response`. */
+  type: number
+  id: number
+  /** Response: its kind. */
+  kind: number
+  /** Request: the service and method, and where their encodings lie (contiguous). */
+  service: string
+  method: string
+  namesStart: number
+  namesEnd: number
+  /** Request: the pinned destination node, or null. */
+  destination: string | null
+  /** The payload element (header included): bin, or nil for a Response. */
+  payloadStart: number
+  /** Where the frame ends (the payload element's end). */
+  end: number
+}
+
+/** A RawFrame to fill (one per reader: nothing is allocated per frame). */
+export function rawFrame(): RawFrame {
+  return {
+    type: 0,
+    id: 0,
+    kind: 0,
+    service: '',
+    method: '',
+    namesStart: 0,
+    namesEnd: 0,
+    destination: null,
+    payloadStart: 0,
+    end: 0,
+  }
+}
+
+// Where the last read element ended, and its value: module state, so the readers allocate nothing.
+let next = 0
+let value = 0
+
+/** Reads a msgpack uint of at most 32 bits at `pos` into `value`/`next`; false if it is not one. */
+function readUint(bytes: Uint8Array, pos: number): boolean {
+  const head = bytes[pos]
+  if (head === undefined) return false
+  if (head < 0x80) {
+    value = head
+    next = pos + 1
+    return true
+  }
+  if (head === 0xcc && pos + 2 <= bytes.length) {
+    value = bytes[pos + 1]!
+    next = pos + 2
+    return true
+  }
+  if (head === 0xcd && pos + 3 <= bytes.length) {
+    value = (bytes[pos + 1]! << 8) | bytes[pos + 2]!
+    next = pos + 3
+    return true
+  }
+  if (head === 0xce && pos + 5 <= bytes.length) {
+    value =
+      ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) >>> 0
+    next = pos + 5
+    return true
+  }
+  return false
+}
+
+/** Reads a msgpack str header at `pos`: `value` is its byte length, `next` its first byte. */
+function readStrHeader(bytes: Uint8Array, pos: number): boolean {
+  const head = bytes[pos]
+  if (head === undefined) return false
+  if (head >= 0xa0 && head <= 0xbf) {
+    value = head - 0xa0
+    next = pos + 1
+  } else if (head === 0xd9 && pos + 2 <= bytes.length) {
+    value = bytes[pos + 1]!
+    next = pos + 2
+  } else if (head === 0xda && pos + 3 <= bytes.length) {
+    value = (bytes[pos + 1]! << 8) | bytes[pos + 2]!
+    next = pos + 3
+  } else return false
+  return next + value <= bytes.length
+}
+
+/** Reads a msgpack bin (or nil, when `nilOk`) at `pos`: `next` is where it ends. */
+function skipBin(bytes: Uint8Array, pos: number, nilOk: boolean): boolean {
+  const head = bytes[pos]
+  let start: number
+  let length: number
+  if (head === 0xc0 && nilOk) {
+    next = pos + 1
+    return true
+  }
+  if (head === 0xc4 && pos + 2 <= bytes.length) {
+    length = bytes[pos + 1]!
+    start = pos + 2
+  } else if (head === 0xc5 && pos + 3 <= bytes.length) {
+    length = (bytes[pos + 1]! << 8) | bytes[pos + 2]!
+    start = pos + 3
+  } else if (head === 0xc6 && pos + 5 <= bytes.length) {
+    length =
+      ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) >>> 0
+    start = pos + 5
+  } else return false
+  next = start + length
+  return next <= bytes.length
+}
+
+/**
+ * Reads the frame at `pos` into `out` if it is a Response or a plain Request this reader takes
+ * (see above); false leaves the frame to the generic decoder.
+ */
+export function readRawFrame(bytes: Uint8Array, pos: number, out: RawFrame): boolean {
+  const head = bytes[pos]
+  const type = bytes[pos + 1]
+  if (head === 0x94 && type === FrameType.Response) {
+    if (!readUint(bytes, pos + 2)) return false
+    const id = value
+    const kind = bytes[next]
+    // Kinds are 0 to 4 (ResponseKind); anything else is the generic decoder's error to name.
+    if (kind === undefined || kind > 4) return false
+    const payloadStart = next + 1
+    if (!skipBin(bytes, payloadStart, true)) return false
+    out.type = FrameType.Response
+    out.id = id
+    out.kind = kind
+    out.payloadStart = payloadStart
+    out.end = next
+    return true
+  }
+  if (head === 0x96 && type === FrameType.Request) {
+    if (!readUint(bytes, pos + 2)) return false
+    const id = value
+    const namesStart = next
+    if (!readStrHeader(bytes, namesStart)) return false
+    const service = decodeUtf8(bytes, next, value)
+    if (!readStrHeader(bytes, next + value)) return false
+    const method = decodeUtf8(bytes, next, value)
+    const namesEnd = next + value
+    let destination: string | null = null
+    if (bytes[namesEnd] === 0xc0) next = namesEnd + 1
+    else if (readStrHeader(bytes, namesEnd)) {
+      destination = decodeUtf8(bytes, next, value)
+      next += value
+    } else return false
+    const payloadStart = next
+    if (!skipBin(bytes, payloadStart, false)) return false
+    out.type = FrameType.Request
+    out.id = id
+    out.service = service
+    out.method = method
+    out.namesStart = namesStart
+    out.namesEnd = namesEnd
+    out.destination = destination
+    out.payloadStart = payloadStart
+    out.end = next
+    return true
+  }
+  return false
+}
+
+/**
+ * The bytes of the bin element at `bytes[start, end)` (a view, for the frames the relay builds
+ * the generic way), or null for nil.
+ */
+export function binContent(bytes: Uint8Array, start: number, end: number): Uint8Array | null {
+  const head = bytes[start]
+  if (head === 0xc0) return null
+  const header = head === 0xc4 ? 2 : head === 0xc5 ? 3 : 5
+  return bytes.subarray(start + header, end)
+}
