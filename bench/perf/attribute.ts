@@ -49,7 +49,8 @@ for (const frames of samples) {
 }
 const pct = (n: number, of: number) => `${((n * 100) / of).toFixed(1).padStart(5)}%`
 console.log(`${samples.length} samples`)
-for (const [name, n] of [...areas].sort((a, b) => b[1] - a[1])) console.log(`${pct(n, samples.length)}  ${name}`)
+for (const [name, n] of [...areas].sort((a, b) => b[1] - a[1]))
+  console.log(`${pct(n, samples.length)}  ${name}`)
 console.log(`\nJavaScript: ${js} samples; innermost JIT frame, its samples, of which in native callees`)
 for (const [name, n] of [...leaf].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${String(n).padStart(6)} ${String(leafNative.get(name) ?? 0).padStart(6)}  ${name}`)
