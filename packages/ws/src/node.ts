@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type CallContext, useContextStorage } from '@spider-mesh/core'
 import WebSocket from 'isomorphic-ws'
-import type { SocketFactory, WebSocketLike } from './transporter/socket.js'
+import type { SocketFactory, SocketInit, WebSocketLike } from './transporter/socket.js'
 import { WebsocketTransporterBase, type WebsocketTransporterOptions } from './websocket-transporter.js'
 
 type SocketClass = new (url: string, options?: object) => WebSocketLike
@@ -30,13 +30,15 @@ export interface NodeWebsocketTransporterOptions extends WebsocketTransporterOpt
 }
 
 function factoryFor(tls: TransporterTlsOptions | undefined): SocketFactory {
-  return (url, init) => {
+  const open = (url: string, init: SocketInit) => {
     const headers = init.token === undefined ? undefined : { authorization: `Bearer ${init.token}` }
     if (!headers && !tls) return new Socket(url)
     // Bun's WebSocket takes `tls` like its fetch does; `ws` takes the TLS options at the top level.
     const options = isBun && native ? { headers, tls } : { headers, ...tls }
     return new Socket(url, options)
   }
+  // Bun's WebSocket copies on send; `ws` may keep the buffer while the write is queued.
+  return Object.assign(open, { copiesOnSend: Boolean(isBun && native) })
 }
 
 /**

@@ -64,10 +64,7 @@ export class RelayLink {
   /** Why the relay is down, said once per state change. */
   readonly #problem: ConnectionProblem
   /** Frames queued in the same tick leave in one message (64 calls started together: one write). */
-  readonly #batch = new FrameBatch((bytes) => {
-    const socket = this.#socket
-    if (socket && socket.readyState === OPEN) socket.send(bytes)
-  })
+  readonly #batch: FrameBatch
 
   constructor(url: string, owner: RelayLinkOwner, options: RelayLinkOptions) {
     this.url = url
@@ -75,6 +72,10 @@ export class RelayLink {
     this.#options = options
     this.#backoff = new ReconnectBackoff(options)
     this.#problem = new ConnectionProblem(url)
+    const writeCopies = options.socketFactory.copiesOnSend === true
+    this.#batch = new FrameBatch((bytes) => this.#socket?.readyState === OPEN && this.#socket.send(bytes), {
+      writeCopies,
+    })
     this.#calls = new LinkCalls({
       get host() {
         return owner.host

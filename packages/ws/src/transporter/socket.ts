@@ -26,7 +26,14 @@ export interface SocketInit {
  * Each entry passes the token the way its runtime can: a header where possible, else a query
  * parameter.
  */
-export type SocketFactory = (url: string, init: SocketInit) => WebSocketLike
+export type SocketFactory = ((url: string, init: SocketInit) => WebSocketLike) & {
+  /**
+   * The sockets it opens copy what `send` is given before it returns (browsers, React Native and
+   * Bun do; `ws` keeps a reference while a write is queued): the link then hands them a view of
+   * its reused batch buffer instead of a fresh copy per message.
+   */
+  readonly copiesOnSend?: boolean
+}
 
 /** Adds `access_token` to a URL: for runtimes whose WebSocket cannot send headers. */
 export function withTokenParam(url: string, token: string | undefined): string {
@@ -43,8 +50,12 @@ export const OPEN = 1
  * Opens the runtime's global WebSocket (browsers, React Native). Their WebSocket cannot send
  * headers, so the token goes in the URL.
  */
-export const globalSocketFactory: SocketFactory = (url, init) => {
-  const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
-  if (!Socket) throw new Error('This environment has no global WebSocket')
-  return new Socket(withTokenParam(url, init.token))
-}
+export const globalSocketFactory: SocketFactory = Object.assign(
+  (url: string, init: SocketInit) => {
+    const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
+    if (!Socket) throw new Error('This environment has no global WebSocket')
+    return new Socket(withTokenParam(url, init.token))
+  },
+  // The WebSocket standard has send() take a copy; React Native's encodes it at once.
+  { copiesOnSend: true },
+)
