@@ -9,18 +9,45 @@
  * innermost JIT frame of each sample with how many of its samples were in native code it called
  * (typed-array allocation, sends). Frames of bun.exe itself are unnamed: its binary is stripped.
  */
-const top = Number(process.argv[2] ?? 25)
-const text = await Bun.stdin.text()
-const samples = text
-  .split('\n\n')
-  .map((block) =>
-    block
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean)
-      .map((line) => line.replace(/^\S+\s+/, '').replace(/\+0x[0-9a-f]+$/, '')),
-  )
-  .filter((frames) => frames.length > 0)
+/** Samples by area, and by innermost JIT frame (with how many of those were in native callees). */
+export interface Attribution {
+  samples: number
+  areas: Map<string, number>
+  js: number
+  leaf: Map<string, number>
+  leafNative: Map<string, number>
+}
+
+/** Parses `perf script -F ip,sym` output: one block of frames (innermost first) per sample. */
+export function attribute(text: string): Attribution {
+  const samples = text
+    .split('\n\n')
+    .map((block) =>
+      block
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((line) => line.replace(/^\S+\s+/, '').replace(/\+0x[0-9a-f]+$/, '')),
+    )
+    .filter((frames) => frames.length > 0)
+  const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
+  const result: Attribution = {
+    samples: samples.length,
+    areas: new Map(),
+    js: 0,
+    leaf: new Map(),
+    leafNative: new Map(),
+  }
+  for (const frames of samples) {
+    count(result.areas, area(frames))
+    const i = frames.findIndex((f) => f.startsWith('JSC-'))
+    if (i < 0) continue
+    result.js++
+    count(result.leaf, frames[i]!)
+    if (i > 0) count(result.leafNative, frames[i]!)
+  }
+  return result
+}
 
 function area(frames: string[]): string {
   const all = frames.join(' ')
@@ -34,24 +61,14 @@ function area(frames: string[]): string {
   return 'other'
 }
 
-const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
-const areas = new Map<string, number>()
-const leaf = new Map<string, number>()
-const leafNative = new Map<string, number>()
-let js = 0
-for (const frames of samples) {
-  count(areas, area(frames))
-  const i = frames.findIndex((f) => f.startsWith('JSC-'))
-  if (i < 0) continue
-  js++
-  count(leaf, frames[i]!)
-  if (i > 0) count(leafNative, frames[i]!)
-}
-const pct = (n: number, of: number) => `${((n * 100) / of).toFixed(1).padStart(5)}%`
-console.log(`${samples.length} samples`)
-for (const [name, n] of [...areas].sort((a, b) => b[1] - a[1]))
-  console.log(`${pct(n, samples.length)}  ${name}`)
-console.log(`\nJavaScript: ${js} samples; innermost JIT frame, its samples, of which in native callees`)
-for (const [name, n] of [...leaf].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-  console.log(`${String(n).padStart(6)} ${String(leafNative.get(name) ?? 0).padStart(6)}  ${name}`)
+if (import.meta.main) {
+  const top = Number(process.argv[2] ?? 25)
+  const { samples, areas, js, leaf, leafNative } = attribute(await Bun.stdin.text())
+  const pct = (n: number, of: number) => `${((n * 100) / of).toFixed(1).padStart(5)}%`
+  console.log(`${samples} samples`)
+  for (const [name, n] of [...areas].sort((a, b) => b[1] - a[1])) console.log(`${pct(n, samples)}  ${name}`)
+  console.log(`\nJavaScript: ${js} samples; innermost JIT frame, its samples, of which in native callees`)
+  for (const [name, n] of [...leaf].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${String(n).padStart(6)} ${String(leafNative.get(name) ?? 0).padStart(6)}  ${name}`)
+  }
 }

@@ -12,14 +12,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 
-interface Load {
+/** One piece of JIT code: where it starts, its size, its name. */
+export interface Load {
   start: bigint
   size: bigint
   name: string
 }
 
-function loadsOf(path: string): { pid: number; loads: Load[] } {
-  const bytes = readFileSync(path)
+/** The process id of a jitdump and the code loaded last at each address, sorted by address. */
+export function loadsOf(bytes: Uint8Array): { pid: number; loads: Load[] } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerSize = view.getUint32(8, true)
   const pid = view.getUint32(20, true)
@@ -34,7 +35,7 @@ function loadsOf(path: string): { pid: number; loads: Load[] } {
       const codeSize = view.getBigUint64(at + 40, true)
       const nameStart = at + 56
       const nameEnd = bytes.indexOf(0, nameStart)
-      const name = bytes.subarray(nameStart, nameEnd).toString('utf8')
+      const name = new TextDecoder().decode(bytes.subarray(nameStart, nameEnd))
       live = live.filter((l) => l.start + l.size <= start || l.start >= start + codeSize)
       live.push({ start, size: codeSize, name })
     }
@@ -43,14 +44,20 @@ function loadsOf(path: string): { pid: number; loads: Load[] } {
   return { pid, loads: live.sort((a, b) => (a.start < b.start ? -1 : 1)) }
 }
 
-const paths = process.argv.slice(2)
-if (paths.length === 0) {
-  console.error('usage: bun bench/perf/jit-map.ts DIR/jit-*.dump')
-  process.exit(2)
+/** The perf map lines (`START SIZE name`, hex) of these loads. */
+export function perfMap(loads: Load[]): string {
+  return loads.map((l) => `${l.start.toString(16)} ${l.size.toString(16)} ${l.name}\n`).join('')
 }
-for (const path of paths) {
-  const { pid, loads } = loadsOf(path)
-  const lines = loads.map((l) => `${l.start.toString(16)} ${l.size.toString(16)} ${l.name}`)
-  writeFileSync(`/tmp/perf-${pid}.map`, `${lines.join('\n')}\n`)
-  console.log(`${path}: ${loads.length} JIT symbols for pid ${pid} in /tmp/perf-${pid}.map`)
+
+if (import.meta.main) {
+  const paths = process.argv.slice(2)
+  if (paths.length === 0) {
+    console.error('usage: bun bench/perf/jit-map.ts DIR/jit-*.dump')
+    process.exit(2)
+  }
+  for (const path of paths) {
+    const { pid, loads } = loadsOf(readFileSync(path))
+    writeFileSync(`/tmp/perf-${pid}.map`, perfMap(loads))
+    console.log(`${path}: ${loads.length} JIT symbols for pid ${pid} in /tmp/perf-${pid}.map`)
+  }
 }
