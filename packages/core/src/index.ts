@@ -45,7 +45,7 @@ export { consoleLogger, type Logger, silentLogger } from './mesh/logger.js'
 /** Lifecycle hooks a service may define (never remotely callable). */
 export { LIFECYCLE_HOOKS } from './mesh/service-definition.js'
 export { type CloseOptions, SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
-/** Frames queued in one tick leave in one WebSocket message. */
+/** For readers of raw frames (the relay's): a name's string from its bytes, and the decode hook. */
 export { decodeUtf8, type RawTake } from './protocol/bounded-decoder.js'
 /** The value codec (msgpack with Date, Map, Set, undefined and BigInt preserved). */
 export { decodeValue, encodeValue } from './protocol/codec.js'
@@ -59,6 +59,7 @@ export {
   toWireError,
   type WireError,
 } from './protocol/errors.js'
+/** Frames queued in one tick leave in one WebSocket message. */
 export { FrameBatch, type FrameBatchOptions } from './protocol/frame-batch.js'
 /** Wire frames between nodes and a relay, with a validating decoder. */
 export {
