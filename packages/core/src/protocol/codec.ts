@@ -1,5 +1,6 @@
-import { Encoder, ExtensionCodec } from '@msgpack/msgpack'
+import { type Encoder, ExtensionCodec } from '@msgpack/msgpack'
 import { createDecoder } from './bounded-decoder.js'
+import { FastEncoder } from './fast-encoder.js'
 
 /**
  * The value codec: msgpack with extensions so that values survive the wire as JavaScript sees
@@ -30,17 +31,11 @@ extensions.register({
 
 /**
  * msgpack writes `undefined` as nil before consulting extensions, so `[undefined]` would come
- * back as `[null]`. This subclass intercepts `undefined` first. `doEncode` and `clone` are
- * private in the typings but stable in @msgpack/msgpack 3.x (clone serves re-entrant encodes,
- * which the Map and Set extensions make).
+ * back as `[null]`. This subclass intercepts `undefined` first (and has the fast strings of
+ * fast-encoder.ts). `doEncode` and `clone` are private in the typings but stable in
+ * @msgpack/msgpack 3.x (clone serves re-entrant encodes, which the Map and Set extensions make).
  */
-const EncoderBase = Encoder as unknown as new (
-  options: object,
-) => {
-  doEncode(value: unknown, depth: number): void
-  encodeExtension(ext: { type: number; data: Uint8Array }): void
-}
-class ValueEncoder extends EncoderBase {
+class ValueEncoder extends FastEncoder {
   constructor() {
     super({ extensionCodec: extensions, ignoreUndefined: false })
   }

@@ -1,8 +1,8 @@
-import { Encoder } from '@msgpack/msgpack'
+import { FastEncoder } from './fast-encoder.js'
 import type { Frame } from './frames.js'
 
 // Its own encoder: encodeSharedRef's buffer is reused, and is copied into the batch at once.
-const encoder = new Encoder()
+const encoder = new FastEncoder()
 
 const EMPTY_BUFFER = new Uint8Array(0)
 /**

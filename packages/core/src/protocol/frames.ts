@@ -1,7 +1,7 @@
-import { Encoder } from '@msgpack/msgpack'
 import { createDecoder, type RawTake } from './bounded-decoder.js'
 import { ErrorCode } from './error-codes.js'
 import { MeshError } from './errors.js'
+import { FastEncoder } from './fast-encoder.js'
 import type { ServiceCatalog } from './packets.js'
 
 /**
@@ -162,7 +162,7 @@ export type Frame =
   | InterestFrame
   | CreditFrame
 
-const encoder = new Encoder()
+const encoder = new FastEncoder()
 // Frames nest at most 6 levels (Welcome's node list → node → catalog → service → methods);
 // anything deeper is hostile.
 const decoder = createDecoder({ maxDepth: 7 })

@@ -1,0 +1,92 @@
+import { Encoder, type EncoderOptions } from '@msgpack/msgpack'
+
+/**
+ * @msgpack/msgpack's Encoder with faster strings, byte for byte the same output.
+ *
+ * The library counts a string's UTF-8 bytes in one JavaScript pass and writes them in another
+ * (or through TextEncoder and a subarray past 50 characters): 238 ns for a 100-character string
+ * and 159 ns for 40 characters in a Bun microbench, where the whole call around it costs little
+ * more. Here:
+ * - ASCII strings (nearly every name, key and many values) are written in one pass that also
+ *   checks them; the first other character hands the string back to the library.
+ * - Past 50 characters, where the library itself switches to TextEncoder, Node's and Bun's
+ *   native `Buffer.byteLength` and `utf8Write` write it without a subarray (98 ns for 100
+ *   characters). Browsers and React Native, which have no Buffer, keep the library's path.
+ *
+ * `ensureBufferSizeToWrite`, `writeStringHeader`, `bytes` and `pos` are private in the typings
+ * but stable across @msgpack/msgpack 3.x (like the decoder's, see bounded-decoder.ts).
+ */
+const EncoderBase = Encoder as unknown as new (
+  options?: EncoderOptions,
+) => {
+  bytes: Uint8Array
+  pos: number
+  ensureBufferSizeToWrite(size: number): void
+  writeStringHeader(byteLength: number): void
+  encodeString(value: string): void
+  encode(value: unknown): Uint8Array
+  encodeSharedRef(value: unknown): Uint8Array
+  doEncode(value: unknown, depth: number): void
+  encodeExtension(ext: { type: number; data: Uint8Array }): void
+}
+
+/** Where the library switches to TextEncoder; the native path starts there too (same bytes). */
+const NATIVE_FROM = 51
+
+interface NativeBuffer {
+  byteLength(value: string, encoding: 'utf8'): number
+  prototype: { utf8Write?: (this: Uint8Array, value: string, offset: number, length: number) => number }
+}
+const runtime = globalThis as {
+  Buffer?: NativeBuffer
+  Bun?: unknown
+  process?: { versions?: { node?: string } }
+}
+// Only Node's and Bun's own Buffer: a bundler's polyfill would be slower than the library.
+const nativeBuffer =
+  (runtime.Bun !== undefined || runtime.process?.versions?.node !== undefined) &&
+  typeof runtime.Buffer?.prototype.utf8Write === 'function'
+    ? runtime.Buffer
+    : undefined
+const utf8Write = nativeBuffer?.prototype.utf8Write
+
+/** An Encoder whose strings take the fast paths above. */
+export class FastEncoder extends EncoderBase {
+  override encodeString(value: string): void {
+    const n = value.length
+    if (utf8Write !== undefined && n >= NATIVE_FROM) {
+      const byteLength = nativeBuffer!.byteLength(value, 'utf8')
+      this.ensureBufferSizeToWrite(5 + byteLength)
+      this.writeStringHeader(byteLength)
+      this.pos += utf8Write.call(this.bytes, value, this.pos, byteLength)
+      return
+    }
+    if (n < 0x10000 && this.#ascii(value, n)) return
+    super.encodeString(value)
+  }
+
+  /** Writes `value` as a msgpack str if it is all ASCII (its length is then its byte length). */
+  #ascii(value: string, n: number): boolean {
+    const header = n < 32 ? 1 : n < 0x100 ? 2 : 3
+    this.ensureBufferSizeToWrite(header + n)
+    const bytes = this.bytes
+    const at = this.pos
+    const start = at + header
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i)
+      if (c > 0x7f) return false
+      bytes[start + i] = c
+    }
+    if (header === 1) bytes[at] = 0xa0 + n
+    else if (header === 2) {
+      bytes[at] = 0xd9
+      bytes[at + 1] = n
+    } else {
+      bytes[at] = 0xda
+      bytes[at + 1] = n >>> 8
+      bytes[at + 2] = n & 0xff
+    }
+    this.pos = start + n
+    return true
+  }
+}
