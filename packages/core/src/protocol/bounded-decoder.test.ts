@@ -125,4 +125,20 @@ describe('the bounded decoder (no DataView)', () => {
     decoder.decodeEach(second, (v, into: unknown[]) => into.push(v), seen)
     expect(seen).toEqual([1, 'a', 2.5, [7], -40_000])
   })
+
+  test('strings of every length and script decode as written; invalid UTF-8 as TextDecoder reads it', () => {
+    const pieces = ['', 'a', 'é', '✓', '🕸', 'x'.repeat(23), 'y'.repeat(24), 'z'.repeat(25)]
+    for (const n of [0, 1, 10, 24, 25, 26, 100, 199, 200, 201, 1000, 70_000]) {
+      for (const piece of pieces) {
+        const value = piece + 'q'.repeat(n) + piece
+        expect(decoder.decode(encode(value))).toBe(value)
+      }
+    }
+    // A str of 40 bytes with broken sequences: the same replacement characters as TextDecoder.
+    const broken = Uint8Array.from({ length: 40 }, (_, i) =>
+      i % 7 === 0 ? 0xff : i % 11 === 0 ? 0xc3 : 0x61,
+    )
+    const framed = new Uint8Array([0xd9, broken.length, ...broken])
+    expect(decoder.decode(framed)).toBe(new TextDecoder().decode(broken))
+  })
 })
