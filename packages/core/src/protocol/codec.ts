@@ -43,7 +43,7 @@ class ValueEncoder extends FastEncoder {
     if (value === undefined) this.encodeExtension({ type: UNDEFINED_EXT, data: EMPTY })
     else super.doEncode(value, depth)
   }
-  clone(): ValueEncoder {
+  override clone(): ValueEncoder {
     return new ValueEncoder()
   }
 }

@@ -20,7 +20,9 @@ const EncoderBase = Encoder as unknown as new (
   options?: EncoderOptions,
 ) => {
   bytes: Uint8Array
+  view: DataView
   pos: number
+  entered: boolean
   ensureBufferSizeToWrite(size: number): void
   writeStringHeader(byteLength: number): void
   encodeString(value: string): void
@@ -50,8 +52,44 @@ const nativeBuffer =
     : undefined
 const utf8Write = nativeBuffer?.prototype.utf8Write
 
-/** An Encoder whose strings take the fast paths above. */
+/** A buffer an encoder writes into in place: its bytes, a view of them, and where to start. */
+export interface EncodeTarget {
+  bytes: Uint8Array
+  view: DataView
+}
+
+/** An Encoder whose strings take the fast paths above, and which can write into a given buffer. */
 export class FastEncoder extends EncoderBase {
+  /**
+   * Encodes `value` into `target` from `at` (no copy, no view of the result): answers where it
+   * ends. A value that does not fit grows the buffer, and `target` then holds the new one (with
+   * what was before `at` kept). The frame batches use it; the library's `encode` and
+   * `encodeSharedRef` each cost a view or a copy per frame on top.
+   */
+  encodeInto(value: unknown, target: EncodeTarget, at: number): number {
+    if (this.entered) return this.clone().encodeInto(value, target, at)
+    const { bytes, view } = this
+    this.entered = true
+    this.bytes = target.bytes
+    this.view = target.view
+    this.pos = at
+    try {
+      this.doEncode(value, 1)
+      target.bytes = this.bytes
+      target.view = this.view
+      return this.pos
+    } finally {
+      // The target is not the encoder's to keep: its own buffer serves encode() again.
+      this.bytes = bytes
+      this.view = view
+      this.entered = false
+    }
+  }
+
+  clone(): FastEncoder {
+    return new FastEncoder()
+  }
+
   override encodeString(value: string): void {
     const n = value.length
     if (utf8Write !== undefined && n >= NATIVE_FROM) {

@@ -1,10 +1,13 @@
-import { FastEncoder } from './fast-encoder.js'
+import { type EncodeTarget, FastEncoder } from './fast-encoder.js'
 import type { Frame } from './frames.js'
 
-// Its own encoder: encodeSharedRef's buffer is reused, and is copied into the batch at once.
+// Its own encoder, which writes each frame straight into the batch's buffer (encodeInto).
 const encoder = new FastEncoder()
 
 const EMPTY_BUFFER = new Uint8Array(0)
+const EMPTY_VIEW = new DataView(EMPTY_BUFFER.buffer)
+/** Room made before encoding a frame in place, so a small one never has the encoder resize. */
+const FRAME_ROOM = 64
 /**
  * The first buffer of a batch. Small on purpose: the buffer is kept for the life of the socket,
  * and most sockets of a relay are idle ones that were sent a Welcome and pings (a 4 KiB floor
@@ -36,7 +39,8 @@ export class FrameBatch {
   readonly #write: (message: Uint8Array) => void
   #flushAt: number
   // Allocated on first use: an idle connection should cost the relay as little as possible.
-  #buffer = EMPTY_BUFFER
+  // The bytes and a view of them, which the encoder writes frames into (encodeInto).
+  readonly #target: EncodeTarget = { bytes: EMPTY_BUFFER, view: EMPTY_VIEW }
   #length = 0
   #scheduled = false
   readonly #writeCopies: boolean
@@ -53,15 +57,28 @@ export class FrameBatch {
     this.#flushAt = Math.min(this.#flushAt, peerMaxBytes)
   }
 
-  /** Queues one frame. */
+  /** Queues one frame, encoded straight into the batch. */
   add(frame: Frame): void {
-    this.addBytes(encoder.encodeSharedRef(frame))
+    const start = this.#length
+    if (this.#target.bytes.byteLength - start < FRAME_ROOM) this.#grow(start + FRAME_ROOM)
+    const end = encoder.encodeInto(frame, this.#target, start)
+    if (start > 0 && end > this.#flushAt) {
+      // It would take the message past the flush size: what came before leaves first, and the
+      // frame starts the next one (rare: a copy is fine here).
+      const bytes = this.#target.bytes.slice(start, end)
+      this.#length = start
+      this.flush()
+      this.addBytes(bytes)
+      return
+    }
+    this.#length = end
+    this.#queued()
   }
 
   /** Queues one already-encoded frame. */
   addBytes(bytes: Uint8Array): void {
     const at = this.#reserve(bytes.byteLength)
-    this.#buffer.set(bytes, at)
+    this.#target.bytes.set(bytes, at)
     this.#queued()
   }
 
@@ -72,7 +89,7 @@ export class FrameBatch {
    */
   addResponseRaw(id: number, kind: number, src: Uint8Array, start: number, end: number): void {
     let at = this.#reserve(12 + end - start)
-    const buffer = this.#buffer
+    const buffer = this.#target.bytes
     buffer[at++] = 0x94
     buffer[at++] = 7
     at = writeUint(buffer, at, id)
@@ -97,7 +114,7 @@ export class FrameBatch {
   ): void {
     const size = 11 + namesEnd - namesStart + source.byteLength + payloadEnd - payloadStart
     let at = this.#reserve(size)
-    const buffer = this.#buffer
+    const buffer = this.#target.bytes
     buffer[at++] = 0x96
     buffer[at++] = 6
     at = writeUint(buffer, at, id)
@@ -115,14 +132,24 @@ export class FrameBatch {
   #reserve(size: number): number {
     if (this.#length > 0 && this.#length + size > this.#flushAt) this.flush()
     const needed = this.#length + size
-    if (needed > this.#buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2, MIN_BUFFER_BYTES))
-      grown.set(this.#buffer.subarray(0, this.#length))
-      this.#buffer = grown
-    }
+    if (needed > this.#target.bytes.byteLength) this.#grow(needed)
     const at = this.#length
     this.#length = needed
     return at
+  }
+
+  /** A buffer of at least `needed` bytes (doubling), holding what is queued. */
+  #grow(needed: number): void {
+    const old = this.#target.bytes
+    const grown = new Uint8Array(Math.max(needed, old.byteLength * 2, MIN_BUFFER_BYTES))
+    grown.set(old.subarray(0, this.#length))
+    this.#use(grown)
+  }
+
+  #use(bytes: Uint8Array): void {
+    this.#target.bytes = bytes
+    this.#target.view =
+      bytes === EMPTY_BUFFER ? EMPTY_VIEW : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
   /** After a frame was written: a full batch goes now, else the first frame schedules the write. */
@@ -137,12 +164,11 @@ export class FrameBatch {
   /** Writes what is waiting now, as one message. */
   flush(): void {
     if (this.#length === 0) return
-    const message = this.#writeCopies
-      ? this.#buffer.subarray(0, this.#length)
-      : this.#buffer.slice(0, this.#length)
+    const buffer = this.#target.bytes
+    const message = this.#writeCopies ? buffer.subarray(0, this.#length) : buffer.slice(0, this.#length)
     this.#length = 0
     // Do not keep a buffer grown by one huge payload for the life of the connection.
-    if (this.#buffer.byteLength > 1 << 20) this.#buffer = EMPTY_BUFFER
+    if (buffer.byteLength > 1 << 20) this.#use(EMPTY_BUFFER)
     this.#write(message)
   }
 
