@@ -53,3 +53,73 @@ test('the buffer grows for a long string written after others', () => {
   const value = ['a'.repeat(10), 'b'.repeat(3000), 'c'.repeat(70_000), 'é'.repeat(70_000)]
   expect(Buffer.from(fast.encode(value)).equals(Buffer.from(library.encode(value)))).toBe(true)
 })
+
+test('numbers of every format, bigints and extensions are written byte for byte as the library does', () => {
+  const numbers = [
+    0,
+    1,
+    127,
+    128,
+    255,
+    256,
+    65_535,
+    65_536,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 40 + 3,
+    Number.MAX_SAFE_INTEGER,
+    -1,
+    -32,
+    -33,
+    -128,
+    -129,
+    -32_768,
+    -32_769,
+    -(2 ** 31),
+    -(2 ** 31) - 1,
+    -(2 ** 40) - 3,
+    Number.MIN_SAFE_INTEGER,
+    0.5,
+    -1.25e-300,
+    3.4e38,
+    Number.MAX_VALUE,
+    Number.NaN,
+    -0,
+    Number.POSITIVE_INFINITY,
+  ]
+  const values: unknown[] = [
+    numbers,
+    { n: numbers },
+    new Uint8Array(70_000).fill(3),
+    new Date(1_700_000_000_123),
+  ]
+  const pairs: [Encoder, FastEncoder][] = [
+    [new Encoder(), new FastEncoder()],
+    [new Encoder({ forceFloat32: true }), new FastEncoder({ forceFloat32: true })],
+    [new Encoder({ forceIntegerToFloat: true }), new FastEncoder({ forceIntegerToFloat: true })],
+  ]
+  for (const [lib, ours] of pairs) {
+    for (const value of values) {
+      expect(Buffer.from(ours.encode(value)).equals(Buffer.from(lib.encode(value)))).toBe(true)
+    }
+  }
+  const bigints = [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n]
+  const lib = new Encoder({ useBigInt64: true })
+  const ours = new FastEncoder({ useBigInt64: true })
+  for (const value of bigints)
+    expect(Buffer.from(ours.encode(value)).equals(Buffer.from(lib.encode(value)))).toBe(true)
+})
+
+test('encodeInto writes at the given offset and grows the target, keeping what was before', () => {
+  const target = { bytes: new Uint8Array(8).fill(0xee) }
+  const encoder = new FastEncoder()
+  const end = encoder.encodeInto(['a'.repeat(100), 1.5, 2 ** 40], target, 3)
+  expect(Array.from(target.bytes.subarray(0, 3))).toEqual([0xee, 0xee, 0xee])
+  expect(
+    Buffer.from(target.bytes.subarray(3, end)).equals(
+      Buffer.from(library.encode(['a'.repeat(100), 1.5, 2 ** 40])),
+    ),
+  ).toBe(true)
+  // The encoder's own buffer was left alone.
+  expect(Buffer.from(encoder.encode('x')).equals(Buffer.from(library.encode('x')))).toBe(true)
+})

@@ -13,14 +13,14 @@ import { Encoder, type EncoderOptions } from '@msgpack/msgpack'
  *   native `Buffer.byteLength` and `utf8Write` write it without a subarray (98 ns for 100
  *   characters). Browsers and React Native, which have no Buffer, keep the library's path.
  *
- * `ensureBufferSizeToWrite`, `writeStringHeader`, `bytes` and `pos` are private in the typings
- * but stable across @msgpack/msgpack 3.x (like the decoder's, see bounded-decoder.ts).
+ * `ensureBufferSizeToWrite`, `resizeBuffer`, the `write…` members, `writeStringHeader`, `bytes`
+ * and `pos` are private in the typings but stable across @msgpack/msgpack 3.x (like the
+ * decoder's, see bounded-decoder.ts).
  */
 const EncoderBase = Encoder as unknown as new (
   options?: EncoderOptions,
 ) => {
   bytes: Uint8Array
-  view: DataView
   pos: number
   entered: boolean
   ensureBufferSizeToWrite(size: number): void
@@ -52,11 +52,15 @@ const nativeBuffer =
     : undefined
 const utf8Write = nativeBuffer?.prototype.utf8Write
 
-/** A buffer an encoder writes into in place: its bytes, a view of them, and where to start. */
+/** A buffer an encoder writes into in place (the encoder may replace it with a larger one). */
 export interface EncodeTarget {
   bytes: Uint8Array
-  view: DataView
 }
+
+// Floats and 64-bit integers go through one scratch view, copied out: the same DataView writes
+// as the library's, so the same bytes, without a view of every buffer written to.
+const scratch = new DataView(new ArrayBuffer(8))
+const scratchBytes = new Uint8Array(scratch.buffer)
 
 /** An Encoder whose strings take the fast paths above, and which can write into a given buffer. */
 export class FastEncoder extends EncoderBase {
@@ -68,22 +72,107 @@ export class FastEncoder extends EncoderBase {
    */
   encodeInto(value: unknown, target: EncodeTarget, at: number): number {
     if (this.entered) return this.clone().encodeInto(value, target, at)
-    const { bytes, view } = this
+    const own = this.bytes
     this.entered = true
     this.bytes = target.bytes
-    this.view = target.view
     this.pos = at
     try {
       this.doEncode(value, 1)
       target.bytes = this.bytes
-      target.view = this.view
       return this.pos
     } finally {
       // The target is not the encoder's to keep: its own buffer serves encode() again.
-      this.bytes = bytes
-      this.view = view
+      this.bytes = own
       this.entered = false
     }
+  }
+
+  // No DataView: writes go to the bytes (a view per buffer would cost every batch an ArrayBuffer
+  // object, which showed in the relay's memory per idle connection).
+  override ensureBufferSizeToWrite(size: number): void {
+    const required = this.pos + size
+    if (this.bytes.byteLength < required) this.resizeBuffer(required * 2)
+  }
+
+  resizeBuffer(size: number): void {
+    const grown = new Uint8Array(size)
+    grown.set(this.bytes)
+    this.bytes = grown
+  }
+
+  writeU8(value: number): void {
+    this.ensureBufferSizeToWrite(1)
+    this.bytes[this.pos++] = value
+  }
+
+  writeI8(value: number): void {
+    this.writeU8(value & 0xff)
+  }
+
+  writeU16(value: number): void {
+    this.ensureBufferSizeToWrite(2)
+    const { bytes, pos } = this
+    bytes[pos] = value >>> 8
+    bytes[pos + 1] = value
+    this.pos = pos + 2
+  }
+
+  writeI16(value: number): void {
+    this.writeU16(value & 0xffff)
+  }
+
+  writeU32(value: number): void {
+    this.ensureBufferSizeToWrite(4)
+    const { bytes, pos } = this
+    bytes[pos] = value >>> 24
+    bytes[pos + 1] = value >>> 16
+    bytes[pos + 2] = value >>> 8
+    bytes[pos + 3] = value
+    this.pos = pos + 4
+  }
+
+  writeI32(value: number): void {
+    this.writeU32(value >>> 0)
+  }
+
+  writeF32(value: number): void {
+    scratch.setFloat32(0, value)
+    this.#scratch(4)
+  }
+
+  writeF64(value: number): void {
+    scratch.setFloat64(0, value)
+    this.#scratch(8)
+  }
+
+  writeU64(value: number): void {
+    scratch.setUint32(0, value / 4294967296)
+    scratch.setUint32(4, value)
+    this.#scratch(8)
+  }
+
+  writeI64(value: number): void {
+    scratch.setUint32(0, Math.floor(value / 4294967296))
+    scratch.setUint32(4, value)
+    this.#scratch(8)
+  }
+
+  writeBigUint64(value: bigint): void {
+    scratch.setBigUint64(0, value)
+    this.#scratch(8)
+  }
+
+  writeBigInt64(value: bigint): void {
+    scratch.setBigInt64(0, value)
+    this.#scratch(8)
+  }
+
+  /** Copies the first `size` scratch bytes to the output. */
+  #scratch(size: number): void {
+    this.ensureBufferSizeToWrite(size)
+    const { bytes, pos } = this
+    for (let i = 0; i < size; i++) bytes[pos + i] = scratchBytes[i]!
+    this.pos = pos + size
   }
 
   clone(): FastEncoder {

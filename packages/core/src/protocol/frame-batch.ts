@@ -5,7 +5,6 @@ import type { Frame } from './frames.js'
 const encoder = new FastEncoder()
 
 const EMPTY_BUFFER = new Uint8Array(0)
-const EMPTY_VIEW = new DataView(EMPTY_BUFFER.buffer)
 /** Room made before encoding a frame in place, so a small one never has the encoder resize. */
 const FRAME_ROOM = 64
 /**
@@ -39,8 +38,8 @@ export class FrameBatch {
   readonly #write: (message: Uint8Array) => void
   #flushAt: number
   // Allocated on first use: an idle connection should cost the relay as little as possible.
-  // The bytes and a view of them, which the encoder writes frames into (encodeInto).
-  readonly #target: EncodeTarget = { bytes: EMPTY_BUFFER, view: EMPTY_VIEW }
+  // The bytes the encoder writes frames into (encodeInto), which it may replace when it grows them.
+  readonly #target: EncodeTarget = { bytes: EMPTY_BUFFER }
   #length = 0
   #scheduled = false
   readonly #writeCopies: boolean
@@ -143,13 +142,7 @@ export class FrameBatch {
     const old = this.#target.bytes
     const grown = new Uint8Array(Math.max(needed, old.byteLength * 2, MIN_BUFFER_BYTES))
     grown.set(old.subarray(0, this.#length))
-    this.#use(grown)
-  }
-
-  #use(bytes: Uint8Array): void {
-    this.#target.bytes = bytes
-    this.#target.view =
-      bytes === EMPTY_BUFFER ? EMPTY_VIEW : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.#target.bytes = grown
   }
 
   /** After a frame was written: a full batch goes now, else the first frame schedules the write. */
@@ -168,7 +161,7 @@ export class FrameBatch {
     const message = this.#writeCopies ? buffer.subarray(0, this.#length) : buffer.slice(0, this.#length)
     this.#length = 0
     // Do not keep a buffer grown by one huge payload for the life of the connection.
-    if (buffer.byteLength > 1 << 20) this.#use(EMPTY_BUFFER)
+    if (buffer.byteLength > 1 << 20) this.#target.bytes = EMPTY_BUFFER
     this.#write(message)
   }
 
