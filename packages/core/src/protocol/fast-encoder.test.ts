@@ -110,16 +110,19 @@ test('numbers of every format, bigints and extensions are written byte for byte 
     expect(Buffer.from(ours.encode(value)).equals(Buffer.from(lib.encode(value)))).toBe(true)
 })
 
-test('encodeInto writes at the given offset and grows the target, keeping what was before', () => {
-  const target = { bytes: new Uint8Array(8).fill(0xee) }
+test('encodeInto writes at the given offset and grows the buffer, keeping what was before', () => {
+  const bytes = new Uint8Array(8).fill(0xee)
   const encoder = new FastEncoder()
-  const end = encoder.encodeInto(['a'.repeat(100), 1.5, 2 ** 40], target, 3)
-  expect(Array.from(target.bytes.subarray(0, 3))).toEqual([0xee, 0xee, 0xee])
-  expect(
-    Buffer.from(target.bytes.subarray(3, end)).equals(
-      Buffer.from(library.encode(['a'.repeat(100), 1.5, 2 ** 40])),
-    ),
-  ).toBe(true)
+  const value = ['a'.repeat(100), 1.5, 2 ** 40]
+  const end = encoder.encodeInto(value, bytes, 3)
+  const written = encoder.written
+  expect(written).not.toBe(bytes)
+  expect(Array.from(written.subarray(0, 3))).toEqual([0xee, 0xee, 0xee])
+  expect(Buffer.from(written.subarray(3, end)).equals(Buffer.from(library.encode(value)))).toBe(true)
+  // Room enough: the same buffer is written.
+  const roomy = new Uint8Array(4096)
+  encoder.encodeInto(value, roomy, 10)
+  expect(encoder.written).toBe(roomy)
   // The encoder's own buffer was left alone.
   expect(Buffer.from(encoder.encode('x')).equals(Buffer.from(library.encode('x')))).toBe(true)
 })

@@ -52,11 +52,6 @@ const nativeBuffer =
     : undefined
 const utf8Write = nativeBuffer?.prototype.utf8Write
 
-/** A buffer an encoder writes into in place (the encoder may replace it with a larger one). */
-export interface EncodeTarget {
-  bytes: Uint8Array
-}
-
 // Floats and 64-bit integers go through one scratch view, copied out: the same DataView writes
 // as the library's, so the same bytes, without a view of every buffer written to.
 const scratch = new DataView(new ArrayBuffer(8))
@@ -64,24 +59,32 @@ const scratchBytes = new Uint8Array(scratch.buffer)
 
 /** An Encoder whose strings take the fast paths above, and which can write into a given buffer. */
 export class FastEncoder extends EncoderBase {
+  /** The buffer the last encodeInto wrote: the one it was given, or a larger copy of it. */
+  written: Uint8Array = new Uint8Array(0)
+
   /**
-   * Encodes `value` into `target` from `at` (no copy, no view of the result): answers where it
-   * ends. A value that does not fit grows the buffer, and `target` then holds the new one (with
-   * what was before `at` kept). The frame batches use it; the library's `encode` and
+   * Encodes `value` into `bytes` from `at` (no copy, no view of the result): answers where it
+   * ends. A value that does not fit grows the buffer: `written` is then the new one, with what
+   * was before `at` kept. The frame batches use it; the library's `encode` and
    * `encodeSharedRef` each cost a view or a copy per frame on top.
    */
-  encodeInto(value: unknown, target: EncodeTarget, at: number): number {
-    if (this.entered) return this.clone().encodeInto(value, target, at)
+  encodeInto(value: unknown, bytes: Uint8Array, at: number): number {
+    if (this.entered) {
+      const other = this.clone()
+      const end = other.encodeInto(value, bytes, at)
+      this.written = other.written
+      return end
+    }
     const own = this.bytes
     this.entered = true
-    this.bytes = target.bytes
+    this.bytes = bytes
     this.pos = at
     try {
       this.doEncode(value, 1)
-      target.bytes = this.bytes
+      this.written = this.bytes
       return this.pos
     } finally {
-      // The target is not the encoder's to keep: its own buffer serves encode() again.
+      // The buffer written is not the encoder's to keep: its own serves encode() again.
       this.bytes = own
       this.entered = false
     }

@@ -1,4 +1,4 @@
-import { type EncodeTarget, FastEncoder } from './fast-encoder.js'
+import { FastEncoder } from './fast-encoder.js'
 import type { Frame } from './frames.js'
 
 // Its own encoder, which writes each frame straight into the batch's buffer (encodeInto).
@@ -38,8 +38,7 @@ export class FrameBatch {
   readonly #write: (message: Uint8Array) => void
   #flushAt: number
   // Allocated on first use: an idle connection should cost the relay as little as possible.
-  // The bytes the encoder writes frames into (encodeInto), which it may replace when it grows them.
-  readonly #target: EncodeTarget = { bytes: EMPTY_BUFFER }
+  #buffer: Uint8Array = EMPTY_BUFFER
   #length = 0
   #scheduled = false
   readonly #writeCopies: boolean
@@ -59,12 +58,13 @@ export class FrameBatch {
   /** Queues one frame, encoded straight into the batch. */
   add(frame: Frame): void {
     const start = this.#length
-    if (this.#target.bytes.byteLength - start < FRAME_ROOM) this.#grow(start + FRAME_ROOM)
-    const end = encoder.encodeInto(frame, this.#target, start)
+    if (this.#buffer.byteLength - start < FRAME_ROOM) this.#grow(start + FRAME_ROOM)
+    const end = encoder.encodeInto(frame, this.#buffer, start)
+    this.#buffer = encoder.written
     if (start > 0 && end > this.#flushAt) {
       // It would take the message past the flush size: what came before leaves first, and the
       // frame starts the next one (rare: a copy is fine here).
-      const bytes = this.#target.bytes.slice(start, end)
+      const bytes = this.#buffer.slice(start, end)
       this.#length = start
       this.flush()
       this.addBytes(bytes)
@@ -77,7 +77,7 @@ export class FrameBatch {
   /** Queues one already-encoded frame. */
   addBytes(bytes: Uint8Array): void {
     const at = this.#reserve(bytes.byteLength)
-    this.#target.bytes.set(bytes, at)
+    this.#buffer.set(bytes, at)
     this.#queued()
   }
 
@@ -88,7 +88,7 @@ export class FrameBatch {
    */
   addResponseRaw(id: number, kind: number, src: Uint8Array, start: number, end: number): void {
     let at = this.#reserve(12 + end - start)
-    const buffer = this.#target.bytes
+    const buffer = this.#buffer
     buffer[at++] = 0x94
     buffer[at++] = 7
     at = writeUint(buffer, at, id)
@@ -113,7 +113,7 @@ export class FrameBatch {
   ): void {
     const size = 11 + namesEnd - namesStart + source.byteLength + payloadEnd - payloadStart
     let at = this.#reserve(size)
-    const buffer = this.#target.bytes
+    const buffer = this.#buffer
     buffer[at++] = 0x96
     buffer[at++] = 6
     at = writeUint(buffer, at, id)
@@ -131,7 +131,7 @@ export class FrameBatch {
   #reserve(size: number): number {
     if (this.#length > 0 && this.#length + size > this.#flushAt) this.flush()
     const needed = this.#length + size
-    if (needed > this.#target.bytes.byteLength) this.#grow(needed)
+    if (needed > this.#buffer.byteLength) this.#grow(needed)
     const at = this.#length
     this.#length = needed
     return at
@@ -139,10 +139,10 @@ export class FrameBatch {
 
   /** A buffer of at least `needed` bytes (doubling), holding what is queued. */
   #grow(needed: number): void {
-    const old = this.#target.bytes
+    const old = this.#buffer
     const grown = new Uint8Array(Math.max(needed, old.byteLength * 2, MIN_BUFFER_BYTES))
     grown.set(old.subarray(0, this.#length))
-    this.#target.bytes = grown
+    this.#buffer = grown
   }
 
   /** After a frame was written: a full batch goes now, else the first frame schedules the write. */
@@ -157,11 +157,11 @@ export class FrameBatch {
   /** Writes what is waiting now, as one message. */
   flush(): void {
     if (this.#length === 0) return
-    const buffer = this.#target.bytes
+    const buffer = this.#buffer
     const message = this.#writeCopies ? buffer.subarray(0, this.#length) : buffer.slice(0, this.#length)
     this.#length = 0
     // Do not keep a buffer grown by one huge payload for the life of the connection.
-    if (buffer.byteLength > 1 << 20) this.#target.bytes = EMPTY_BUFFER
+    if (buffer.byteLength > 1 << 20) this.#buffer = EMPTY_BUFFER
     this.#write(message)
   }
 
