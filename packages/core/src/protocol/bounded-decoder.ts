@@ -1,5 +1,6 @@
 import { DecodeError, Decoder, type ExtensionCodec } from '@msgpack/msgpack'
 import { i8, i16, i32, u8, u16, u32, wide } from './big-endian.js'
+import { nativeUtf8Slice } from './native-utf8.js'
 
 /**
  * @msgpack/msgpack's Decoder with three changes, all from measurements:
@@ -38,25 +39,15 @@ const DecoderBase = Decoder as unknown as new (
   maxExtLength: number
 }
 
-const runtime = globalThis as {
-  Bun?: unknown
-  process?: { versions?: { node?: string } }
-  Buffer?: { prototype: { utf8Slice?: (this: Uint8Array, start: number, end: number) => string } }
-}
-const isBun = runtime.Bun !== undefined
 const textDecoder = new TextDecoder()
-/**
- * Node's and Bun's native UTF-8 decode of a range, without a subarray: 90 ns for 100 bytes on
- * Node, where the library's JavaScript decode of strings under 200 bytes took ~650 ns (and
- * TextDecoder with its subarray ~110). Invalid sequences become U+FFFD, as with TextDecoder.
- */
-const utf8Slice =
-  isBun || runtime.process?.versions?.node !== undefined ? runtime.Buffer?.prototype.utf8Slice : undefined
+// Strings over SHORT bytes: Node's and Bun's native decode of a range, without a subarray (90 ns
+// for 100 bytes on Node, where the library's JavaScript decode took ~650 ns and TextDecoder with
+// its subarray ~110); elsewhere the library's own path.
 
 /** The UTF-8 text of `bytes[start, end)`. */
 function textOf(bytes: Uint8Array, start: number, end: number): string {
-  return utf8Slice !== undefined
-    ? utf8Slice.call(bytes, start, end)
+  return nativeUtf8Slice !== undefined
+    ? nativeUtf8Slice(bytes, start, end)
     : textDecoder.decode(bytes.subarray(start, end))
 }
 
@@ -148,7 +139,7 @@ export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
       let value: string
       if (byteLength <= SHORT) {
         value = shortStrings.decode(this.bytes, start, byteLength)
-      } else if (utf8Slice !== undefined || isBun) {
+      } else if (nativeUtf8Slice !== undefined) {
         value = textOf(this.bytes, start, start + byteLength)
       } else {
         return super.decodeUtf8String(byteLength, headerOffset)

@@ -1,4 +1,5 @@
 import { Encoder, type EncoderOptions } from '@msgpack/msgpack'
+import { nativeUtf8Write, utf8Length } from './native-utf8.js'
 
 /**
  * @msgpack/msgpack's Encoder with faster strings, no DataView, and `encodeInto` (writing into a
@@ -35,23 +36,6 @@ const EncoderBase = Encoder as unknown as new (
 
 /** Where the library switches to TextEncoder; the native path starts there too (same bytes). */
 const NATIVE_FROM = 51
-
-interface NativeBuffer {
-  byteLength(value: string, encoding: 'utf8'): number
-  prototype: { utf8Write?: (this: Uint8Array, value: string, offset: number, length: number) => number }
-}
-const runtime = globalThis as {
-  Buffer?: NativeBuffer
-  Bun?: unknown
-  process?: { versions?: { node?: string } }
-}
-// Only Node's and Bun's own Buffer: a bundler's polyfill would be slower than the library.
-const nativeBuffer =
-  (runtime.Bun !== undefined || runtime.process?.versions?.node !== undefined) &&
-  typeof runtime.Buffer?.prototype.utf8Write === 'function'
-    ? runtime.Buffer
-    : undefined
-const utf8Write = nativeBuffer?.prototype.utf8Write
 
 // Floats and 64-bit integers go through one scratch view, copied out: the same DataView writes
 // as the library's, so the same bytes, without a view of every buffer written to.
@@ -185,11 +169,11 @@ export class FastEncoder extends EncoderBase {
 
   override encodeString(value: string): void {
     const n = value.length
-    if (utf8Write !== undefined && n >= NATIVE_FROM) {
-      const byteLength = nativeBuffer!.byteLength(value, 'utf8')
+    if (nativeUtf8Write !== undefined && n >= NATIVE_FROM) {
+      const byteLength = utf8Length(value)
       this.ensureBufferSizeToWrite(5 + byteLength)
       this.writeStringHeader(byteLength)
-      this.pos += utf8Write.call(this.bytes, value, this.pos, byteLength)
+      this.pos += nativeUtf8Write(this.bytes, value, this.pos, byteLength)
       return
     }
     if (n < 0x10000 && this.#ascii(value, n)) return
