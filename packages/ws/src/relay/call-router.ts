@@ -72,11 +72,7 @@ export class CallRouter {
     const current = provider.catalog !== undefined
     if (current && options?.window !== undefined) request.credit = options.window
     const forwarded = current ? forwardedOptions(options, caller) : undefined
-    provider.sendFrame(
-      forwarded === undefined
-        ? [FrameType.Request, request.relayId, service, method, source, payload]
-        : [FrameType.Request, request.relayId, service, method, source, payload, forwarded],
-    )
+    forward(provider, request.relayId, service, method, source, payload, forwarded)
   }
 
   /**
@@ -93,13 +89,9 @@ export class CallRouter {
       provider.sendRawRequest(relayId, bytes, raw.namesStart, raw.namesEnd, source, raw.payloadStart, raw.end)
       return
     }
-    const payload = binContent(bytes, raw.payloadStart, raw.end) ?? new Uint8Array(0)
-    const { service, method } = raw
-    provider.sendFrame(
-      forwarded === undefined
-        ? [FrameType.Request, relayId, service, method, caller.nodeId, payload]
-        : [FrameType.Request, relayId, service, method, caller.nodeId, payload, forwarded],
-    )
+    // A Request's payload is a bin (raw-frames.ts takes no other), never nil.
+    const payload = binContent(bytes, raw.payloadStart, raw.end)!
+    forward(provider, relayId, raw.service, raw.method, caller.nodeId, payload, forwarded)
   }
 
   /** The checks and routing of a new request; the pending call, or undefined once refused. */
@@ -333,4 +325,21 @@ export class CallRouter {
   ): void {
     caller.sendFrame([FrameType.Response, id, kind, encodeValue({ code, message })])
   }
+}
+
+/** Sends a provider the Request the relay built: six fields, or seven with options to forward. */
+function forward(
+  provider: CallEndpoint,
+  relayId: number,
+  service: string,
+  method: string,
+  source: string | null,
+  payload: Uint8Array,
+  forwarded: RequestOptions | undefined,
+): void {
+  provider.sendFrame(
+    forwarded === undefined
+      ? [FrameType.Request, relayId, service, method, source, payload]
+      : [FrameType.Request, relayId, service, method, source, payload, forwarded],
+  )
 }
