@@ -60,7 +60,7 @@ export {
   type WireError,
 } from './protocol/errors.js'
 /** Frames queued in one tick leave in one WebSocket message. */
-export { FrameBatch, type FrameBatchOptions } from './protocol/frame-batch.js'
+export { FrameBatch, type FrameBatchOptions, type RawRequestRanges } from './protocol/frame-batch.js'
 /** Wire frames between nodes and a relay, with a validating decoder. */
 export {
   type CancelFrame,

@@ -14,6 +14,17 @@ const FRAME_ROOM = 64
  */
 const MIN_BUFFER_BYTES = 256
 
+/**
+ * Where the parts of a plain Request lie in the bytes it arrived in: its service and method
+ * (contiguous, encoded) and its payload element up to the frame's end (the relay's RawFrame).
+ */
+export interface RawRequestRanges {
+  namesStart: number
+  namesEnd: number
+  payloadStart: number
+  end: number
+}
+
 /** Options of {@link FrameBatch}. */
 export interface FrameBatchOptions {
   /**
@@ -99,27 +110,19 @@ export class FrameBatch {
 
   /**
    * Queues `[Request, id, service, method, source, payload]` from the raw elements of a request
-   * that arrived: `src[namesStart, namesEnd)` holds the encoded service and method,
-   * `src[payloadStart, payloadEnd)` the encoded payload, and `source` the encoded source node.
+   * that arrived in `src` (where `at` says they lie) and the encoded `source` node.
    */
-  addRequestRaw(
-    id: number,
-    src: Uint8Array,
-    namesStart: number,
-    namesEnd: number,
-    source: Uint8Array,
-    payloadStart: number,
-    payloadEnd: number,
-  ): void {
-    const size = 11 + namesEnd - namesStart + source.byteLength + payloadEnd - payloadStart
-    let at = this.#reserve(size)
+  addRequestRaw(id: number, src: Uint8Array, at: RawRequestRanges, source: Uint8Array): void {
+    const { namesStart, namesEnd, payloadStart, end } = at
+    // Header (2), id (at most 9), then the parts: an upper bound, the exact end is set below.
+    let pos = this.#reserve(11 + namesEnd - namesStart + source.byteLength + end - payloadStart)
     const buffer = this.#buffer
-    buffer[at++] = 0x96
-    buffer[at++] = 6
-    at = writeUint(buffer, at, id)
-    at = copyRange(buffer, at, src, namesStart, namesEnd)
-    at = copyRange(buffer, at, source, 0, source.byteLength)
-    this.#length = copyRange(buffer, at, src, payloadStart, payloadEnd)
+    buffer[pos++] = 0x96
+    buffer[pos++] = 6
+    pos = writeUint(buffer, pos, id)
+    pos = copyRange(buffer, pos, src, namesStart, namesEnd)
+    pos = copyRange(buffer, pos, source, 0, source.byteLength)
+    this.#length = copyRange(buffer, pos, src, payloadStart, end)
     this.#queued()
   }
 

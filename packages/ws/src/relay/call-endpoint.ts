@@ -1,4 +1,4 @@
-import type { Frame, ServiceCatalog } from '@spider-mesh/core'
+import type { Frame, RawRequestRanges, ServiceCatalog } from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
 import type { MethodStats } from './relay-metrics.js'
 
@@ -42,15 +42,7 @@ export interface CallEndpoint {
    */
   sendRawResponse?(id: number, kind: number, src: Uint8Array, start: number, end: number): void
   /** Queues a plain Request from the raw elements of one that arrived (FrameBatch.addRequestRaw). */
-  sendRawRequest?(
-    id: number,
-    src: Uint8Array,
-    namesStart: number,
-    namesEnd: number,
-    source: Uint8Array,
-    payloadStart: number,
-    payloadEnd: number,
-  ): void
+  sendRawRequest?(id: number, src: Uint8Array, at: RawRequestRanges, source: Uint8Array): void
 }
 
 /** Why a call cannot be routed: the error code and message the caller gets. */

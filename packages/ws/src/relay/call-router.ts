@@ -85,8 +85,7 @@ export class CallRouter {
     const { provider, relayId } = request
     const forwarded = provider.catalog !== undefined ? forwardedOptions(undefined, caller) : undefined
     if (forwarded === undefined && provider.sendRawRequest !== undefined) {
-      const source = caller.encodedNodeId()
-      provider.sendRawRequest(relayId, bytes, raw.namesStart, raw.namesEnd, source, raw.payloadStart, raw.end)
+      provider.sendRawRequest(relayId, bytes, raw, caller.encodedNodeId())
       return
     }
     // A Request's payload is a bin (raw-frames.ts takes no other), never nil.

@@ -163,7 +163,7 @@ describe('FrameBatch raw writers', () => {
         out.batch.addResponseRaw(id, raw.kind, bytes, raw.payloadStart, raw.end)
         expected.push([FrameType.Response, id, raw.kind, frame[3] as Uint8Array | null])
       } else {
-        out.batch.addRequestRaw(id, bytes, raw.namesStart, raw.namesEnd, source, raw.payloadStart, raw.end)
+        out.batch.addRequestRaw(id, bytes, raw, source)
         expected.push([FrameType.Request, id, frame[2], frame[3], 'caller-1', frame[5]] as Frame)
       }
       if (i % 7 === 0) {

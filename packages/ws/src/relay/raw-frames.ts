@@ -1,4 +1,4 @@
-import { decodeUtf8, FrameType } from '@spider-mesh/core'
+import { decodeUtf8, FrameType, type RawRequestRanges } from '@spider-mesh/core'
 
 /**
  * The two frames that are nearly all of a relay's traffic, read straight from the bytes:
@@ -12,23 +12,19 @@ import { decodeUtf8, FrameType } from '@spider-mesh/core'
  * type, a truncated frame), is left to the generic decoder, which validates it and names what is
  * wrong: this reader only ever accepts what that decoder would accept as the same frame.
  */
-export interface RawFrame {
+export interface RawFrame extends RawRequestRanges {
   /** `FrameType.Request` or `FrameType.Response`. */
   type: number
   id: number
   /** Response: its kind. */
   kind: number
-  /** Request: the service and method, and where their encodings lie (contiguous). */
+  /** Request: the service and method (their encodings lie in `namesStart`…`namesEnd`). */
   service: string
   method: string
-  namesStart: number
-  namesEnd: number
   /** Request: the pinned destination node, or null. */
   destination: string | null
-  /** The payload element (header included): bin, or nil for a Response. */
-  payloadStart: number
-  /** Where the frame ends (the payload element's end). */
-  end: number
+  // payloadStart: the payload element (header included): bin, or nil for a Response; end: where
+  // the frame, and so the payload element, ends.
 }
 
 /** A RawFrame to fill (one per reader: nothing is allocated per frame). */

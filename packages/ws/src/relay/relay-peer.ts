@@ -1,4 +1,11 @@
-import { encodeValue, type Frame, FrameBatch, type NodeMeta, type ServiceCatalog } from '@spider-mesh/core'
+import {
+  encodeValue,
+  type Frame,
+  FrameBatch,
+  type NodeMeta,
+  type RawRequestRanges,
+  type ServiceCatalog,
+} from '@spider-mesh/core'
 import type { ConnectionAccess } from './access-rules.js'
 import type { CallEndpoint } from './call-endpoint.js'
 import type { PendingRequest } from './pending-table.js'
@@ -134,17 +141,8 @@ export class RelayPeer implements CallEndpoint {
     if (!this.closed) this.#batch.addResponseRaw(id, kind, src, start, end)
   }
 
-  sendRawRequest(
-    id: number,
-    src: Uint8Array,
-    namesStart: number,
-    namesEnd: number,
-    source: Uint8Array,
-    payloadStart: number,
-    payloadEnd: number,
-  ): void {
-    if (!this.closed)
-      this.#batch.addRequestRaw(id, src, namesStart, namesEnd, source, payloadStart, payloadEnd)
+  sendRawRequest(id: number, src: Uint8Array, at: RawRequestRanges, source: Uint8Array): void {
+    if (!this.closed) this.#batch.addRequestRaw(id, src, at, source)
   }
 
   /** This node's id as msgpack, stamped as the source of the requests it makes (encoded once). */
