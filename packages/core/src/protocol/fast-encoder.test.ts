@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test'
 import { Encoder } from '@msgpack/msgpack'
 import { decodeValue, encodeValue } from './codec.js'
+import { EDGE_NUMBERS } from './edge-numbers.test-helper.js'
 import { FastEncoder } from './fast-encoder.js'
 
 // The fast string paths must write exactly the bytes the library writes.
@@ -55,38 +56,7 @@ test('the buffer grows for a long string written after others', () => {
 })
 
 test('numbers of every format, bigints and extensions are written byte for byte as the library does', () => {
-  const numbers = [
-    0,
-    1,
-    127,
-    128,
-    255,
-    256,
-    65_535,
-    65_536,
-    2 ** 32 - 1,
-    2 ** 32,
-    2 ** 40 + 3,
-    Number.MAX_SAFE_INTEGER,
-    -1,
-    -32,
-    -33,
-    -128,
-    -129,
-    -32_768,
-    -32_769,
-    -(2 ** 31),
-    -(2 ** 31) - 1,
-    -(2 ** 40) - 3,
-    Number.MIN_SAFE_INTEGER,
-    0.5,
-    -1.25e-300,
-    3.4e38,
-    Number.MAX_VALUE,
-    Number.NaN,
-    -0,
-    Number.POSITIVE_INFINITY,
-  ]
+  const numbers = EDGE_NUMBERS
   const values: unknown[] = [
     numbers,
     { n: numbers },
