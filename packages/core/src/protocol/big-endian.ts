@@ -1,5 +1,6 @@
 /**
- * Big-endian reads straight from a byte array, for the decoder (bounded-decoder.ts).
+ * Big-endian reads and writes straight on a byte array, for the decoder (bounded-decoder.ts),
+ * the encoder (fast-encoder.ts) and the frame batch's raw writers.
  *
  * @msgpack/msgpack reads through a `DataView` it makes for every buffer it decodes. Making one
  * needs the array's `.buffer`, and under Bun (JavaScriptCore) the first `.buffer` of a typed
@@ -46,12 +47,33 @@ export function u32(bytes: Uint8Array, pos: number): number {
   return i32(bytes, pos) >>> 0
 }
 
-const scratch = new DataView(new ArrayBuffer(8))
+export function setU16(bytes: Uint8Array, pos: number, value: number): void {
+  bytes[pos] = value >>> 8
+  bytes[pos + 1] = value
+}
+
+export function setU32(bytes: Uint8Array, pos: number, value: number): void {
+  bytes[pos] = value >>> 24
+  bytes[pos + 1] = value >>> 16
+  bytes[pos + 2] = value >>> 8
+  bytes[pos + 3] = value
+}
+
+/**
+ * One 8-byte view for the rare wide values (floats, 64-bit integers): written or read with the
+ * same DataView calls as @msgpack/msgpack's, then copied, so no buffer needs a view of its own.
+ */
+export const scratch = new DataView(new ArrayBuffer(8))
 const scratchBytes = new Uint8Array(scratch.buffer)
 
-/** The `size` bytes at `pos`, copied to offset 0 of a shared view (valid until the next call). */
+/** The `size` bytes at `pos`, copied to offset 0 of `scratch` (valid until the next call). */
 export function wide(bytes: Uint8Array, pos: number, size: 4 | 8): DataView {
   need(bytes, pos, size)
   for (let i = 0; i < size; i++) scratchBytes[i] = bytes[pos + i]!
   return scratch
+}
+
+/** Copies the first `size` bytes of `scratch` to `bytes` at `pos` (the caller made room). */
+export function fromScratch(bytes: Uint8Array, pos: number, size: number): void {
+  for (let i = 0; i < size; i++) bytes[pos + i] = scratchBytes[i]!
 }

@@ -1,4 +1,5 @@
 import { Encoder, type EncoderOptions } from '@msgpack/msgpack'
+import { fromScratch, scratch, setU16, setU32 } from './big-endian.js'
 import { nativeUtf8Write, utf8Length } from './native-utf8.js'
 
 /**
@@ -36,11 +37,6 @@ const EncoderBase = Encoder as unknown as new (
 
 /** Where the library switches to TextEncoder; the native path starts there too (same bytes). */
 const NATIVE_FROM = 51
-
-// Floats and 64-bit integers go through one scratch view, copied out: the same DataView writes
-// as the library's, so the same bytes, without a view of every buffer written to.
-const scratch = new DataView(new ArrayBuffer(8))
-const scratchBytes = new Uint8Array(scratch.buffer)
 
 /** An Encoder whose strings take the fast paths above, and which can write into a given buffer. */
 export class FastEncoder extends EncoderBase {
@@ -99,10 +95,8 @@ export class FastEncoder extends EncoderBase {
 
   writeU16(value: number): void {
     this.ensureBufferSizeToWrite(2)
-    const { bytes, pos } = this
-    bytes[pos] = value >>> 8
-    bytes[pos + 1] = value
-    this.pos = pos + 2
+    setU16(this.bytes, this.pos, value)
+    this.pos += 2
   }
 
   writeI16(value: number): void {
@@ -111,12 +105,8 @@ export class FastEncoder extends EncoderBase {
 
   writeU32(value: number): void {
     this.ensureBufferSizeToWrite(4)
-    const { bytes, pos } = this
-    bytes[pos] = value >>> 24
-    bytes[pos + 1] = value >>> 16
-    bytes[pos + 2] = value >>> 8
-    bytes[pos + 3] = value
-    this.pos = pos + 4
+    setU32(this.bytes, this.pos, value)
+    this.pos += 4
   }
 
   writeI32(value: number): void {
@@ -158,9 +148,8 @@ export class FastEncoder extends EncoderBase {
   /** Copies the first `size` scratch bytes to the output. */
   #scratch(size: number): void {
     this.ensureBufferSizeToWrite(size)
-    const { bytes, pos } = this
-    for (let i = 0; i < size; i++) bytes[pos + i] = scratchBytes[i]!
-    this.pos = pos + size
+    fromScratch(this.bytes, this.pos, size)
+    this.pos += size
   }
 
   clone(): FastEncoder {

@@ -1,3 +1,4 @@
+import { setU16, setU32 } from './big-endian.js'
 import { FastEncoder } from './fast-encoder.js'
 import type { Frame } from './frames.js'
 
@@ -192,26 +193,18 @@ function writeUint(buffer: Uint8Array, at: number, n: number): number {
   }
   if (n < 0x10000) {
     buffer[at] = 0xcd
-    buffer[at + 1] = n >>> 8
-    buffer[at + 2] = n & 0xff
+    setU16(buffer, at + 1, n)
     return at + 3
   }
   if (n < 0x100000000) {
     buffer[at] = 0xce
-    writeU32(buffer, at + 1, n)
+    setU32(buffer, at + 1, n)
     return at + 5
   }
   buffer[at] = 0xcf
-  writeU32(buffer, at + 1, Math.floor(n / 0x100000000))
-  writeU32(buffer, at + 5, n >>> 0)
+  setU32(buffer, at + 1, Math.floor(n / 0x100000000))
+  setU32(buffer, at + 5, n >>> 0)
   return at + 9
-}
-
-function writeU32(buffer: Uint8Array, at: number, n: number): void {
-  buffer[at] = n >>> 24
-  buffer[at + 1] = (n >>> 16) & 0xff
-  buffer[at + 2] = (n >>> 8) & 0xff
-  buffer[at + 3] = n & 0xff
 }
 
 /**
