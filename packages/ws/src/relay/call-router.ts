@@ -89,7 +89,7 @@ export class CallRouter {
       return
     }
     // A Request's payload is a bin (raw-frames.ts takes no other), never nil.
-    const payload = binContent(bytes, raw.payloadStart, raw.end)!
+    const payload = binContent(bytes, raw)!
     forward(provider, relayId, raw.service, raw.method, caller.nodeId, payload, forwarded)
   }
 
@@ -158,7 +158,7 @@ export class CallRouter {
     if (caller.sendRawResponse !== undefined) {
       caller.sendRawResponse(callerId, raw.kind, bytes, raw.payloadStart, raw.end)
     } else {
-      caller.sendFrame([FrameType.Response, callerId, raw.kind, binContent(bytes, raw.payloadStart, raw.end)])
+      caller.sendFrame([FrameType.Response, callerId, raw.kind, binContent(bytes, raw)])
     }
   }
 

@@ -72,15 +72,14 @@ describe('readRawFrame', () => {
       expect(readRawFrame(message, pos, raw)).toBe(true)
       expect(raw.end).toBe(message.length)
       expect(raw.id).toBe(frame[1] as number)
-      const payloadEnd = raw.end
       if (frame[0] === FrameType.Response) {
         expect(raw.type).toBe(FrameType.Response)
         expect(raw.kind).toBe(frame[2] as number)
-        expect(binContent(message, raw.payloadStart, payloadEnd)).toEqual(frame[3] as Uint8Array | null)
+        expect(binContent(message, raw)).toEqual(frame[3] as Uint8Array | null)
       } else {
         expect(raw.type).toBe(FrameType.Request)
         expect([raw.service, raw.method, raw.destination]).toEqual([frame[2], frame[3], frame[4]] as never)
-        expect(binContent(message, raw.payloadStart, payloadEnd)).toEqual(frame[5] as Uint8Array)
+        expect(binContent(message, raw)).toEqual(frame[5] as Uint8Array)
         // The names' range holds exactly the two encoded strings.
         // (Wrapped as a two-element array, so the value decoder reads both.)
         const names = new Uint8Array([0x92, ...message.subarray(raw.namesStart, raw.namesEnd)])

@@ -23,6 +23,8 @@ export interface RawFrame extends RawRequestRanges {
   method: string
   /** Request: the pinned destination node, or null. */
   destination: string | null
+  /** Where the payload's bytes start (after its bin header), or -1 for a nil payload. */
+  contentStart: number
   // payloadStart: the payload element (header included): bin, or nil for a Response; end: where
   // the frame, and so the payload element, ends.
 }
@@ -38,14 +40,17 @@ export function rawFrame(): RawFrame {
     namesStart: 0,
     namesEnd: 0,
     destination: null,
+    contentStart: -1,
     payloadStart: 0,
     end: 0,
   }
 }
 
-// Where the last read element ended, and its value: module state, so the readers allocate nothing.
+// Where the last read element ended, its value, and where a bin's bytes start (-1: nil):
+// module state, so the readers allocate nothing.
 let next = 0
 let value = 0
+let content = -1
 
 /** Reads a msgpack uint of at most 32 bits at `pos` into `value`/`next`; false if it is not one. */
 function readUint(bytes: Uint8Array, pos: number): boolean {
@@ -92,13 +97,14 @@ function readStrHeader(bytes: Uint8Array, pos: number): boolean {
   return next + value <= bytes.length
 }
 
-/** Reads a msgpack bin (or nil, when `nilOk`) at `pos`: `next` is where it ends. */
+/** Reads a msgpack bin (or nil, when `nilOk`) at `pos`: `next` is where it ends, `content` where its bytes start. */
 function skipBin(bytes: Uint8Array, pos: number, nilOk: boolean): boolean {
   const head = bytes[pos]
   let start: number
   let length: number
   if (head === 0xc0 && nilOk) {
     next = pos + 1
+    content = -1
     return true
   }
   if (head === 0xc4 && pos + 2 <= bytes.length) {
@@ -112,6 +118,7 @@ function skipBin(bytes: Uint8Array, pos: number, nilOk: boolean): boolean {
       ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) >>> 0
     start = pos + 5
   } else return false
+  content = start
   next = start + length
   return next <= bytes.length
 }
@@ -134,6 +141,7 @@ export function readRawFrame(bytes: Uint8Array, pos: number, out: RawFrame): boo
     out.type = FrameType.Response
     out.id = id
     out.kind = kind
+    out.contentStart = content
     out.payloadStart = payloadStart
     out.end = next
     return true
@@ -162,6 +170,7 @@ export function readRawFrame(bytes: Uint8Array, pos: number, out: RawFrame): boo
     out.namesStart = namesStart
     out.namesEnd = namesEnd
     out.destination = destination
+    out.contentStart = content
     out.payloadStart = payloadStart
     out.end = next
     return true
@@ -169,13 +178,7 @@ export function readRawFrame(bytes: Uint8Array, pos: number, out: RawFrame): boo
   return false
 }
 
-/**
- * The bytes of the bin element at `bytes[start, end)` (a view, for the frames the relay builds
- * the generic way), or null for nil.
- */
-export function binContent(bytes: Uint8Array, start: number, end: number): Uint8Array | null {
-  const head = bytes[start]
-  if (head === 0xc0) return null
-  const header = head === 0xc4 ? 2 : head === 0xc5 ? 3 : 5
-  return bytes.subarray(start + header, end)
+/** The payload of a frame read into `raw`, as a view of `bytes` (for frames built the generic way), or null for nil. */
+export function binContent(bytes: Uint8Array, raw: RawFrame): Uint8Array | null {
+  return raw.contentStart < 0 ? null : bytes.subarray(raw.contentStart, raw.end)
 }
