@@ -25,13 +25,7 @@ function jitdump(pid: number, loads: [start: number, size: number, name: string]
     bytes.set(nameBytes, 56)
     parts.push(bytes)
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  return Buffer.concat(parts)
 }
 
 test('jit-map keeps the code loaded last where loads overlap (JSC reuses JIT memory)', () => {

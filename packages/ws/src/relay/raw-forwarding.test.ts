@@ -10,14 +10,7 @@ const adapters = ['bun', 'node'] as const
 
 /** One WebSocket message holding several frames back to back, as senders coalesce them. */
 function coalesced(...frames: Parameters<typeof encodeFrame>[0][]): Uint8Array {
-  const parts = frames.map((frame) => encodeFrame(frame))
-  const message = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0))
-  let at = 0
-  for (const part of parts) {
-    message.set(part, at)
-    at += part.byteLength
-  }
-  return message
+  return Buffer.concat(frames.map((frame) => encodeFrame(frame)))
 }
 
 async function pair(harness: RelayHarness): Promise<{ caller: FrameClient; provider: FrameClient }> {
