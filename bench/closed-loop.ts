@@ -5,6 +5,14 @@ export interface LoopOptions {
   /** Calls in flight: this many loops each wait for their reply before the next call. */
   inflight: number
   warmupMs: number
+  /**
+   * The warm-up also lasts until this many calls have been made (JIT tiers are reached by counts,
+   * not time: one call in flight makes ~5k calls a second, 64 in flight ~100k), but never past
+   * `warmupMaxMs`. Default 0: time only.
+   */
+  warmupCalls: number
+  /** The longest a warm-up may take to reach `warmupCalls` (default: `warmupMs`). */
+  warmupMaxMs: number
   durationMs: number
   /** Upper bound of measured calls; also the size of the preallocated latency array. */
   maxCalls: number
@@ -28,11 +36,17 @@ export async function runAwaitLoops(
   call: () => Promise<unknown>,
   onMeasuring: () => void = () => {},
 ): Promise<LoopResult> {
-  const phase = async (ms: number, recorder: LatencyRecorder | null) => {
-    const until = performance.now() + ms
+  const phase = async ({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null) => {
+    const t0 = performance.now()
+    const until = t0 + ms
+    const cap = t0 + maxMs
     let started = 0
+    const more = () => {
+      const now = performance.now()
+      return (now < until || (started < minCalls && now < cap)) && started < options.maxCalls
+    }
     const loop = async () => {
-      while (performance.now() < until && started < options.maxCalls) {
+      while (more()) {
         started++
         const t0 = performance.now()
         await call()
@@ -41,11 +55,11 @@ export async function runAwaitLoops(
     }
     await Promise.all(Array.from({ length: options.inflight }, loop))
   }
-  await phase(options.warmupMs, null)
+  await phase(warmUp(options), null)
   onMeasuring()
   const recorder = new LatencyRecorder(options.maxCalls)
   const t0 = performance.now()
-  await phase(options.durationMs, recorder)
+  await phase(measured(options), recorder)
   return result(options.inflight, recorder, performance.now() - t0)
 }
 
@@ -59,6 +73,8 @@ export class CallbackLoops {
   readonly #started: Float64Array
   #recorder: LatencyRecorder | null = null
   #until = 0
+  #cap = 0
+  #minCalls = 0
   #calls = 0
   #active = 0
   #phaseDone: (() => void) | null = null
@@ -71,11 +87,11 @@ export class CallbackLoops {
 
   /** Warm-up, then the measured phase (`onMeasuring` as it starts, see {@link runAwaitLoops}). */
   async run(onMeasuring: () => void = () => {}): Promise<LoopResult> {
-    await this.#phase(this.#options.warmupMs, null)
+    await this.#phase(warmUp(this.#options), null)
     onMeasuring()
     const recorder = new LatencyRecorder(this.#options.maxCalls)
     const t0 = performance.now()
-    await this.#phase(this.#options.durationMs, recorder)
+    await this.#phase(measured(this.#options), recorder)
     return result(this.#options.inflight, recorder, performance.now() - t0)
   }
 
@@ -83,15 +99,18 @@ export class CallbackLoops {
   complete(slot: number): void {
     const now = performance.now()
     this.#recorder?.record((now - this.#started[slot]!) * 1000)
-    if (now < this.#until && this.#calls < this.#options.maxCalls) this.#start(slot, now)
+    const more = now < this.#until || (this.#calls < this.#minCalls && now < this.#cap)
+    if (more && this.#calls < this.#options.maxCalls) this.#start(slot, now)
     else if (--this.#active === 0) this.#phaseDone?.()
   }
 
-  #phase(ms: number, recorder: LatencyRecorder | null): Promise<void> {
+  #phase({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null): Promise<void> {
     this.#recorder = recorder
     this.#calls = 0
+    this.#minCalls = minCalls
     const now = performance.now()
     this.#until = now + ms
+    this.#cap = now + maxMs
     this.#active = this.#options.inflight
     return new Promise((resolve) => {
       this.#phaseDone = resolve
@@ -106,6 +125,25 @@ export class CallbackLoops {
   }
 }
 
+/** How long a phase runs: `ms`, and past it until `minCalls` calls were made, up to `maxMs`. */
+interface Phase {
+  ms: number
+  minCalls: number
+  maxMs: number
+}
+
+function warmUp(options: LoopOptions): Phase {
+  return {
+    ms: options.warmupMs,
+    minCalls: options.warmupCalls,
+    maxMs: Math.max(options.warmupMs, options.warmupMaxMs),
+  }
+}
+
+function measured(options: LoopOptions): Phase {
+  return { ms: options.durationMs, minCalls: 0, maxMs: options.durationMs }
+}
+
 function result(inflight: number, recorder: LatencyRecorder, elapsedMs: number): LoopResult {
   const summary = recorder.summary()
   return {
@@ -116,11 +154,17 @@ function result(inflight: number, recorder: LatencyRecorder, elapsedMs: number):
   }
 }
 
-/** Reads the loop options every caller process takes: INFLIGHT, WARMUP_MS, DURATION_MS, MAX_CALLS. */
+/**
+ * Reads the loop options every caller process takes: INFLIGHT, WARMUP_MS, WARMUP_CALLS,
+ * WARMUP_MAX_MS, DURATION_MS, MAX_CALLS.
+ */
 export function loopOptionsFromEnv(env: Record<string, string | undefined> = process.env): LoopOptions {
+  const warmupMs = Number(env.WARMUP_MS ?? 1000)
   return {
     inflight: Number(env.INFLIGHT ?? 1),
-    warmupMs: Number(env.WARMUP_MS ?? 1000),
+    warmupMs,
+    warmupCalls: Number(env.WARMUP_CALLS ?? 0),
+    warmupMaxMs: Number(env.WARMUP_MAX_MS ?? warmupMs),
     durationMs: Number(env.DURATION_MS ?? 3000),
     maxCalls: Number(env.MAX_CALLS ?? 4_000_000),
   }

@@ -7,7 +7,8 @@
  *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
- * `--quick` measures each scenario for 3 s after a 1 s warm-up (full: 10 s after 2 s). `--runs N`
+ * `--quick` measures each scenario for 3 s after a 1 s warm-up (full: 10 s after 2 s); a calling
+ * loop warms up for at least 25,000 calls too, up to 10 s (scenarios/relays.ts). `--runs N`
  * repeats everything and reports the median of each figure. `--chart` writes bench/chart.svg.
  * `--peers` also runs the unary workload through Socket.IO and Moleculer, next to Spider Mesh and
  * the limit on Bun (installing them into bench/node_modules first when missing); `bun run
@@ -46,6 +47,7 @@ import { ensurePeersInstalled, moleculerSystem, socketioSystem } from './scenari
 import { presenceScenario } from './scenarios/presence.js'
 import { meshPubsub } from './scenarios/pubsub.js'
 import { formatRecordsReport, recordsScenario } from './scenarios/records.js'
+import { WARMUP_CALLS, WARMUP_MAX_MS } from './scenarios/relays.js'
 import { formatSocketioReport, socketioAdapterScenario } from './scenarios/socketio-adapter.js'
 import { meshStream, stoppedConsumer } from './scenarios/stream.js'
 import { limitSystem, meshSystem, runUnary } from './scenarios/unary.js'
@@ -227,7 +229,8 @@ if (args.json) {
     history: 'items/s',
     presence: 'joins seen/s',
   }
-  const mode = `${args.quick ? 'quick' : 'full'}: ${settings.warmupMs / 1000} s warm-up, ${settings.durationMs / 1000} s measured`
+  const warmUp = `${settings.warmupMs / 1000} s warm-up (callers: at least ${formatNumber(WARMUP_CALLS)} calls, at most ${WARMUP_MAX_MS / 1000} s)`
+  const mode = `${args.quick ? 'quick' : 'full'}: ${warmUp}, ${settings.durationMs / 1000} s measured`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
   console.log(
     formatTable(
