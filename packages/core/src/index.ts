@@ -46,7 +46,7 @@ export { consoleLogger, type Logger, silentLogger } from './mesh/logger.js'
 export { LIFECYCLE_HOOKS } from './mesh/service-definition.js'
 export { type CloseOptions, SpiderMesh, type SpiderMeshOptions, type Topic } from './mesh/spider-mesh.js'
 /** For readers of raw frames (the relay's): a name's string from its bytes, and the decode hook. */
-export { decodeUtf8, type RawTake } from './protocol/bounded-decoder.js'
+export type { RawTake } from './protocol/bounded-decoder.js'
 /** The value codec (msgpack with Date, Map, Set, undefined and BigInt preserved). */
 export { decodeValue, encodeValue } from './protocol/codec.js'
 /** Error codes Spider Mesh produces. */
@@ -116,6 +116,7 @@ export {
   type MatchCandidate,
   noMatchingProvider,
 } from './protocol/provider-match.js'
+export { decodeUtf8 } from './protocol/utf8-strings.js'
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
 // Realtime state (served by the relay)
 /** Versioned JSON records on the relay (`mesh.records`): get, write with compare-and-set, RFC 6902 patch, watch. */

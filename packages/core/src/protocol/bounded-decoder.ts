@@ -1,9 +1,11 @@
 import { DecodeError, Decoder, type ExtensionCodec } from '@msgpack/msgpack'
 import { i8, i16, i32, u8, u16, u32, wide } from './big-endian.js'
+import { fastDecoder, NOT_FAST } from './fast-decoder.js'
 import { nativeUtf8Slice } from './native-utf8.js'
+import { SHORT, shortStrings, textOf } from './utf8-strings.js'
 
 /**
- * @msgpack/msgpack's Decoder with three changes, all from measurements:
+ * @msgpack/msgpack's Decoder with four changes, all from measurements:
  *
  * - A nesting limit. The library keeps one stack entry per nesting level and has no limit, so a
  *   7 MB message of nested one-element arrays cost a relay ~1 GB and stalled it (found by the
@@ -14,6 +16,9 @@ import { nativeUtf8Slice } from './native-utf8.js'
  *   native UTF-8 decode (browsers: the library's own path).
  * - No `DataView`. Reads come from the bytes themselves (big-endian.ts), because making the
  *   library's view of each message cost more than decoding it under Bun.
+ * - Most values (every frame, and values without extensions) are read by a recursive decoder
+ *   (fast-decoder.ts) instead of the library's state machine; it leaves anything unusual to the
+ *   library, which then decodes that value from its start, so values and errors do not change.
  *
  * `pushArrayState`, `pushMapState`, `decodeUtf8String`, `clone` and the members decodeMulti is
  * made of (`entered`, `reinitializeState`, `setBuffer`, `hasRemaining`, `doDecodeSync`) are
@@ -30,6 +35,7 @@ const DecoderBase = Decoder as unknown as new (
   setBuffer(buffer: ArrayLike<number> | ArrayBufferView | ArrayBufferLike): void
   hasRemaining(size: number): boolean
   doDecodeSync(): unknown
+  decode(buffer: ArrayLike<number> | ArrayBufferView | ArrayBufferLike): unknown
   pushArrayState(size: number): void
   pushMapState(size: number): void
   decodeUtf8String(byteLength: number, headerOffset: number): string
@@ -37,55 +43,6 @@ const DecoderBase = Decoder as unknown as new (
   extensionCodec: ExtensionCodec
   context: undefined
   maxExtLength: number
-}
-
-const textDecoder = new TextDecoder()
-// Strings over SHORT bytes: Node's and Bun's native decode of a range, without a subarray (90 ns
-// for 100 bytes on Node, where the library's JavaScript decode took ~650 ns and TextDecoder with
-// its subarray ~110); elsewhere the library's own path.
-
-/** The UTF-8 text of `bytes[start, end)`. */
-function textOf(bytes: Uint8Array, start: number, end: number): string {
-  return nativeUtf8Slice !== undefined
-    ? nativeUtf8Slice(bytes, start, end)
-    : textDecoder.decode(bytes.subarray(start, end))
-}
-
-/** Decoded short strings by a hash of their bytes; bounded, so hostile input cannot grow it. */
-class ShortStrings {
-  readonly #entries = new Map<number, { bytes: Uint8Array; value: string }>()
-
-  decode(bytes: Uint8Array, offset: number, length: number): string {
-    let hash = length
-    for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + bytes[offset + i]!) | 0
-    const entry = this.#entries.get(hash)
-    if (entry && entry.bytes.length === length) {
-      let same = true
-      for (let i = 0; i < length; i++) {
-        if (entry.bytes[i] !== bytes[offset + i]) {
-          same = false
-          break
-        }
-      }
-      if (same) return entry.value
-    }
-    const value = textOf(bytes, offset, offset + length)
-    if (this.#entries.size < 4096)
-      this.#entries.set(hash, { bytes: bytes.slice(offset, offset + length), value })
-    return value
-  }
-}
-
-const shortStrings = new ShortStrings()
-const SHORT = 24
-
-/**
- * The UTF-8 string at `bytes[start, start + length)`, through the same cache of short strings
- * as the decoders: for readers of raw frames (the relay's), which know where a name lies.
- */
-export function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
-  if (length <= SHORT) return shortStrings.decode(bytes, start, length)
-  return textOf(bytes, start, start + length)
 }
 
 /** Options of {@link createDecoder}. */
@@ -226,6 +183,15 @@ export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
     clone(): BoundedDecoderImpl {
       return new BoundedDecoderImpl()
     }
+    /** The fast decoder's value when it can read it all; else the library's decode, as before. */
+    override decode(buffer: ArrayLike<number> | ArrayBufferView | ArrayBufferLike): unknown {
+      if (buffer instanceof Uint8Array) {
+        const value = fastDecoder.decodeAt(buffer, 0, maxDepth)
+        // Bytes left over: the library's decode reports them.
+        if (value !== NOT_FAST && fastDecoder.end === buffer.length) return value
+      }
+      return super.decode(buffer)
+    }
     decodeEach<C>(
       buffer: Uint8Array,
       onValue: (value: unknown, context: C) => void,
@@ -249,7 +215,13 @@ export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
               continue
             }
           }
-          onValue(this.doDecodeSync(), context)
+          // The fast decoder first; what it leaves, the library decodes from the same position.
+          const value = fastDecoder.decodeAt(this.bytes, this.pos, maxDepth)
+          if (value === NOT_FAST) onValue(this.doDecodeSync(), context)
+          else {
+            this.pos = fastDecoder.end
+            onValue(value, context)
+          }
         }
       } finally {
         this.entered = false

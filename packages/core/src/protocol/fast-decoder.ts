@@ -1,0 +1,195 @@
+import { i8, i16, i32, u16, u32, wide } from './big-endian.js'
+import { SHORT, shortStrings, textOf } from './utf8-strings.js'
+
+/** What {@link FastDecoder.decodeAt} answers for a value it leaves to the library's decoder. */
+export const NOT_FAST: unique symbol = Symbol('not fast')
+
+/**
+ * Decodes what frames and most values are made of straight from the bytes, by recursion: nil,
+ * booleans, every integer and float format, strings, bin, and arrays and maps with string or
+ * number keys. @msgpack/msgpack runs a state machine instead, with a stack entry per open array or
+ * map and a branch per state for every element; on the bench's serial call its decode loop was the
+ * largest JavaScript cost of a node after the socket (`perf`, issue 14).
+ *
+ * Anything else answers {@link NOT_FAST} and moves nothing: extensions, a key of another type, the
+ * `__proto__` key, a truncated value, an unknown byte, nesting past the limit. The caller then
+ * decodes that value with the library's decoder (bounded-decoder.ts) from the same position, so
+ * every value and every error stays what the library makes of it. Values match the library's:
+ * arrays are `new Array(size)` filled in order, maps plain objects, bin a subarray of the input.
+ * Strings come from the same cache and native decode as the bounded decoder's (utf8-strings.ts).
+ * Nothing here calls out (no extension decoders), so one instance serves every caller.
+ */
+export class FastDecoder {
+  /** Where the last value {@link decodeAt} decoded ends. */
+  end = 0
+  #bytes: Uint8Array = new Uint8Array(0)
+  #pos = 0
+  #maxDepth = 0
+
+  /**
+   * The value at `bytes[pos]`, or NOT_FAST. `maxDepth` is the bounded decoder's nesting limit: a
+   * non-empty array or map may open while fewer than that many are open around it.
+   */
+  decodeAt(bytes: Uint8Array, pos: number, maxDepth: number): unknown {
+    this.#bytes = bytes
+    this.#pos = pos
+    this.#maxDepth = maxDepth
+    const value = this.#value(0)
+    if (value !== NOT_FAST) this.end = this.#pos
+    // Do not keep the message alive through this shared instance.
+    this.#bytes = EMPTY
+    return value
+  }
+
+  /** One value at #pos, inside `depth` open arrays and maps. */
+  #value(depth: number): unknown {
+    const bytes = this.#bytes
+    const pos = this.#pos
+    if (pos >= bytes.length) return NOT_FAST
+    const head = bytes[pos]!
+    this.#pos = pos + 1
+    if (head < 0x80) return head
+    if (head >= 0xe0) return head - 0x100
+    if (head < 0x90) return this.#map(head - 0x80, depth)
+    if (head < 0xa0) return this.#array(head - 0x90, depth)
+    if (head < 0xc0) return this.#string(head - 0xa0)
+    // The formats with a width: a read past the end throws (big-endian.ts), caught by `#sized`.
+    return this.#sized(head, depth)
+  }
+
+  #sized(head: number, depth: number): unknown {
+    const bytes = this.#bytes
+    const at = this.#pos
+    try {
+      switch (head) {
+        case 0xc0:
+          return null
+        case 0xc2:
+          return false
+        case 0xc3:
+          return true
+        case 0xcc:
+          return this.#skip(1, bytes[at] ?? NOT_FAST)
+        case 0xcd:
+          return this.#skip(2, u16(bytes, at))
+        case 0xce:
+          return this.#skip(4, u32(bytes, at))
+        case 0xd0:
+          return this.#skip(1, i8(bytes, at))
+        case 0xd1:
+          return this.#skip(2, i16(bytes, at))
+        case 0xd2:
+          return this.#skip(4, i32(bytes, at))
+        case 0xcf: {
+          // As the library reads 64-bit integers without BigInt: exact up to 2^53.
+          const view = wide(bytes, at, 8)
+          return this.#skip(8, view.getUint32(0) * 4294967296 + view.getUint32(4))
+        }
+        case 0xd3: {
+          const view = wide(bytes, at, 8)
+          return this.#skip(8, view.getInt32(0) * 4294967296 + view.getUint32(4))
+        }
+        case 0xca:
+          return this.#skip(4, wide(bytes, at, 4).getFloat32(0))
+        case 0xcb:
+          return this.#skip(8, wide(bytes, at, 8).getFloat64(0))
+        case 0xd9:
+          return this.#string(this.#length(1))
+        case 0xda:
+          return this.#string(this.#length(2))
+        case 0xdb:
+          return this.#string(this.#length(4))
+        case 0xc4:
+          return this.#binary(this.#length(1))
+        case 0xc5:
+          return this.#binary(this.#length(2))
+        case 0xc6:
+          return this.#binary(this.#length(4))
+        case 0xdc:
+          return this.#array(this.#length(2), depth)
+        case 0xdd:
+          return this.#array(this.#length(4), depth)
+        case 0xde:
+          return this.#map(this.#length(2), depth)
+        case 0xdf:
+          return this.#map(this.#length(4), depth)
+        default:
+          // Extensions (the value codec's Date, Map, Set, undefined, BigInt) and 0xc1.
+          return NOT_FAST
+      }
+    } catch {
+      return NOT_FAST
+    }
+  }
+
+  /** Moves past `size` bytes and answers `value` (NOT_FAST when a byte was missing). */
+  #skip(size: number, value: unknown): unknown {
+    if (value === NOT_FAST) return value
+    this.#pos += size
+    return value
+  }
+
+  /** Reads a length of `size` bytes at #pos and moves past it (throws past the end). */
+  #length(size: 1 | 2 | 4): number {
+    const at = this.#pos
+    const bytes = this.#bytes
+    let n: number
+    if (size === 1) {
+      if (at >= bytes.length) throw RANGE
+      n = bytes[at]!
+    } else n = size === 2 ? u16(bytes, at) : u32(bytes, at)
+    this.#pos = at + size
+    return n
+  }
+
+  #string(length: number): unknown {
+    const start = this.#pos
+    if (start + length > this.#bytes.length) return NOT_FAST
+    this.#pos = start + length
+    if (length === 0) return ''
+    return length <= SHORT
+      ? shortStrings.decode(this.#bytes, start, length)
+      : textOf(this.#bytes, start, start + length)
+  }
+
+  #binary(length: number): unknown {
+    const start = this.#pos
+    if (start + length > this.#bytes.length) return NOT_FAST
+    this.#pos = start + length
+    return this.#bytes.subarray(start, start + length)
+  }
+
+  #array(size: number, depth: number): unknown {
+    if (size === 0) return []
+    // Each element takes a byte at least: a longer count is a lie the library must answer.
+    if (depth >= this.#maxDepth || size > this.#bytes.length - this.#pos) return NOT_FAST
+    const array = new Array(size)
+    for (let i = 0; i < size; i++) {
+      const element = this.#value(depth + 1)
+      if (element === NOT_FAST) return NOT_FAST
+      array[i] = element
+    }
+    return array
+  }
+
+  #map(size: number, depth: number): unknown {
+    if (size === 0) return {}
+    if (depth >= this.#maxDepth || size * 2 > this.#bytes.length - this.#pos) return NOT_FAST
+    const map: Record<string | number, unknown> = {}
+    for (let i = 0; i < size; i++) {
+      const key = this.#value(depth + 1)
+      // The library takes string and number keys and refuses `__proto__`; the rest is its to say.
+      if ((typeof key !== 'string' && typeof key !== 'number') || key === '__proto__') return NOT_FAST
+      const value = this.#value(depth + 1)
+      if (value === NOT_FAST) return NOT_FAST
+      map[key] = value
+    }
+    return map
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+const RANGE = new RangeError('Insufficient data')
+
+/** The one instance (see {@link FastDecoder}: it never calls out, so it cannot be re-entered). */
+export const fastDecoder = new FastDecoder()
