@@ -33,7 +33,7 @@ waitfor relay listening
 URL=$(grep -o 'ws://[^ ]*' "$OUT/relay.out" | head -1)
 env RELAY_URL="$URL" $(jit provider) "$BUN" $PROVIDER < "$OUT/provider.in" > "$OUT/provider.out" 2>&1 & PROVIDER_PID=$!; pids+=($PROVIDER_PID)
 waitfor provider READY
-env RELAY_URL="$URL" MODE=unary INFLIGHT="$INFLIGHT" WARMUP_MS=1500 DURATION_MS="$DURATION" $(jit caller) \
+env RELAY_URL="$URL" MODE=unary INFLIGHT="$INFLIGHT" WARMUP_MS=1500 WARMUP_CALLS=25000 WARMUP_MAX_MS=10000 DURATION_MS="$DURATION" $(jit caller) \
   "$BUN" $CALLER < "$OUT/caller.in" > "$OUT/caller.out" 2>&1 & CALLER_PID=$!; pids+=($CALLER_PID)
 waitfor caller MEASURING
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

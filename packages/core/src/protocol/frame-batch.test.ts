@@ -1,20 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { FrameBatch } from './frame-batch.js'
 import { decodeFrames, encodeFrame, type Frame, FrameType } from './frames.js'
+import { seeded } from './seeded.test-helper.js'
 
 // Frames are encoded straight into the batch buffer (FastEncoder.encodeInto): whatever the sizes,
 // every frame must come out once, in order, and no message may pass the flush size unless it is
 // one frame alone.
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1
-  return () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 2 ** 32
-  }
-}
 
 function framesOf(count: number, seed: number): Frame[] {
   const next = seeded(seed)
@@ -68,5 +59,56 @@ describe.each([false, true])('FrameBatch (writeCopies: %p)', (writeCopies) => {
     const decoded: Frame[] = []
     decodeFrames(messages[0]!, (frame) => decoded.push(frame))
     expect(decoded).toEqual(expected)
+  })
+})
+
+describe('write turns', () => {
+  const written = () => {
+    const messages: Uint8Array[] = []
+    return { messages, batch: new FrameBatch((m) => messages.push(m.slice())) }
+  }
+
+  test('frames queued in a turn are written when it ends, one message per batch, and only then', async () => {
+    const a = written()
+    const b = written()
+    expect(FrameBatch.beginTurn()).toBe(true)
+    a.batch.add([FrameType.Cancel, 1])
+    b.batch.add([FrameType.Cancel, 2])
+    a.batch.add([FrameType.Cancel, 3])
+    expect(a.messages.length + b.messages.length).toBe(0)
+    FrameBatch.endTurn()
+    expect(a.messages.length).toBe(1)
+    expect(b.messages.length).toBe(1)
+    const frames: Frame[] = []
+    decodeFrames(a.messages[0]!, (f) => frames.push(f))
+    expect(frames).toEqual([
+      [FrameType.Cancel, 1],
+      [FrameType.Cancel, 3],
+    ])
+    // No second write from a microtask, and the next frame schedules one again.
+    await Promise.resolve()
+    expect(a.messages.length).toBe(1)
+    a.batch.add([FrameType.Cancel, 4])
+    await Promise.resolve()
+    expect(a.messages.length).toBe(2)
+  })
+
+  test('a nested beginTurn changes nothing: the outer turn writes at its end', () => {
+    const a = written()
+    expect(FrameBatch.beginTurn()).toBe(true)
+    expect(FrameBatch.beginTurn()).toBe(false)
+    a.batch.add([FrameType.Cancel, 1])
+    expect(a.messages.length).toBe(0)
+    FrameBatch.endTurn()
+    expect(a.messages.length).toBe(1)
+  })
+
+  test('outside a turn frames still leave together at the microtask', async () => {
+    const a = written()
+    a.batch.add([FrameType.Cancel, 1])
+    a.batch.add([FrameType.Cancel, 2])
+    expect(a.messages.length).toBe(0)
+    await Promise.resolve()
+    expect(a.messages.length).toBe(1)
   })
 })

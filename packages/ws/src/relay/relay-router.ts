@@ -1,4 +1,11 @@
-import { ErrorCode, encodeFrame, type Frame, FrameType, type PublishFrame } from '@spider-mesh/core'
+import {
+  ErrorCode,
+  encodeFrame,
+  type Frame,
+  FrameBatch,
+  FrameType,
+  type PublishFrame,
+} from '@spider-mesh/core'
 import { allowedNames, applyAccessPolicy, deny } from './access-enforcement.js'
 import { CallRouter } from './call-router.js'
 import { type RoutingTables, routeCall } from './call-routing.js'
@@ -197,9 +204,17 @@ export class RelayRouter {
     return peer
   }
 
-  /** Handles one inbound message (inbound-frames.ts). */
+  /**
+   * Handles one inbound message (inbound-frames.ts), in a write turn: what it forwards leaves
+   * before this returns, one write per socket (FrameBatch.beginTurn).
+   */
   message(peer: RelayPeer, data: Uint8Array | string): void {
-    this.#inbound.message(peer, data)
+    const outer = FrameBatch.beginTurn()
+    try {
+      this.#inbound.message(peer, data)
+    } finally {
+      if (outer) FrameBatch.endTurn()
+    }
   }
 
   /** Forgets a connection the adapter saw close. Idempotent. */

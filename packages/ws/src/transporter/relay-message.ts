@@ -1,9 +1,11 @@
-import { decodeFrames, type Frame } from '@spider-mesh/core'
+import { decodeFrames, type Frame, FrameBatch } from '@spider-mesh/core'
 
 /**
  * Hands each frame of one message from a relay to `onFrame`. A message that is not binary, or
  * holds a malformed frame, is reported with `warn` (the frames before it are delivered): the
- * connection stays, as one bad message from a relay must not cost this node its calls.
+ * connection stays, as one bad message from a relay must not cost this node its calls. The
+ * message is one write turn (FrameBatch.beginTurn): the answers of a provider whose methods
+ * return at once leave before this returns, not from a microtask.
  */
 export function readRelayMessage(
   data: unknown,
@@ -19,9 +21,12 @@ export function readRelayMessage(
     data instanceof ArrayBuffer
       ? new Uint8Array(data)
       : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  const outer = FrameBatch.beginTurn()
   try {
     decodeFrames(bytes, onFrame)
   } catch (err) {
     warn(`Relay ${url} sent a bad frame: ${(err as Error).message}`)
+  } finally {
+    if (outer) FrameBatch.endTurn()
   }
 }
