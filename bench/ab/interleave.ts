@@ -1,0 +1,104 @@
+/**
+ * Interleaved A/B of serial calls between two checkouts (two builds of the packages) on this
+ * machine: each checkout's relay, provider and caller run at once, idle but for their turn, and
+ * their callers take turns in short rounds, in the order A B B A A B…, so a drift of the
+ * machine's speed (this 2-core VM's serial p50 moved from 110 to 165 µs within minutes) lands on
+ * both alike. Prints p50, p99 and mean per checkout and the CPU µs per call of each process,
+ * with the B/A ratios. For people, not for `npm test`; both checkouts must be built.
+ *
+ *   bun bench/ab/interleave.ts ROOT_A ROOT_B [ROUNDS=20] [CALLS=2000] [WARMUP=25000]
+ */
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { Child, killAll } from '../child.js'
+import { cpuMicros } from '../proc-cpu.js'
+import { percentile } from '../stats.js'
+import { abOrder, type Side, summarize } from './ab-summary.js'
+
+const [rootA, rootB] = [process.argv[2], process.argv[3]].map((r) => (r ? resolve(r) : undefined))
+if (!rootA || !rootB) {
+  console.error('usage: bun bench/ab/interleave.ts ROOT_A ROOT_B [ROUNDS] [CALLS] [WARMUP]')
+  process.exit(2)
+}
+const rounds = Number(process.argv[4] ?? 20)
+const calls = Number(process.argv[5] ?? 2000)
+const warmup = Number(process.argv[6] ?? 25_000)
+const callerName = '.ab-caller.ts'
+
+interface System {
+  label: string
+  relay: Child
+  provider: Child
+  caller: Child
+  side: Side
+}
+
+async function start(label: string, root: string): Promise<System> {
+  for (const dir of ['packages/core/dist', 'packages/ws/dist']) {
+    if (!existsSync(join(root, dir)))
+      throw new Error(`${root} is not built (no ${dir}): run bun run build there`)
+  }
+  const bun = process.execPath
+  const script = (name: string) => join(root, 'bench', name)
+  copyFileSync(new URL('ab-caller.ts', import.meta.url).pathname, script(callerName))
+  const relay = new Child({
+    name: `${label} relay`,
+    command: [bun, script('processes/mesh-relay.ts')],
+    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun' },
+  })
+  const url = (await relay.waitFor(/listening on (ws:\/\/\S+)/, 15_000))[1]!
+  const provider = new Child({
+    name: `${label} provider`,
+    command: [bun, script('processes/mesh-provider.ts')],
+    env: { RELAY_URL: url },
+  })
+  await provider.waitFor(/READY/, 15_000)
+  const caller = new Child({
+    name: `${label} caller`,
+    command: [bun, script(callerName)],
+    env: { RELAY_URL: url },
+  })
+  await caller.waitFor(/READY/, 20_000)
+  return {
+    label,
+    relay,
+    provider,
+    caller,
+    side: { latencies: [], cpu: { caller: 0, relay: 0, provider: 0 }, calls: 0 },
+  }
+}
+
+/** One round of `n` calls by `system`'s caller; its latencies and CPU go to its side. */
+async function round(system: System, n: number): Promise<void> {
+  const pids = { caller: system.caller.pid, relay: system.relay.pid, provider: system.provider.pid }
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMicros(pid)]))
+  const from = system.caller.lines.length
+  system.caller.send(`RUN ${n}`)
+  const line = (await system.caller.waitFor(/^ROUND (.*)$/, 120_000, from))[1]!
+  for (const [k, pid] of Object.entries(pids))
+    system.side.cpu[k as keyof Side['cpu']] += cpuMicros(pid) - before[k]!
+  for (const v of line.split(',')) system.side.latencies.push(Number(v))
+  system.side.calls += n
+}
+
+try {
+  const a = await start('A', rootA)
+  const b = await start('B', rootB)
+  console.error(`[ab] warming up: ${warmup} calls each`)
+  for (const s of [a, b]) {
+    const from = s.caller.lines.length
+    s.caller.send(`RUN ${warmup}`)
+    await s.caller.waitFor(/^ROUND /, 300_000, from)
+  }
+  for (const [i, which] of abOrder(rounds).entries()) {
+    await round(which === 'A' ? a : b, calls)
+    if (i % 10 === 9) console.error(`[ab] ${i + 1} of ${rounds * 2} turns`)
+  }
+  console.log(
+    `A: ${rootA}\nB: ${rootB}\n${rounds} rounds of ${calls} serial calls each, after ${warmup} warm-up calls\n`,
+  )
+  console.log(summarize(a.side, b.side, percentile))
+} finally {
+  await killAll()
+  for (const root of [rootA, rootB]) rmSync(join(root, 'bench', callerName), { force: true })
+}
