@@ -112,3 +112,41 @@ describe('write turns', () => {
     expect(a.messages.length).toBe(1)
   })
 })
+
+describe('the written view (writeCopies)', () => {
+  test('messages of the same length reuse one view; its bytes are each message', () => {
+    const seen: Uint8Array[] = []
+    const copies: Uint8Array[] = []
+    const batch = new FrameBatch(
+      (m) => {
+        seen.push(m)
+        copies.push(m.slice())
+      },
+      { writeCopies: true },
+    )
+    batch.add([FrameType.Cancel, 1])
+    batch.flush()
+    batch.add([FrameType.Cancel, 2])
+    batch.flush()
+    batch.add([FrameType.Cancel, 300])
+    batch.flush()
+    expect(seen[1]).toBe(seen[0]!)
+    expect(seen[2]).not.toBe(seen[1]!)
+    expect(copies).toEqual([
+      encodeFrame([FrameType.Cancel, 1]),
+      encodeFrame([FrameType.Cancel, 2]),
+      encodeFrame([FrameType.Cancel, 300]),
+    ])
+  })
+
+  test('after a message over 1 MiB no view keeps the large buffer alive', () => {
+    const seen: Uint8Array[] = []
+    const batch = new FrameBatch((m) => seen.push(m), { writeCopies: true })
+    batch.add([FrameType.Response, 1, 0, new Uint8Array(2 << 20)])
+    batch.flush()
+    batch.add([FrameType.Cancel, 1])
+    batch.flush()
+    expect(seen[0]!.buffer.byteLength).toBeGreaterThan(2 << 20)
+    expect(seen[1]!.buffer.byteLength).toBeLessThan(4096)
+  })
+})

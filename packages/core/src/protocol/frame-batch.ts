@@ -62,6 +62,9 @@ export class FrameBatch {
   #length = 0
   #scheduled = false
   readonly #writeCopies: boolean
+  /** The last view written (writeCopies), and the buffer it views. */
+  #lastView: Uint8Array | undefined
+  #lastViewOf: Uint8Array | undefined
 
   /** `write` receives each message (a fresh copy, since sockets may queue it, unless `writeCopies`). */
   constructor(write: (message: Uint8Array) => void, options: FrameBatchOptions = {}) {
@@ -196,13 +199,31 @@ export class FrameBatch {
 
   /** Writes what is waiting now, as one message. */
   flush(): void {
-    if (this.#length === 0) return
+    const length = this.#length
+    if (length === 0) return
     const buffer = this.#buffer
-    const message = this.#writeCopies ? buffer.subarray(0, this.#length) : buffer.slice(0, this.#length)
+    const message = this.#writeCopies ? this.#viewOf(buffer, length) : buffer.slice(0, length)
     this.#length = 0
-    // Do not keep a buffer grown by one huge payload for the life of the connection.
-    if (buffer.byteLength > 1 << 20) this.#buffer = EMPTY_BUFFER
+    // Do not keep a buffer grown by one huge payload for the life of the connection (nor a view of it).
+    if (buffer.byteLength > 1 << 20) {
+      this.#buffer = EMPTY_BUFFER
+      this.#lastView = this.#lastViewOf = undefined
+    }
     this.#write(message)
+  }
+
+  /**
+   * The first `length` bytes of `buffer` as a view, the last one again when it fits: one call at
+   * a time writes messages of the same length over and over, and a view is a native allocation
+   * per message (only for `writeCopies`, whose `write` keeps nothing of what it is given).
+   */
+  #viewOf(buffer: Uint8Array, length: number): Uint8Array {
+    const last = this.#lastView
+    if (last !== undefined && last.length === length && this.#lastViewOf === buffer) return last
+    const view = buffer.subarray(0, length)
+    this.#lastView = view
+    this.#lastViewOf = buffer
+    return view
   }
 
   /** Drops what is waiting (the socket it was meant for is gone). */
