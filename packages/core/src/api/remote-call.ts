@@ -162,14 +162,34 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
    */
   #first(): Promise<T> {
     if (this.#promise) return this.#promise
-    this.#promise = new Promise<T>((resolve, reject) => {
-      const sink = new FirstValue<T>(resolve, reject)
+    // A shared executor, not a closure per call (two objects per awaited call, by the census).
+    const promise = new Promise<T>(capture as never)
+    const sink = new FirstValue<T>(captured.resolve as (value: T) => void, captured.reject)
+    captured.resolve = captured.reject = noop
+    this.#promise = promise
+    try {
       sink.cancel = this.#start(sink, this.#balance === undefined ? undefined : { balance: this.#balance })
-      // The first value may arrive synchronously, before `cancel` was assigned.
-      if (sink.settled) sink.cancel()
-    })
-    return this.#promise
+    } catch (err) {
+      // What the executor did for a throw: the call's promise rejects with it.
+      sink.error(err as MeshError)
+      return promise
+    }
+    // The first value may arrive synchronously, before `cancel` was assigned.
+    if (sink.settled) sink.cancel()
+    return promise
   }
+}
+
+const noop = () => {}
+/** Where {@link capture} leaves the resolving functions of the promise being made. */
+const captured: { resolve: (value: unknown) => void; reject: (reason: unknown) => void } = {
+  resolve: noop,
+  reject: noop,
+}
+/** The executor of every awaited call's promise: it runs synchronously inside `new Promise`. */
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve
+  captured.reject = reject
 }
 
 /**

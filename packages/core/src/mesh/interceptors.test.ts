@@ -113,4 +113,19 @@ describe('caller interceptors', () => {
     })
     expect(await proxy.meta()).toEqual({ tenant: 'acme', region: 'eu', method: 'meta', trace: 't-1' })
   })
+
+  test('an interceptor that throws rejects the awaited call with its error; nothing is sent', async () => {
+    const { caller, ledger } = await setup(() => {})
+    caller.interceptCalls({
+      meta: () => {
+        throw new Error('no tenant')
+      },
+    })
+    const proxy = RemoteServiceLinker.link<Ledger>(caller, { service: 'Ledger' })
+    const call = proxy.balance('a')
+    await expect(call.then()).rejects.toThrow('no tenant')
+    // The same call awaited again shares its outcome; the method never ran.
+    await expect(call.then()).rejects.toThrow('no tenant')
+    expect(ledger.runs).toBe(0)
+  })
 })
