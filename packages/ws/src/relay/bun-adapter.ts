@@ -94,7 +94,7 @@ export class BunAdapter implements RelayAdapter {
             }
             ws.data.peer = router.open(
               {
-                send: (bytes) => void ws.send(bytes),
+                send: (bytes) => ws.send(bytes),
                 copiesOnSend: true,
                 close: (code, reason) => ws.close(code, reason),
                 bufferedAmount: () => ws.getBufferedAmount(),

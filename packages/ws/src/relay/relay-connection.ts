@@ -3,8 +3,13 @@
  * router never sees the library's types, so the routing logic is the same on every runtime.
  */
 export interface RelayConnection {
-  /** Sends one binary message. Must not throw when the socket is already closing. */
-  send(bytes: Uint8Array): void
+  /**
+   * Sends one binary message. Must not throw when the socket is already closing. May answer a
+   * number as Bun's `send` does: a positive one says the whole message went to the kernel, so
+   * nothing is queued and `bufferedAmount` need not be asked (a native call per message, the
+   * relay's most frequent after `send` itself); -1 (queued) or 0 (dropped) have it asked.
+   */
+  send(bytes: Uint8Array): number | void
   /**
    * True when `send` copies the bytes before it returns (Bun's sockets do, into the socket or
    * its backpressure buffer): the relay then hands it a view of the batch buffer it reuses,

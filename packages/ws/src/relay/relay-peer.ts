@@ -166,12 +166,15 @@ export class RelayPeer implements CallEndpoint {
   #write(bytes: Uint8Array): void {
     if (this.closed) return
     this.bytesOut += bytes.byteLength
+    let sent: number | void
     try {
-      this.connection.send(bytes)
+      sent = this.connection.send(bytes)
     } catch {
       // The adapter reports the close separately; the frames are lost with the socket anyway.
       return
     }
+    // All of it reached the kernel: nothing is queued in the socket (see RelayConnection.send).
+    if (sent !== undefined && sent > 0) return
     const buffered = this.connection.bufferedAmount()
     if (buffered > this.maxBufferedBytes) this.onBackpressure?.(this, buffered)
   }
