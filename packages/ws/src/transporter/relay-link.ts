@@ -41,6 +41,8 @@ export class RelayLink {
   readonly #owner: RelayLinkOwner
   readonly #options: RelayLinkOptions
   #socket: WebSocketLike | undefined
+  /** Open and not closing by our hand: checked per frame instead of `readyState`, a native getter. */
+  #writable = false
   #welcomed = false
   #helloSent = false
   #closed = false
@@ -174,6 +176,7 @@ export class RelayLink {
   /** Closes for good; resolves once the socket is closed. */
   close(): Promise<void> {
     this.#closed = true
+    this.#writable = false
     this.#backoff.cancel()
     const socket = this.#socket
     if (!socket) {
@@ -224,6 +227,7 @@ export class RelayLink {
     this.#socket = socket
     socket.binaryType = 'arraybuffer'
     socket.onopen = () => {
+      this.#writable = true
       this.#lastSeen = Date.now()
       this.#openedAt = this.#lastSeen
       this.#relayLeaving = false
@@ -349,12 +353,13 @@ export class RelayLink {
   }
 
   #send(frame: Frame): void {
-    if (this.#socket?.readyState === OPEN) this.#batch.add(frame)
+    if (this.#writable) this.#batch.add(frame)
   }
 
   /** The connection is gone: end every call it carried, then reconnect unless closed for good. */
   #lost(why: string, code?: number): void {
     const socket = this.#socket
+    this.#writable = false
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null
       this.#socket = undefined
