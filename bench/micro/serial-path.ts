@@ -2,7 +2,8 @@
  * The JavaScript of one serial call on a node, without sockets or other processes: a mesh on the
  * real WebsocketTransporter (the browser entry, whose global `WebSocket` is swapped for a
  * stand-in relay in this process).
- * - `caller` times `await proxy.echo(payload)`, answered by the stand-in.
+ * - `caller` times `await proxy.echo(payload)`, answered by the stand-in; `sink` the same call
+ *   through `mesh.request()` with a plain sink resolving one promise (what the RemoteCall adds).
  * - `provider` times a Request the stand-in sends until the node writes its Response.
  * - `bare` times the stand-in's own round trip with no mesh: the same decode, encode and
  *   macrotask per message. `caller − bare` and `provider − bare` are the mesh's share.
@@ -110,6 +111,17 @@ const rounds = Number(process.argv[3] ?? 7)
 const caller = await connected()
 const proxy = RemoteServiceLinker.link<BenchEcho>(caller.mesh, { service: 'BenchEcho', timeout: 30_000 })
 const callOnce = () => proxy.echo(PAYLOAD)
+// The same call through the mesh's primitive with a plain sink: one native promise, as `bare`
+// has, so `caller − sink` is what the awaited RemoteCall (a thenable) adds.
+const callOptions = { timeout: 30_000 }
+const sinkOnce = () =>
+  new Promise((resolve, reject) => {
+    caller.mesh.request('BenchEcho', 'echo', [PAYLOAD], callOptions, {
+      next: resolve,
+      error: reject,
+      complete() {},
+    })
+  })
 
 // The provider: the stand-in sends Requests and waits for each Response.
 const provider = await connected()
@@ -136,12 +148,14 @@ const bareOnce = () =>
     bare.send(request)
   })
 
-const figures: Record<string, number[]> = { caller: [], provider: [], bare: [] }
+const figures: Record<string, number[]> = { caller: [], sink: [], provider: [], bare: [] }
 await time(calls, callOnce)
+await time(calls, sinkOnce)
 await time(calls, serveOnce)
 await time(calls, bareOnce)
 for (let r = 0; r < rounds; r++) {
   figures.caller!.push(await time(calls, callOnce))
+  figures.sink!.push(await time(calls, sinkOnce))
   figures.provider!.push(await time(calls, serveOnce))
   figures.bare!.push(await time(calls, bareOnce))
 }
@@ -150,6 +164,7 @@ const row = (k: string) =>
   `${k.padEnd(9)} ${m(k).toFixed(0).padStart(6)} ns/call   mesh share ${(m(k) - m('bare')).toFixed(0).padStart(5)} ns`
 console.log(`${calls} serial calls × ${rounds} rounds, median (Bun ${Bun.version})`)
 console.log(row('caller'))
+console.log(row('sink'))
 console.log(row('provider'))
 console.log(`bare      ${m('bare').toFixed(0).padStart(6)} ns/call`)
 await caller.mesh.close()
