@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import { CallbackLoops, type LoopOptions, loopOptionsFromEnv, runAwaitLoops } from './closed-loop.js'
+import {
+  CallbackLoops,
+  type LoopOptions,
+  loopOptionsFromEnv,
+  runAwaitLoops,
+  turnCommand,
+} from './closed-loop.js'
 
 const base: LoopOptions = {
   inflight: 2,
@@ -7,6 +13,7 @@ const base: LoopOptions = {
   warmupCalls: 0,
   warmupMaxMs: 5,
   durationMs: 20,
+  turns: 1,
   maxCalls: 100_000,
 }
 
@@ -24,6 +31,9 @@ function counter() {
     },
     get beforeMeasuring() {
       return beforeMeasuring
+    },
+    get total() {
+      return calls
     },
   }
 }
@@ -79,5 +89,51 @@ describe('closed-loop warm-up', () => {
       warmupCalls: 25_000,
       warmupMaxMs: 10_000,
     })
+  })
+})
+
+describe('closed-loop turns', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  test('the measured phase runs in slices, each only after a TURN, and reports the slices’ time', async () => {
+    const lines: string[] = []
+    const log = console.log
+    console.log = (line: string) => lines.push(line)
+    try {
+      const c = counter()
+      let measuring = false
+      const run = runAwaitLoops({ ...base, durationMs: 30, turns: 3 }, c.call, () => {
+        measuring = true
+        c.measuring()
+      })
+      while (!measuring) await sleep(1)
+      const atStart = c.beforeMeasuring
+      await sleep(40)
+      // No turn yet: nothing measured runs.
+      expect(lines).toEqual([])
+      for (let turn = 1; turn <= 3; turn++) {
+        expect(turnCommand('TURN')).toBe(true)
+        while (lines.length < turn) await sleep(1)
+        expect(lines).toEqual(Array(turn).fill('TURN_DONE'))
+      }
+      const result = await run
+      expect(result.count).toBeGreaterThan(0)
+      // Each turn starts with unmeasured calls (the re-warm): more calls ran than were recorded.
+      expect(c.total - atStart).toBeGreaterThan(result.count * 2)
+      // Three slices of 10 ms, not the 40 ms waited before the first turn nor the re-warms.
+      expect(result.elapsed_ms).toBeLessThan(35)
+      expect(atStart).toBeGreaterThan(0)
+    } finally {
+      console.log = log
+    }
+  })
+
+  test('other lines are not turns', () => {
+    expect(turnCommand('GO')).toBe(false)
+  })
+
+  test('the environment sets the turns; one by default', () => {
+    expect(loopOptionsFromEnv({}).turns).toBe(1)
+    expect(loopOptionsFromEnv({ TURNS: '6' }).turns).toBe(6)
   })
 })

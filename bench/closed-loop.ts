@@ -1,3 +1,4 @@
+import { say } from './lifeline.js'
 import { LatencyRecorder, type LatencySummary } from './stats.js'
 
 /** How a caller process runs its workload: read from its environment by the caller. */
@@ -14,8 +15,76 @@ export interface LoopOptions {
   /** The longest a warm-up may take to reach `warmupCalls` (default: `warmupMs`). */
   warmupMaxMs: number
   durationMs: number
+  /**
+   * The measured phase in this many slices of `durationMs / turns`, each run when the bench
+   * says `TURN` on stdin and followed by a `TURN_DONE` line (see {@link turnCommand}): the unary
+   * scenario interleaves the slices of a system and its limit. Default 1: one phase, no waiting.
+   */
+  turns: number
   /** Upper bound of measured calls; also the size of the preallocated latency array. */
   maxCalls: number
+}
+
+// The turns the bench has granted and not yet used, and the slice waiting for one.
+let granted = 0
+let waiting: (() => void) | null = null
+
+/** Handles a line from the bench: `TURN` lets the next measured slice run. False for other lines. */
+export function turnCommand(line: string): boolean {
+  if (line !== 'TURN') return false
+  granted++
+  const wake = waiting
+  waiting = null
+  wake?.()
+  return true
+}
+
+function nextTurn(): Promise<void> {
+  if (granted > 0) {
+    granted--
+    return Promise.resolve()
+  }
+  return new Promise((resolve) => {
+    waiting = () => {
+      granted--
+      resolve()
+    }
+  })
+}
+
+/**
+ * Unmeasured calls at the start of each turn. The processes of a system slept through the other
+ * systems' turns, and their first calls after it pay for that (caches, wake-ups): without this,
+ * 6 turns put enough slow first calls into a 3 s window to set a limit's p99 at ~700 µs, where
+ * it is ~200 µs measured in one piece.
+ */
+const REWARM_MS = 100
+
+/**
+ * Runs the measured phase as `options.turns` slices (one, unless the bench asked for turns),
+ * each through `slice(ms, true)` after a short unmeasured `slice(REWARM_MS, false)`; answers
+ * the time spent in the measured slices.
+ */
+async function measuredSlices(
+  options: LoopOptions,
+  slice: (ms: number, measure: boolean) => Promise<void>,
+): Promise<number> {
+  if (options.turns <= 1) {
+    const t0 = performance.now()
+    await slice(options.durationMs, true)
+    return performance.now() - t0
+  }
+  const ms = options.durationMs / options.turns
+  let elapsed = 0
+  for (let turn = 0; turn < options.turns; turn++) {
+    await nextTurn()
+    await slice(REWARM_MS, false)
+    const t0 = performance.now()
+    await slice(ms, true)
+    elapsed += performance.now() - t0
+    say('TURN_DONE')
+  }
+  return elapsed
 }
 
 /** What one measured phase produced. */
@@ -36,11 +105,12 @@ export async function runAwaitLoops(
   call: () => Promise<unknown>,
   onMeasuring: () => void = () => {},
 ): Promise<LoopResult> {
+  // Calls started in the phase (the measured slices share one count: maxCalls bounds them all).
+  let started = 0
   const phase = async ({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null) => {
     const t0 = performance.now()
     const until = t0 + ms
     const cap = t0 + maxMs
-    let started = 0
     const more = () => {
       const now = performance.now()
       return (now < until || (started < minCalls && now < cap)) && started < options.maxCalls
@@ -56,11 +126,19 @@ export async function runAwaitLoops(
     await Promise.all(Array.from({ length: options.inflight }, loop))
   }
   await phase(warmUp(options), null)
+  started = 0
   onMeasuring()
   const recorder = new LatencyRecorder(options.maxCalls)
-  const t0 = performance.now()
-  await phase(measured(options), recorder)
-  return result(options.inflight, recorder, performance.now() - t0)
+  const elapsed = await measuredSlices(options, async (ms, measure) => {
+    if (measure) await phase({ ms, minCalls: 0, maxMs: ms }, recorder)
+    else {
+      // The re-warm's calls do not count against maxCalls.
+      const before = started
+      await phase({ ms, minCalls: 0, maxMs: ms }, null)
+      started = before
+    }
+  })
+  return result(options.inflight, recorder, elapsed)
 }
 
 /**
@@ -88,11 +166,16 @@ export class CallbackLoops {
   /** Warm-up, then the measured phase (`onMeasuring` as it starts, see {@link runAwaitLoops}). */
   async run(onMeasuring: () => void = () => {}): Promise<LoopResult> {
     await this.#phase(warmUp(this.#options), null)
+    this.#calls = 0
     onMeasuring()
     const recorder = new LatencyRecorder(this.#options.maxCalls)
-    const t0 = performance.now()
-    await this.#phase(measured(this.#options), recorder)
-    return result(this.#options.inflight, recorder, performance.now() - t0)
+    const elapsed = await measuredSlices(this.#options, async (ms, measure) => {
+      const before = this.#calls
+      await this.#phase({ ms, minCalls: 0, maxMs: ms }, measure ? recorder : null, false)
+      // The re-warm's calls do not count against maxCalls.
+      if (!measure) this.#calls = before
+    })
+    return result(this.#options.inflight, recorder, elapsed)
   }
 
   /** The reply for `slot` arrived: record it and start that slot's next call, or stop the slot. */
@@ -104,9 +187,10 @@ export class CallbackLoops {
     else if (--this.#active === 0) this.#phaseDone?.()
   }
 
-  #phase({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null): Promise<void> {
+  /** One phase; `fresh` restarts the count of calls (the measured slices share theirs). */
+  #phase({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null, fresh = true): Promise<void> {
     this.#recorder = recorder
-    this.#calls = 0
+    if (fresh) this.#calls = 0
     this.#minCalls = minCalls
     const now = performance.now()
     this.#until = now + ms
@@ -140,10 +224,6 @@ function warmUp(options: LoopOptions): Phase {
   }
 }
 
-function measured(options: LoopOptions): Phase {
-  return { ms: options.durationMs, minCalls: 0, maxMs: options.durationMs }
-}
-
 function result(inflight: number, recorder: LatencyRecorder, elapsedMs: number): LoopResult {
   const summary = recorder.summary()
   return {
@@ -156,7 +236,7 @@ function result(inflight: number, recorder: LatencyRecorder, elapsedMs: number):
 
 /**
  * Reads the loop options every caller process takes: INFLIGHT, WARMUP_MS, WARMUP_CALLS,
- * WARMUP_MAX_MS, DURATION_MS, MAX_CALLS.
+ * WARMUP_MAX_MS, DURATION_MS, TURNS, MAX_CALLS.
  */
 export function loopOptionsFromEnv(env: Record<string, string | undefined> = process.env): LoopOptions {
   const warmupMs = Number(env.WARMUP_MS ?? 1000)
@@ -165,6 +245,7 @@ export function loopOptionsFromEnv(env: Record<string, string | undefined> = pro
     warmupMs,
     warmupCalls: Number(env.WARMUP_CALLS ?? 0),
     warmupMaxMs: Number(env.WARMUP_MAX_MS ?? warmupMs),
+    turns: Number(env.TURNS ?? 1),
     durationMs: Number(env.DURATION_MS ?? 3000),
     maxCalls: Number(env.MAX_CALLS ?? 4_000_000),
   }

@@ -6,11 +6,11 @@
 import '../breakdown/install.js'
 import { Ev } from '../breakdown/events.js'
 import { dumpProbe, PROBING, probe } from '../breakdown/probe.js'
-import { CallbackLoops, loopOptionsFromEnv } from '../closed-loop.js'
+import { CallbackLoops, loopOptionsFromEnv, turnCommand } from '../closed-loop.js'
 import { envString, fail, holdLifeline, report, say } from '../lifeline.js'
 import { webSocketClass } from '../runtime.js'
 
-holdLifeline()
+holdLifeline(turnCommand)
 const options = loopOptionsFromEnv()
 const Socket = await webSocketClass()
 const socket = new Socket(`${envString('RELAY_URL')}/?role=caller`)

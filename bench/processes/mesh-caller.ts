@@ -15,7 +15,7 @@ import '../breakdown/install.js'
 import { RemoteServiceLinker } from '@spider-mesh/core'
 import { Ev } from '../breakdown/events.js'
 import { census, dumpProbe, PROBING, probe } from '../breakdown/probe.js'
-import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops } from '../closed-loop.js'
+import { loopOptionsFromEnv, PAYLOAD, runAwaitLoops, turnCommand } from '../closed-loop.js'
 import { envNumber, envString, holdLifeline, report, say } from '../lifeline.js'
 import { median } from '../stats.js'
 import { connectMesh } from './mesh-connect.js'
@@ -28,6 +28,7 @@ const go = new Promise<void>((resolve) => {
 })
 holdLifeline((command) => {
   if (command === 'GO') started()
+  else turnCommand(command)
 })
 const mesh = await connectMesh(envString('RELAY_URL'), `bench-caller-${process.pid}`)
 const window = process.env.WINDOW === undefined ? undefined : envNumber('WINDOW')

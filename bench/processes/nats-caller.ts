@@ -7,10 +7,10 @@
  * measured phase starts, then `RESULT <json>`.
  */
 import { connect } from '@nats-io/transport-node'
-import { CallbackLoops, loopOptionsFromEnv, PAYLOAD } from '../closed-loop.js'
+import { CallbackLoops, loopOptionsFromEnv, PAYLOAD, turnCommand } from '../closed-loop.js'
 import { envString, fail, holdLifeline, report, say } from '../lifeline.js'
 
-holdLifeline()
+holdLifeline(turnCommand)
 const nc = await connect({ servers: envString('NATS_URL'), name: 'bench nats-caller' }).catch(fail)
 const payload = new TextEncoder().encode(PAYLOAD)
 const loops = new CallbackLoops(loopOptionsFromEnv(), (slot) =>

@@ -2,7 +2,7 @@ import type { Child, ChildOptions } from '../child.js'
 import { withChildren } from '../child.js'
 import type { LoopResult } from '../closed-loop.js'
 import { type BenchRow, type BenchSettings, loopRow } from '../results.js'
-import { measureMetered } from './metered.js'
+import { type MeteredRun, startMetered } from './metered.js'
 import {
   type Flavor,
   loopEnv,
@@ -79,32 +79,58 @@ export function limitSystem(flavor: Flavor): UnarySystem {
   }
 }
 
+/** Measured slices per caller: one per half second measured (quick: 6 of 0.5 s). */
+export function turnsFor(durationMs: number): number {
+  return Math.max(1, Math.round(durationMs / 500))
+}
+
+/**
+ * Whose turn each slice is: `turns` rounds over `count` callers, in order and then reversed
+ * (A B, B A, …), so each caller goes first in half the rounds.
+ */
+export function turnOrder(count: number, turns: number): number[] {
+  const order: number[] = []
+  for (let round = 0; round < turns; round++) {
+    for (let k = 0; k < count; k++) order.push(round % 2 === 0 ? k : count - 1 - k)
+  }
+  return order
+}
+
 /**
  * Unary echo through each system. All relays and providers start first (idle ones cost nothing);
- * then, per calls-in-flight setting, one caller process per system runs in turn, so a system and
- * its limit are measured seconds apart and background noise hits both alike. Each row gets the
- * CPU µs per call of the caller, the relay and the provider over the measured window
- * (`cpu_relay_us`: the relay's cost per forwarded call, request and response).
+ * then, per calls-in-flight setting, every system's caller starts and warms up, and their
+ * measured phases run interleaved: slices of half a second, in turns (`turnOrder`), one caller
+ * at a time. This VM's speed drifts by tens of percent within minutes, so a system and its limit
+ * measured one after the other, ~10 s apart, could differ by the drift alone; sliced and
+ * alternated, the drift lands on both alike. Each row gets the CPU µs per call of the caller,
+ * the relay and the provider over the measured window (`cpu_relay_us`: the relay's cost per
+ * forwarded call, request and response); the other systems' processes sleep meanwhile.
  */
 export function runUnary(settings: BenchSettings, systems: UnarySystem[]): Promise<BenchRow[]> {
   return withChildren(async (spawn) => {
     const setups: UnarySetup[] = []
     for (const system of systems) setups.push(await system.setup(spawn))
-    const deadline = resultDeadline(settings.warmupMs, settings.durationMs)
+    const turns = turnsFor(settings.durationMs)
+    const deadline = resultDeadline(settings.warmupMs, settings.durationMs) * (systems.length + 1)
     const rows: BenchRow[] = []
     for (const inflight of INFLIGHTS) {
-      for (const [i, system] of systems.entries()) {
-        settings.log(`unary ${system.name} @${inflight}`)
-        const setup = setups[i]!
-        const options = setup.caller(loopEnv(inflight, settings.warmupMs, settings.durationMs))
-        const { result, cpu } = await measureMetered<LoopResult>(
-          spawn,
-          options,
-          setup.path,
-          deadline,
-          (r) => r.count,
-        )
-        rows.push({ ...loopRow('unary', system.name, inflight, result), ...cpu })
+      settings.log(
+        `unary @${inflight}: ${systems.map((s) => s.name).join(', ')} (warm-up, then ${turns} turns each)`,
+      )
+      const env = { ...loopEnv(inflight, settings.warmupMs, settings.durationMs), TURNS: turns }
+      // One warm-up at a time: each caller's warm-up has the machine to itself, as before.
+      const runs: MeteredRun[] = []
+      for (const setup of setups)
+        runs.push(await startMetered(spawn, setup.caller(env), setup.path, deadline))
+      for (const who of turnOrder(runs.length, turns)) {
+        const caller = runs[who]!.caller
+        const from = caller.lines.length
+        caller.send('TURN')
+        await caller.waitFor(/^TURN_DONE/, deadline, from)
+      }
+      for (const [i, run] of runs.entries()) {
+        const { result, cpu } = await run.finish<LoopResult>((r) => r.count)
+        rows.push({ ...loopRow('unary', systems[i]!.name, inflight, result), ...cpu })
       }
     }
     return rows
