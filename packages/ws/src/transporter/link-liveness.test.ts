@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { checkLiveness, type LivenessState, wasPaused } from './link-liveness.js'
+import { checkLiveness, LinkClock, type LivenessState, wasPaused } from './link-liveness.js'
 
 const state = (overrides: Partial<LivenessState>): LivenessState => ({
   welcomed: true,
@@ -26,5 +26,46 @@ describe('the heartbeat deadline', () => {
     expect(checkLiveness(state({ lastSeen: 1000, resumedAt: 5000 }), 5010)).toBeUndefined()
     // An interval later the queued frames were read (lastSeen moved on) — or the relay is gone.
     expect(checkLiveness(state({ lastSeen: 1000, resumedAt: 5000 }), 6000)?.closeCode).toBe(4408)
+  })
+})
+
+describe('LinkClock', () => {
+  const live = { welcomed: true, helloSent: true, relayLeaving: false }
+
+  test('judges silence from the last frame, and a late tick as a pause', () => {
+    const clock = new LinkClock(1000)
+    clock.start(10_000, () => {})
+    clock.stop()
+    expect(clock.check(11_000, live)).toBeUndefined()
+    clock.lastSeen = 11_500
+    expect(clock.check(12_000, live)).toBeUndefined()
+    expect(clock.check(13_000, live)).toBeUndefined()
+    expect(clock.check(14_100, live)?.closeCode).toBe(4408)
+    // A tick 4 s after the last one: paused, so the silence before it is not held against the relay.
+    const paused = new LinkClock(1000)
+    paused.start(10_000, () => {})
+    paused.stop()
+    expect(paused.check(15_000, live)).toBeUndefined()
+    expect(paused.check(16_100, live)?.closeCode).toBe(4408)
+  })
+
+  test('a Hello never welcomed is given up after 5 s from the open', () => {
+    const clock = new LinkClock(1000)
+    clock.start(0, () => {})
+    clock.stop()
+    clock.lastSeen = 5_500
+    expect(clock.check(5_600, { ...live, welcomed: false })?.closeReason).toBe('no Welcome')
+  })
+
+  test('start runs the tick every interval until stop', async () => {
+    const clock = new LinkClock(5)
+    let ticks = 0
+    clock.start(Date.now(), () => ticks++)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    clock.stop()
+    const seen = ticks
+    expect(seen).toBeGreaterThan(2)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(ticks).toBe(seen)
   })
 })

@@ -61,3 +61,52 @@ export function checkLiveness(state: LivenessState, now: number): LivenessVerdic
 export function wasPaused(lastTick: number, now: number, heartbeatIntervalMs: number): boolean {
   return lastTick > 0 && now - lastTick > heartbeatIntervalMs * 2
 }
+
+/**
+ * The times one relay connection's heartbeat judges by, and its timer: when the socket opened,
+ * when a frame last came, when the heartbeat last ticked and when a late tick showed this
+ * process had been paused. RelayLink keeps one per connection attempt's lifetime.
+ */
+export class LinkClock {
+  /** When the last frame arrived (ms since epoch). */
+  lastSeen = 0
+  #openedAt = 0
+  #lastTick = 0
+  #resumedAt = 0
+  #timer: ReturnType<typeof setInterval> | undefined
+  readonly #intervalMs: number
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs
+  }
+
+  /** The socket opened at `now`: the times start there, and `tick` runs every interval. */
+  start(now: number, tick: () => void): void {
+    this.lastSeen = this.#openedAt = this.#lastTick = now
+    this.#timer = setInterval(tick, this.#intervalMs)
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** A heartbeat tick at `now`: the verdict on a connection in `state` (see checkLiveness). */
+  check(
+    now: number,
+    state: Pick<LivenessState, 'welcomed' | 'helloSent' | 'relayLeaving'>,
+  ): LivenessVerdict | undefined {
+    if (wasPaused(this.#lastTick, now, this.#intervalMs)) this.#resumedAt = now
+    this.#lastTick = now
+    return checkLiveness(
+      {
+        ...state,
+        openedAt: this.#openedAt,
+        lastSeen: this.lastSeen,
+        resumedAt: this.#resumedAt,
+        heartbeatIntervalMs: this.#intervalMs,
+      },
+      now,
+    )
+  }
+}

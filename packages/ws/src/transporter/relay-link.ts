@@ -14,7 +14,7 @@ import {
 import { helloFrame, servicesFrame } from './announcement.js'
 import { ConnectionProblem } from './connection-problem.js'
 import { LinkCalls } from './link-calls.js'
-import { checkLiveness, wasPaused } from './link-liveness.js'
+import { LinkClock } from './link-liveness.js'
 import { payloadTooLarge } from './payload-limit.js'
 import { ReconnectBackoff } from './reconnect-backoff.js'
 import { RelayDirectory } from './relay-directory.js'
@@ -47,12 +47,8 @@ export class RelayLink {
   #helloSent = false
   #closed = false
   readonly #backoff: ReconnectBackoff
-  #heartbeatTimer: ReturnType<typeof setInterval> | undefined
-  #lastSeen = 0
-  /** When the heartbeat last ran, and when a late tick showed this process had been paused. */
-  #lastTick = 0
-  #resumedAt = 0
-  #openedAt = 0
+  /** The heartbeat's times and timer. */
+  readonly #clock: LinkClock
   /** The relay said Goodbye on this socket: it closes it when its drain is done. */
   #relayLeaving = false
   #rtt: number | undefined
@@ -73,6 +69,7 @@ export class RelayLink {
     this.#owner = owner
     this.#options = options
     this.#backoff = new ReconnectBackoff(options)
+    this.#clock = new LinkClock(options.heartbeatIntervalMs)
     this.#problem = new ConnectionProblem(url)
     const writeCopies = options.socketFactory.copiesOnSend === true
     this.#batch = new FrameBatch((bytes) => this.#socket?.readyState === OPEN && this.#socket.send(bytes), {
@@ -228,13 +225,10 @@ export class RelayLink {
     socket.binaryType = 'arraybuffer'
     socket.onopen = () => {
       this.#writable = true
-      this.#lastSeen = Date.now()
-      this.#openedAt = this.#lastSeen
+      this.#clock.start(Date.now(), () => this.#heartbeat())
       this.#relayLeaving = false
       this.#helloSent = false
       this.helloIfReady()
-      this.#lastTick = this.#lastSeen
-      this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#options.heartbeatIntervalMs)
     }
     socket.onmessage = (event) => this.#receive(event.data)
     socket.onclose = (event) => {
@@ -247,7 +241,7 @@ export class RelayLink {
   }
 
   #receive(data: unknown): void {
-    this.#lastSeen = Date.now()
+    this.#clock.lastSeen = Date.now()
     readRelayMessage(data, this.url, this.#onFrame, this.#owner.warn)
   }
 
@@ -326,21 +320,11 @@ export class RelayLink {
   }
 
   #heartbeat(): void {
-    const now = Date.now()
-    if (wasPaused(this.#lastTick, now, this.#options.heartbeatIntervalMs)) this.#resumedAt = now
-    this.#lastTick = now
-    const verdict = checkLiveness(
-      {
-        welcomed: this.#welcomed,
-        helloSent: this.#helloSent,
-        relayLeaving: this.#relayLeaving,
-        openedAt: this.#openedAt,
-        lastSeen: this.#lastSeen,
-        resumedAt: this.#resumedAt,
-        heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
-      },
-      now,
-    )
+    const verdict = this.#clock.check(Date.now(), {
+      welcomed: this.#welcomed,
+      helloSent: this.#helloSent,
+      relayLeaving: this.#relayLeaving,
+    })
     if (!verdict) {
       this.#send([FrameType.Ping, preciseNow()])
       return
@@ -366,8 +350,7 @@ export class RelayLink {
     }
     // Frames queued for the lost socket must not leak into the next connection.
     this.#batch.clear()
-    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
-    this.#heartbeatTimer = undefined
+    this.#clock.stop()
     const wasWelcomed = this.#welcomed
     this.#welcomed = false
     this.#helloSent = false
