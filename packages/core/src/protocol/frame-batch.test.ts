@@ -103,6 +103,23 @@ describe('write turns', () => {
     expect(a.messages.length).toBe(1)
   })
 
+  test('a write that throws at the end of a turn does not stop the other batches', async () => {
+    const a = written()
+    const failing = new FrameBatch(() => {
+      throw new Error('socket gone')
+    })
+    expect(FrameBatch.beginTurn()).toBe(true)
+    failing.add([FrameType.Cancel, 1])
+    a.batch.add([FrameType.Cancel, 2])
+    expect(() => FrameBatch.endTurn()).toThrow('socket gone')
+    expect(a.messages.length).toBe(1)
+    // The next turn starts clean: the same batch writes again.
+    expect(FrameBatch.beginTurn()).toBe(true)
+    a.batch.add([FrameType.Cancel, 3])
+    FrameBatch.endTurn()
+    expect(a.messages.length).toBe(2)
+  })
+
   test('outside a turn frames still leave together at the microtask', async () => {
     const a = written()
     a.batch.add([FrameType.Cancel, 1])

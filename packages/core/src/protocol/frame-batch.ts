@@ -187,14 +187,22 @@ export class FrameBatch {
   /** Ends the turn: writes what each batch given frames during it holds (see {@link beginTurn}). */
   static endTurn(): void {
     inTurn = false
+    // A write that throws must not leave the other batches (or itself) scheduled forever: every
+    // batch is flushed and the list emptied, then the first error is thrown on.
+    let failure: { error: unknown } | undefined
     // By index, re-reading the length: nothing joins the list outside a turn, but a write could
     // (in theory) start and end a nested one, whose batches are flushed there and here harmlessly.
     for (let i = 0; i < turnBatches.length; i++) {
       const batch = turnBatches[i]!
       batch.#scheduled = false
-      batch.flush()
+      try {
+        batch.flush()
+      } catch (error) {
+        failure ??= { error }
+      }
     }
     turnBatches.length = 0
+    if (failure) throw failure.error
   }
 
   /** Writes what is waiting now, as one message. */
