@@ -31,6 +31,11 @@ export function i8(bytes: Uint8Array, pos: number): number {
 
 export function u16(bytes: Uint8Array, pos: number): number {
   need(bytes, pos, 2)
+  return be16(bytes, pos)
+}
+
+/** u16 for a caller that checked the bytes are there (the fast decoder, the relay's raw frames). */
+export function be16(bytes: Uint8Array, pos: number): number {
   return (bytes[pos]! << 8) | bytes[pos + 1]!
 }
 
@@ -40,11 +45,17 @@ export function i16(bytes: Uint8Array, pos: number): number {
 
 export function i32(bytes: Uint8Array, pos: number): number {
   need(bytes, pos, 4)
-  return (bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!
+  return be32(bytes, pos) | 0
 }
 
 export function u32(bytes: Uint8Array, pos: number): number {
-  return i32(bytes, pos) >>> 0
+  need(bytes, pos, 4)
+  return be32(bytes, pos)
+}
+
+/** u32 for a caller that checked the bytes are there (see be16). */
+export function be32(bytes: Uint8Array, pos: number): number {
+  return ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0
 }
 
 export function setU16(bytes: Uint8Array, pos: number, value: number): void {

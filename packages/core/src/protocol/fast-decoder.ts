@@ -1,5 +1,5 @@
-import { i8, i16, i32, u16, u32, wide } from './big-endian.js'
-import { SHORT, shortStrings, textOf } from './utf8-strings.js'
+import { be16, be32, i8, i16, i32, wide } from './big-endian.js'
+import { decodeUtf8 } from './utf8-strings.js'
 
 /** What {@link FastDecoder.decodeAt} answers for a value it leaves to the library's decoder. */
 export const NOT_FAST: unique symbol = Symbol('not fast')
@@ -53,103 +53,73 @@ export class FastDecoder {
     if (head < 0x90) return this.#map(head - 0x80, depth)
     if (head < 0xa0) return this.#array(head - 0x90, depth)
     if (head < 0xc0) return this.#string(head - 0xa0)
-    // The formats with a width: a read past the end throws (big-endian.ts), caught by `#sized`.
     return this.#sized(head, depth)
   }
 
+  /** The formats 0xc0–0xdf: a fixed-size value, or a length of WIDTH bytes and what it counts. */
   #sized(head: number, depth: number): unknown {
     const bytes = this.#bytes
     const at = this.#pos
-    try {
-      switch (head) {
-        case 0xc0:
-          return null
-        case 0xc2:
-          return false
-        case 0xc3:
-          return true
-        case 0xcc:
-          return this.#skip(1, bytes[at] ?? NOT_FAST)
-        case 0xcd:
-          return this.#skip(2, u16(bytes, at))
-        case 0xce:
-          return this.#skip(4, u32(bytes, at))
-        case 0xd0:
-          return this.#skip(1, i8(bytes, at))
-        case 0xd1:
-          return this.#skip(2, i16(bytes, at))
-        case 0xd2:
-          return this.#skip(4, i32(bytes, at))
-        case 0xcf: {
-          // As the library reads 64-bit integers without BigInt: exact up to 2^53.
-          const view = wide(bytes, at, 8)
-          return this.#skip(8, view.getUint32(0) * 4294967296 + view.getUint32(4))
-        }
-        case 0xd3: {
-          const view = wide(bytes, at, 8)
-          return this.#skip(8, view.getInt32(0) * 4294967296 + view.getUint32(4))
-        }
-        case 0xca:
-          return this.#skip(4, wide(bytes, at, 4).getFloat32(0))
-        case 0xcb:
-          return this.#skip(8, wide(bytes, at, 8).getFloat64(0))
-        case 0xd9:
-          return this.#string(this.#length(1))
-        case 0xda:
-          return this.#string(this.#length(2))
-        case 0xdb:
-          return this.#string(this.#length(4))
-        case 0xc4:
-          return this.#binary(this.#length(1))
-        case 0xc5:
-          return this.#binary(this.#length(2))
-        case 0xc6:
-          return this.#binary(this.#length(4))
-        case 0xdc:
-          return this.#array(this.#length(2), depth)
-        case 0xdd:
-          return this.#array(this.#length(4), depth)
-        case 0xde:
-          return this.#map(this.#length(2), depth)
-        case 0xdf:
-          return this.#map(this.#length(4), depth)
-        default:
-          // Extensions (the value codec's Date, Map, Set, undefined, BigInt) and 0xc1.
-          return NOT_FAST
+    const width = WIDTH[head - 0xc0]!
+    if (at + width > bytes.length) return NOT_FAST
+    this.#pos = at + width
+    switch (head) {
+      case 0xc0:
+        return null
+      case 0xc2:
+        return false
+      case 0xc3:
+        return true
+      case 0xcc:
+        return bytes[at]
+      case 0xcd:
+        return be16(bytes, at)
+      case 0xce:
+        return be32(bytes, at)
+      case 0xd0:
+        return i8(bytes, at)
+      case 0xd1:
+        return i16(bytes, at)
+      case 0xd2:
+        return i32(bytes, at)
+      case 0xcf: {
+        // As the library reads 64-bit integers without BigInt: exact up to 2^53.
+        const view = wide(bytes, at, 8)
+        return view.getUint32(0) * 4294967296 + view.getUint32(4)
       }
-    } catch {
-      return NOT_FAST
+      case 0xd3: {
+        const view = wide(bytes, at, 8)
+        return view.getInt32(0) * 4294967296 + view.getUint32(4)
+      }
+      case 0xca:
+        return wide(bytes, at, 4).getFloat32(0)
+      case 0xcb:
+        return wide(bytes, at, 8).getFloat64(0)
+      case 0xd9:
+      case 0xda:
+      case 0xdb:
+        return this.#string(lengthAt(bytes, at, width))
+      case 0xc4:
+      case 0xc5:
+      case 0xc6:
+        return this.#binary(lengthAt(bytes, at, width))
+      case 0xdc:
+      case 0xdd:
+        return this.#array(lengthAt(bytes, at, width), depth)
+      case 0xde:
+      case 0xdf:
+        return this.#map(lengthAt(bytes, at, width), depth)
+      default:
+        // Extensions (the value codec's Date, Map, Set, undefined, BigInt) and 0xc1.
+        return NOT_FAST
     }
-  }
-
-  /** Moves past `size` bytes and answers `value` (NOT_FAST when a byte was missing). */
-  #skip(size: number, value: unknown): unknown {
-    if (value === NOT_FAST) return value
-    this.#pos += size
-    return value
-  }
-
-  /** Reads a length of `size` bytes at #pos and moves past it (throws past the end). */
-  #length(size: 1 | 2 | 4): number {
-    const at = this.#pos
-    const bytes = this.#bytes
-    let n: number
-    if (size === 1) {
-      if (at >= bytes.length) throw RANGE
-      n = bytes[at]!
-    } else n = size === 2 ? u16(bytes, at) : u32(bytes, at)
-    this.#pos = at + size
-    return n
   }
 
   #string(length: number): unknown {
     const start = this.#pos
     if (start + length > this.#bytes.length) return NOT_FAST
     this.#pos = start + length
-    if (length === 0) return ''
-    return length <= SHORT
-      ? shortStrings.decode(this.#bytes, start, length)
-      : textOf(this.#bytes, start, start + length)
+    return length === 0 ? '' : decodeUtf8(this.#bytes, start, length)
   }
 
   #binary(length: number): unknown {
@@ -189,7 +159,23 @@ export class FastDecoder {
 }
 
 const EMPTY = new Uint8Array(0)
-const RANGE = new RangeError('Insufficient data')
+
+/**
+ * Bytes after the head byte of each format 0xc0–0xdf: a fixed-size value's, or its length
+ * field's (str, bin, array, map). 0 for the formats left to the library (0xc1, extensions).
+ */
+// biome-ignore format: one row per 8 formats
+export const WIDTH: readonly number[] = [
+  0, 0, 0, 0, 1, 2, 4, 0, // c0 nil, c1, false, true, bin 8/16/32, ext 8
+  0, 0, 4, 8, 1, 2, 4, 8, // ext 16/32, float 32/64, uint 8/16/32/64
+  1, 2, 4, 8, 0, 0, 0, 0, // int 8/16/32/64, fixext 1/2/4/8
+  0, 1, 2, 4, 2, 4, 2, 4, // fixext 16, str 8/16/32, array 16/32, map 16/32
+]
+
+/** The length field (or uint) of `width` bytes at `at` (the caller checked they are there). */
+export function lengthAt(bytes: Uint8Array, at: number, width: number): number {
+  return width === 1 ? bytes[at]! : width === 2 ? be16(bytes, at) : be32(bytes, at)
+}
 
 /** The one instance (see {@link FastDecoder}: it never calls out, so it cannot be re-entered). */
 export const fastDecoder = new FastDecoder()

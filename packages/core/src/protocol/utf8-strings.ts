@@ -45,10 +45,7 @@ export const shortStrings = new ShortStrings()
 /** Strings up to this many bytes come from the cache. */
 export const SHORT = 24
 
-/**
- * The UTF-8 string at `bytes[start, start + length)`, through the same cache of short strings
- * as the decoders: for readers of raw frames (the relay's), which know where a name lies.
- */
+/** The UTF-8 string at `bytes[start, start + length)`: from the cache when short, else decoded. */
 export function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
   if (length <= SHORT) return shortStrings.decode(bytes, start, length)
   return textOf(bytes, start, start + length)

@@ -1,10 +1,12 @@
 import {
+  binContent,
   type CancelFrame,
   type CreditFrame,
   ErrorCode,
   encodeValue,
   FrameType,
   MAX_CREDIT,
+  type RawFrame,
   type RequestFrame,
   type RequestOptions,
   type ResponseFrame,
@@ -14,7 +16,6 @@ import type { CallEndpoint, Refusal } from './call-endpoint.js'
 import { forwardedOptions } from './forwarded-options.js'
 import { isHostedName } from './hosted/hosted-services.js'
 import { type PendingRequest, PendingTable } from './pending-table.js'
-import { binContent, type RawFrame } from './raw-frames.js'
 import type { CallOutcome, RelayMetrics } from './relay-metrics.js'
 import type { RelayPeer } from './relay-peer.js'
 

@@ -1,28 +1,12 @@
 import { describe, expect, test } from 'bun:test'
-import {
-  decodeFrame,
-  decodeFrames,
-  decodeValue,
-  encodeFrame,
-  type Frame,
-  FrameBatch,
-  FrameType,
-} from '@spider-mesh/core'
+import { decodeValue } from './codec.js'
+import { FrameBatch } from './frame-batch.js'
+import { decodeFrame, decodeFrames, encodeFrame, type Frame, FrameType } from './frames.js'
 import { binContent, rawFrame, readRawFrame } from './raw-frames.js'
+import { seeded } from './seeded.test-helper.js'
 
 // The relay forwards Responses and plain Requests from their bytes. The reader must agree with
 // the generic decoder on every frame it takes, and leave everything else to it.
-
-/** A small seeded generator, so a failure names a case that can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1
-  return () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 2 ** 32
-  }
-}
 
 const ids = [0, 1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1]
 const sizes = [0, 1, 100, 255, 256, 600, 65_535, 65_536]
@@ -104,7 +88,7 @@ describe('readRawFrame', () => {
 
   test('never takes a truncated frame, nor one the generic decoder would refuse', () => {
     const raw = rawFrame()
-    const next = random(20261201)
+    const next = seeded(20261201)
     const samples = [...responses, ...requests].filter((f) => encodeFrame(f).length < 2000)
     let taken = 0
     for (const frame of samples) {

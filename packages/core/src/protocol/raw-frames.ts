@@ -1,4 +1,7 @@
-import { decodeUtf8, FrameType, type RawRequestRanges } from '@spider-mesh/core'
+import { lengthAt, WIDTH } from './fast-decoder.js'
+import type { RawRequestRanges } from './frame-batch.js'
+import { FrameType } from './frames.js'
+import { decodeUtf8 } from './utf8-strings.js'
 
 /**
  * The two frames that are nearly all of a relay's traffic, read straight from the bytes:
@@ -9,8 +12,9 @@ import { decodeUtf8, FrameType, type RawRequestRanges } from '@spider-mesh/core'
  * decode and encode of these frames (issue 14).
  *
  * Anything else, and anything unusual in these (a 64-bit id, a Request with options, a wrong
- * type, a truncated frame), is left to the generic decoder, which validates it and names what is
- * wrong: this reader only ever accepts what that decoder would accept as the same frame.
+ * type, a truncated frame), is left to the generic decoder, which validates it and names what is wrong: this reader
+ * only ever accepts what that decoder would accept as the same frame. It lives beside the frames
+ * and the batch's raw writers; the relay (ws) uses it.
  */
 export interface RawFrame extends RawRequestRanges {
   /** `FrameType.Request` or `FrameType.Response`. */
@@ -47,12 +51,22 @@ export function rawFrame(): RawFrame {
 }
 
 // Where the last read element ended, its value, and where a bin's bytes start (-1: nil):
-// module state, so the readers allocate nothing.
+// module state, so the readers allocate nothing. The widths of the length fields and how they
+// are read are the fast decoder's (WIDTH, lengthAt).
 let next = 0
 let value = 0
 let content = -1
 
-/** Reads a msgpack uint of at most 32 bits at `pos` into `value`/`next`; false if it is not one. */
+/** Reads the length field of the format `head` at `pos` into `value`/`next`; false past the end. */
+function readLength(bytes: Uint8Array, pos: number, head: number): boolean {
+  const width = WIDTH[head - 0xc0]!
+  next = pos + 1 + width
+  if (next > bytes.length) return false
+  value = lengthAt(bytes, pos + 1, width)
+  return true
+}
+
+/** Reads a msgpack uint of at most 32 bits at `pos` (a 64-bit id goes the generic way). */
 function readUint(bytes: Uint8Array, pos: number): boolean {
   const head = bytes[pos]
   if (head === undefined) return false
@@ -61,65 +75,31 @@ function readUint(bytes: Uint8Array, pos: number): boolean {
     next = pos + 1
     return true
   }
-  if (head === 0xcc && pos + 2 <= bytes.length) {
-    value = bytes[pos + 1]!
-    next = pos + 2
-    return true
-  }
-  if (head === 0xcd && pos + 3 <= bytes.length) {
-    value = (bytes[pos + 1]! << 8) | bytes[pos + 2]!
-    next = pos + 3
-    return true
-  }
-  if (head === 0xce && pos + 5 <= bytes.length) {
-    value =
-      ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) >>> 0
-    next = pos + 5
-    return true
-  }
-  return false
+  return head >= 0xcc && head <= 0xce && readLength(bytes, pos, head)
 }
 
-/** Reads a msgpack str header at `pos`: `value` is its byte length, `next` its first byte. */
+/** Reads a msgpack str header (fix, 8, 16) at `pos`: `value` is its byte length, `next` its first byte. */
 function readStrHeader(bytes: Uint8Array, pos: number): boolean {
   const head = bytes[pos]
   if (head === undefined) return false
   if (head >= 0xa0 && head <= 0xbf) {
     value = head - 0xa0
     next = pos + 1
-  } else if (head === 0xd9 && pos + 2 <= bytes.length) {
-    value = bytes[pos + 1]!
-    next = pos + 2
-  } else if (head === 0xda && pos + 3 <= bytes.length) {
-    value = (bytes[pos + 1]! << 8) | bytes[pos + 2]!
-    next = pos + 3
-  } else return false
+  } else if ((head !== 0xd9 && head !== 0xda) || !readLength(bytes, pos, head)) return false
   return next + value <= bytes.length
 }
 
 /** Reads a msgpack bin (or nil, when `nilOk`) at `pos`: `next` is where it ends, `content` where its bytes start. */
 function skipBin(bytes: Uint8Array, pos: number, nilOk: boolean): boolean {
   const head = bytes[pos]
-  let start: number
-  let length: number
   if (head === 0xc0 && nilOk) {
     next = pos + 1
     content = -1
     return true
   }
-  if (head === 0xc4 && pos + 2 <= bytes.length) {
-    length = bytes[pos + 1]!
-    start = pos + 2
-  } else if (head === 0xc5 && pos + 3 <= bytes.length) {
-    length = (bytes[pos + 1]! << 8) | bytes[pos + 2]!
-    start = pos + 3
-  } else if (head === 0xc6 && pos + 5 <= bytes.length) {
-    length =
-      ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) >>> 0
-    start = pos + 5
-  } else return false
-  content = start
-  next = start + length
+  if (head === undefined || head < 0xc4 || head > 0xc6 || !readLength(bytes, pos, head)) return false
+  content = next
+  next += value
   return next <= bytes.length
 }
 
