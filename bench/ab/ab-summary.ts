@@ -2,17 +2,8 @@
 export interface Side {
   /** Every call's latency in µs, in the order made. */
   latencies: number[]
-  /** CPU µs used by each process during the turns. */
+  /** CPU µs per call of each process over the turns (proc-cpu.ts CpuMeter). */
   cpu: { caller: number; relay: number; provider: number }
-  calls: number
-}
-
-/** The turns of `rounds` rounds: A B, B A, A B, … (each pair reversed), so a drift hits both alike. */
-export function abOrder(rounds: number): ('A' | 'B')[] {
-  const order: ('A' | 'B')[] = []
-  for (let r = 0; r < rounds; r++)
-    order.push(...(r % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)))
-  return order
 }
 
 /** A table of both sides with the B/A ratio of each figure. */
@@ -28,9 +19,9 @@ export function summarize(
       'p50 µs': percentile(sorted, 50),
       'p99 µs': percentile(sorted, 99),
       'mean µs': mean,
-      'caller CPU µs/call': side.cpu.caller / side.calls,
-      'relay CPU µs/call': side.cpu.relay / side.calls,
-      'provider CPU µs/call': side.cpu.provider / side.calls,
+      'caller CPU µs/call': side.cpu.caller,
+      'relay CPU µs/call': side.cpu.relay,
+      'provider CPU µs/call': side.cpu.provider,
     }
   }
   const fa = figures(a)

@@ -1,7 +1,8 @@
 /**
  * Interleaved A/B of serial calls between two checkouts (two builds of the packages) on this
  * machine: each checkout's relay, provider and caller run at once, idle but for their turn, and
- * their callers take turns in short rounds, in the order A B B A A B…, so a drift of the
+ * their callers take turns in short rounds, in the order A B B A A B… (the unary scenario's
+ * turnOrder), so a drift of the
  * machine's speed (this 2-core VM's serial p50 moved from 110 to 165 µs within minutes) lands on
  * both alike. Prints p50, p99 and mean per checkout and the CPU µs per call of each process,
  * with the B/A ratios. For people, not for `npm test`; both checkouts must be built.
@@ -11,9 +12,10 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Child, killAll } from '../child.js'
-import { cpuMicros } from '../proc-cpu.js'
+import { CpuMeter } from '../proc-cpu.js'
+import { turnOrder } from '../scenarios/unary.js'
 import { percentile } from '../stats.js'
-import { abOrder, type Side, summarize } from './ab-summary.js'
+import { type Side, summarize } from './ab-summary.js'
 
 const [rootA, rootB] = [process.argv[2], process.argv[3]].map((r) => (r ? resolve(r) : undefined))
 if (!rootA || !rootB) {
@@ -64,21 +66,21 @@ async function start(label: string, root: string): Promise<System> {
     relay,
     provider,
     caller,
-    side: { latencies: [], cpu: { caller: 0, relay: 0, provider: 0 }, calls: 0 },
+    side: { latencies: [], cpu: { caller: 0, relay: 0, provider: 0 } },
   }
 }
 
-/** One round of `n` calls by `system`'s caller; its latencies and CPU go to its side. */
+/** One round of `n` calls by `system`'s caller; its latencies go to its side. */
 async function round(system: System, n: number): Promise<void> {
-  const pids = { caller: system.caller.pid, relay: system.relay.pid, provider: system.provider.pid }
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMicros(pid)]))
   const from = system.caller.lines.length
   system.caller.send(`RUN ${n}`)
   const line = (await system.caller.waitFor(/^ROUND (.*)$/, 120_000, from))[1]!
-  for (const [k, pid] of Object.entries(pids))
-    system.side.cpu[k as keyof Side['cpu']] += cpuMicros(pid) - before[k]!
   for (const v of line.split(',')) system.side.latencies.push(Number(v))
-  system.side.calls += n
+}
+
+/** The CPU meter of a system's three processes (idle outside its turns, as in the unary scenario). */
+function meter(system: System): CpuMeter {
+  return new CpuMeter({ caller: system.caller.pid, relay: system.relay.pid, provider: system.provider.pid })
 }
 
 try {
@@ -90,10 +92,14 @@ try {
     s.caller.send(`RUN ${warmup}`)
     await s.caller.waitFor(/^ROUND /, 300_000, from)
   }
-  for (const [i, which] of abOrder(rounds).entries()) {
-    await round(which === 'A' ? a : b, calls)
+  const meters = [meter(a), meter(b)]
+  for (const m of meters) m.start()
+  for (const [i, which] of turnOrder(2, rounds).entries()) {
+    await round(which === 0 ? a : b, calls)
     if (i % 10 === 9) console.error(`[ab] ${i + 1} of ${rounds * 2} turns`)
   }
+  a.side.cpu = meters[0]!.perUnit(a.side.latencies.length) as Side['cpu']
+  b.side.cpu = meters[1]!.perUnit(b.side.latencies.length) as Side['cpu']
   console.log(
     `A: ${rootA}\nB: ${rootB}\n${rounds} rounds of ${calls} serial calls each, after ${warmup} warm-up calls\n`,
   )
