@@ -61,14 +61,45 @@ function nextTurn(): Promise<void> {
 const REWARM_MS = 100
 
 /**
+ * When a phase's loops stop starting calls: past its `ms`, and past `minCalls` calls too unless
+ * `maxMs` came first; never past `maxCalls` calls. One per loop runner, for both kinds of loops.
+ */
+class PhaseLimit {
+  /** Calls started in the phase; the measured slices share one count (see measuredSlices). */
+  calls = 0
+  #until = 0
+  #cap = 0
+  #minCalls = 0
+  readonly #maxCalls: number
+
+  constructor(maxCalls: number) {
+    this.#maxCalls = maxCalls
+  }
+
+  begin({ ms, minCalls, maxMs }: Phase, now: number): void {
+    this.#until = now + ms
+    this.#cap = now + maxMs
+    this.#minCalls = minCalls
+  }
+
+  more(now: number): boolean {
+    const going = now < this.#until || (this.calls < this.#minCalls && now < this.#cap)
+    return going && this.calls < this.#maxCalls
+  }
+}
+
+/**
  * Runs the measured phase as `options.turns` slices (one, unless the bench asked for turns),
  * each through `slice(ms, true)` after a short unmeasured `slice(REWARM_MS, false)`; answers
- * the time spent in the measured slices.
+ * the time spent in the measured slices. The measured calls are counted from 0 across the
+ * slices, and a re-warm's calls not at all (`limit.calls`).
  */
 async function measuredSlices(
   options: LoopOptions,
+  limit: PhaseLimit,
   slice: (ms: number, measure: boolean) => Promise<void>,
 ): Promise<number> {
+  limit.calls = 0
   if (options.turns <= 1) {
     const t0 = performance.now()
     await slice(options.durationMs, true)
@@ -78,7 +109,9 @@ async function measuredSlices(
   let elapsed = 0
   for (let turn = 0; turn < options.turns; turn++) {
     await nextTurn()
+    const counted = limit.calls
     await slice(REWARM_MS, false)
+    limit.calls = counted
     const t0 = performance.now()
     await slice(ms, true)
     elapsed += performance.now() - t0
@@ -105,19 +138,12 @@ export async function runAwaitLoops(
   call: () => Promise<unknown>,
   onMeasuring: () => void = () => {},
 ): Promise<LoopResult> {
-  // Calls started in the phase (the measured slices share one count: maxCalls bounds them all).
-  let started = 0
-  const phase = async ({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null) => {
-    const t0 = performance.now()
-    const until = t0 + ms
-    const cap = t0 + maxMs
-    const more = () => {
-      const now = performance.now()
-      return (now < until || (started < minCalls && now < cap)) && started < options.maxCalls
-    }
+  const limit = new PhaseLimit(options.maxCalls)
+  const phase = async (p: Phase, recorder: LatencyRecorder | null) => {
+    limit.begin(p, performance.now())
     const loop = async () => {
-      while (more()) {
-        started++
+      while (limit.more(performance.now())) {
+        limit.calls++
         const t0 = performance.now()
         await call()
         recorder?.record((performance.now() - t0) * 1000)
@@ -126,18 +152,11 @@ export async function runAwaitLoops(
     await Promise.all(Array.from({ length: options.inflight }, loop))
   }
   await phase(warmUp(options), null)
-  started = 0
   onMeasuring()
   const recorder = new LatencyRecorder(options.maxCalls)
-  const elapsed = await measuredSlices(options, async (ms, measure) => {
-    if (measure) await phase({ ms, minCalls: 0, maxMs: ms }, recorder)
-    else {
-      // The re-warm's calls do not count against maxCalls.
-      const before = started
-      await phase({ ms, minCalls: 0, maxMs: ms }, null)
-      started = before
-    }
-  })
+  const elapsed = await measuredSlices(options, limit, (ms, measure) =>
+    phase(slicePhase(ms), measure ? recorder : null),
+  )
   return result(options.inflight, recorder, elapsed)
 }
 
@@ -150,10 +169,7 @@ export class CallbackLoops {
   readonly #send: (slot: number) => void
   readonly #started: Float64Array
   #recorder: LatencyRecorder | null = null
-  #until = 0
-  #cap = 0
-  #minCalls = 0
-  #calls = 0
+  readonly #limit: PhaseLimit
   #active = 0
   #phaseDone: (() => void) | null = null
 
@@ -161,20 +177,17 @@ export class CallbackLoops {
     this.#options = options
     this.#send = send
     this.#started = new Float64Array(options.inflight)
+    this.#limit = new PhaseLimit(options.maxCalls)
   }
 
   /** Warm-up, then the measured phase (`onMeasuring` as it starts, see {@link runAwaitLoops}). */
   async run(onMeasuring: () => void = () => {}): Promise<LoopResult> {
     await this.#phase(warmUp(this.#options), null)
-    this.#calls = 0
     onMeasuring()
     const recorder = new LatencyRecorder(this.#options.maxCalls)
-    const elapsed = await measuredSlices(this.#options, async (ms, measure) => {
-      const before = this.#calls
-      await this.#phase({ ms, minCalls: 0, maxMs: ms }, measure ? recorder : null, false)
-      // The re-warm's calls do not count against maxCalls.
-      if (!measure) this.#calls = before
-    })
+    const elapsed = await measuredSlices(this.#options, this.#limit, (ms, measure) =>
+      this.#phase(slicePhase(ms), measure ? recorder : null),
+    )
     return result(this.#options.inflight, recorder, elapsed)
   }
 
@@ -182,19 +195,14 @@ export class CallbackLoops {
   complete(slot: number): void {
     const now = performance.now()
     this.#recorder?.record((now - this.#started[slot]!) * 1000)
-    const more = now < this.#until || (this.#calls < this.#minCalls && now < this.#cap)
-    if (more && this.#calls < this.#options.maxCalls) this.#start(slot, now)
+    if (this.#limit.more(now)) this.#start(slot, now)
     else if (--this.#active === 0) this.#phaseDone?.()
   }
 
-  /** One phase; `fresh` restarts the count of calls (the measured slices share theirs). */
-  #phase({ ms, minCalls, maxMs }: Phase, recorder: LatencyRecorder | null, fresh = true): Promise<void> {
+  #phase(p: Phase, recorder: LatencyRecorder | null): Promise<void> {
     this.#recorder = recorder
-    if (fresh) this.#calls = 0
-    this.#minCalls = minCalls
     const now = performance.now()
-    this.#until = now + ms
-    this.#cap = now + maxMs
+    this.#limit.begin(p, now)
     this.#active = this.#options.inflight
     return new Promise((resolve) => {
       this.#phaseDone = resolve
@@ -203,7 +211,7 @@ export class CallbackLoops {
   }
 
   #start(slot: number, now: number): void {
-    this.#calls++
+    this.#limit.calls++
     this.#started[slot] = now
     this.#send(slot)
   }
@@ -222,6 +230,11 @@ function warmUp(options: LoopOptions): Phase {
     minCalls: options.warmupCalls,
     maxMs: Math.max(options.warmupMs, options.warmupMaxMs),
   }
+}
+
+/** A measured slice (or a re-warm): `ms`, with no count to reach. */
+function slicePhase(ms: number): Phase {
+  return { ms, minCalls: 0, maxMs: ms }
 }
 
 function result(inflight: number, recorder: LatencyRecorder, elapsedMs: number): LoopResult {

@@ -100,7 +100,7 @@ export function loopEnv(inflight: number, warmupMs: number, durationMs: number):
     INFLIGHT: inflight,
     WARMUP_MS: warmupMs,
     WARMUP_CALLS,
-    WARMUP_MAX_MS: Math.max(warmupMs, WARMUP_MAX_MS),
+    WARMUP_MAX_MS,
     DURATION_MS: durationMs,
   }
 }
