@@ -78,7 +78,7 @@ export const scratch = new DataView(new ArrayBuffer(8))
 const scratchBytes = new Uint8Array(scratch.buffer)
 
 /** The `size` bytes at `pos`, copied to offset 0 of `scratch` (valid until the next call). */
-export function wide(bytes: Uint8Array, pos: number, size: 4 | 8): DataView {
+function wide(bytes: Uint8Array, pos: number, size: 4 | 8): DataView {
   need(bytes, pos, size)
   for (let i = 0; i < size; i++) scratchBytes[i] = bytes[pos + i]!
   return scratch
@@ -87,4 +87,24 @@ export function wide(bytes: Uint8Array, pos: number, size: 4 | 8): DataView {
 /** Copies the first `size` bytes of `scratch` to `bytes` at `pos` (the caller made room). */
 export function fromScratch(bytes: Uint8Array, pos: number, size: number): void {
   for (let i = 0; i < size; i++) bytes[pos + i] = scratchBytes[i]!
+}
+
+/** A uint64 as @msgpack/msgpack reads it without BigInt: exact up to 2^53. */
+export function u64(bytes: Uint8Array, pos: number): number {
+  const view = wide(bytes, pos, 8)
+  return view.getUint32(0) * 4294967296 + view.getUint32(4)
+}
+
+/** An int64 as @msgpack/msgpack reads it without BigInt. */
+export function i64(bytes: Uint8Array, pos: number): number {
+  const view = wide(bytes, pos, 8)
+  return view.getInt32(0) * 4294967296 + view.getUint32(4)
+}
+
+export function f32(bytes: Uint8Array, pos: number): number {
+  return wide(bytes, pos, 4).getFloat32(0)
+}
+
+export function f64(bytes: Uint8Array, pos: number): number {
+  return wide(bytes, pos, 8).getFloat64(0)
 }

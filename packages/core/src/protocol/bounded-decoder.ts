@@ -1,5 +1,5 @@
 import { DecodeError, Decoder, type ExtensionCodec } from '@msgpack/msgpack'
-import { i8, i16, i32, u8, u16, u32, wide } from './big-endian.js'
+import { f32, f64, i8, i16, i32, i64, u8, u16, u32, u64 } from './big-endian.js'
 import { fastDecoder, NOT_FAST } from './fast-decoder.js'
 import { nativeUtf8Slice } from './native-utf8.js'
 import { SHORT, shortStrings, textOf } from './utf8-strings.js'
@@ -135,49 +135,38 @@ export function createDecoder(options: BoundedDecoderOptions): BoundedDecoder {
       return u32(this.bytes, this.pos)
     }
     readU8(): number {
-      return u8(this.bytes, this.pos++)
+      return this.#took(1, u8(this.bytes, this.pos))
     }
     readI8(): number {
-      return i8(this.bytes, this.pos++)
+      return this.#took(1, i8(this.bytes, this.pos))
     }
     readU16(): number {
-      const value = u16(this.bytes, this.pos)
-      this.pos += 2
-      return value
+      return this.#took(2, u16(this.bytes, this.pos))
     }
     readI16(): number {
-      const value = i16(this.bytes, this.pos)
-      this.pos += 2
-      return value
+      return this.#took(2, i16(this.bytes, this.pos))
     }
     readU32(): number {
-      const value = u32(this.bytes, this.pos)
-      this.pos += 4
-      return value
+      return this.#took(4, u32(this.bytes, this.pos))
     }
     readI32(): number {
-      const value = i32(this.bytes, this.pos)
-      this.pos += 4
-      return value
+      return this.#took(4, i32(this.bytes, this.pos))
     }
     readU64(): number {
-      const view = wide(this.bytes, this.pos, 8)
-      this.pos += 8
-      return view.getUint32(0) * 4294967296 + view.getUint32(4)
+      return this.#took(8, u64(this.bytes, this.pos))
     }
     readI64(): number {
-      const view = wide(this.bytes, this.pos, 8)
-      this.pos += 8
-      return view.getInt32(0) * 4294967296 + view.getUint32(4)
+      return this.#took(8, i64(this.bytes, this.pos))
     }
     readF32(): number {
-      const value = wide(this.bytes, this.pos, 4).getFloat32(0)
-      this.pos += 4
-      return value
+      return this.#took(4, f32(this.bytes, this.pos))
     }
     readF64(): number {
-      const value = wide(this.bytes, this.pos, 8).getFloat64(0)
-      this.pos += 8
+      return this.#took(8, f64(this.bytes, this.pos))
+    }
+    /** Moves past the `size` bytes `value` was read from (the library's read… members). */
+    #took(size: number, value: number): number {
+      this.pos += size
       return value
     }
     clone(): BoundedDecoderImpl {

@@ -1,4 +1,4 @@
-import { be16, be32, i8, i16, i32, wide } from './big-endian.js'
+import { be16, be32, f32, f64, i8, i16, i32, i64, u64 } from './big-endian.js'
 import { decodeUtf8 } from './utf8-strings.js'
 
 /** What {@link FastDecoder.decodeAt} answers for a value it leaves to the library's decoder. */
@@ -82,19 +82,14 @@ export class FastDecoder {
         return i16(bytes, at)
       case 0xd2:
         return i32(bytes, at)
-      case 0xcf: {
-        // As the library reads 64-bit integers without BigInt: exact up to 2^53.
-        const view = wide(bytes, at, 8)
-        return view.getUint32(0) * 4294967296 + view.getUint32(4)
-      }
-      case 0xd3: {
-        const view = wide(bytes, at, 8)
-        return view.getInt32(0) * 4294967296 + view.getUint32(4)
-      }
+      case 0xcf:
+        return u64(bytes, at)
+      case 0xd3:
+        return i64(bytes, at)
       case 0xca:
-        return wide(bytes, at, 4).getFloat32(0)
+        return f32(bytes, at)
       case 0xcb:
-        return wide(bytes, at, 8).getFloat64(0)
+        return f64(bytes, at)
       case 0xd9:
       case 0xda:
       case 0xdb:
