@@ -41,7 +41,7 @@ export class RelayLink {
   readonly #owner: RelayLinkOwner
   readonly #options: RelayLinkOptions
   #socket: WebSocketLike | undefined
-  /** Open and not closing by our hand: checked per frame instead of `readyState`, a native getter. */
+  /** Open and not closing by our hand: checked per frame (and before Hello) instead of `readyState`, a native getter. */
   #writable = false
   #welcomed = false
   #helloSent = false
@@ -156,7 +156,7 @@ export class RelayLink {
   /** Sends Hello if the socket is open and the mesh is known (connect() may precede registration). */
   helloIfReady(): void {
     const host = this.#owner.host
-    if (!host || this.#helloSent || this.#socket?.readyState !== OPEN) return
+    if (!host || this.#helloSent || !this.#writable) return
     this.#helloSent = true
     this.#send(helloFrame(host, this.#owner))
   }
