@@ -160,7 +160,7 @@ const EMPTY = new Uint8Array(0)
  * field's (str, bin, array, map). 0 for the formats left to the library (0xc1, extensions).
  */
 // biome-ignore format: one row per 8 formats
-export const WIDTH: readonly number[] = [
+const WIDTH: readonly number[] = [
   0, 0, 0, 0, 1, 2, 4, 0, // c0 nil, c1, false, true, bin 8/16/32, ext 8
   0, 0, 4, 8, 1, 2, 4, 8, // ext 16/32, float 32/64, uint 8/16/32/64
   1, 2, 4, 8, 0, 0, 0, 0, // int 8/16/32/64, fixext 1/2/4/8
@@ -168,7 +168,7 @@ export const WIDTH: readonly number[] = [
 ]
 
 /** The length field (or uint) of `width` bytes at `at` (the caller checked they are there). */
-export function lengthAt(bytes: Uint8Array, at: number, width: number): number {
+function lengthAt(bytes: Uint8Array, at: number, width: number): number {
   return width === 1 ? bytes[at]! : width === 2 ? be16(bytes, at) : be32(bytes, at)
 }
 
