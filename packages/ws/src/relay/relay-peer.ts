@@ -122,8 +122,9 @@ export class RelayPeer implements CallEndpoint {
 
   /**
    * Everything queued for this connection while one inbound message is handled leaves as one
-   * WebSocket message when the microtask queue drains: a batch of 64 requests in gives one batch
-   * out per provider, not 64 writes.
+   * WebSocket message when that message's write turn ends (RelayRouter.message), or when the
+   * microtask queue drains for frames queued outside one: a batch of 64 requests in gives one
+   * batch out per provider, not 64 writes.
    */
   readonly #batch: FrameBatch
 
