@@ -167,3 +167,72 @@ describe('the written view (writeCopies)', () => {
     expect(seen[1]!.buffer.byteLength).toBeLessThan(4096)
   })
 })
+
+describe('addRequest and addResponse', () => {
+  // Ids, names and payloads at every boundary of the msgpack formats they are written in, names
+  // that are not ASCII (the generic encoder's), and ids no writer takes (negative, fractional).
+  const ids = [0, 1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, 1.5]
+  const names = [
+    '',
+    'a',
+    'x'.repeat(31),
+    'x'.repeat(32),
+    'y'.repeat(255),
+    'y'.repeat(256),
+    'z'.repeat(65_536),
+    'méthode',
+    '日本',
+  ]
+  const sizes = [0, 1, 255, 256, 513, 65_535, 65_536, 200_000]
+
+  function frames(seed: number, count: number): Frame[] {
+    const next = seeded(seed)
+    const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)]!
+    return Array.from({ length: count }, () => {
+      const payload = new Uint8Array(pick(sizes)).map(() => Math.floor(next() * 256))
+      if (next() < 0.4)
+        return [FrameType.Response, pick(ids), Math.floor(next() * 5), next() < 0.2 ? null : payload] as Frame
+      return [
+        FrameType.Request,
+        pick(ids),
+        pick(names),
+        pick(names),
+        next() < 0.5 ? null : pick(names),
+        payload,
+      ] as Frame
+    })
+  }
+
+  test.each([false, true])(
+    'write byte for byte what add() writes, flushes included (writeCopies: %p)',
+    async (writeCopies) => {
+      for (const seed of [1, 2, 3]) {
+        const viaAdd: Uint8Array[] = []
+        const direct: Uint8Array[] = []
+        const options = { flushAtBytes: 100_000, writeCopies }
+        const a = new FrameBatch((m) => viaAdd.push(m.slice()), options)
+        const b = new FrameBatch((m) => direct.push(m.slice()), options)
+        for (const [i, frame] of frames(seed, 400).entries()) {
+          a.add(frame)
+          if (frame[0] === FrameType.Response) b.addResponse(frame[1], frame[2], frame[3])
+          else {
+            const [, id, service, method, node, payload] = frame as [
+              number,
+              number,
+              string,
+              string,
+              string | null,
+              Uint8Array,
+            ]
+            b.addRequest(id, service, method, node, payload)
+          }
+          if (i % 40 === 0) await Promise.resolve()
+        }
+        await Promise.resolve()
+        expect(direct.length).toBe(viaAdd.length)
+        for (const [i, message] of direct.entries())
+          expect(Buffer.from(message).equals(Buffer.from(viaAdd[i]!))).toBe(true)
+      }
+    },
+  )
+})

@@ -1,6 +1,6 @@
-import { setU16, setU32 } from './big-endian.js'
 import { FastEncoder } from './fast-encoder.js'
-import type { Frame } from './frames.js'
+import { type Frame, FrameType } from './frames.js'
+import { copyRange, plainId, writeAscii, writeBin, writeUint } from './raw-writes.js'
 
 // Its own encoder, which writes each frame straight into the batch's buffer (encodeInto).
 const encoder = new FastEncoder()
@@ -102,6 +102,60 @@ export class FrameBatch {
     const at = this.#reserve(bytes.byteLength)
     this.#buffer.set(bytes, at)
     this.#queued()
+  }
+
+  /**
+   * Queues `[Response, id, kind, payload]` (payload null: nil), written straight into the batch:
+   * no frame array and no generic encoding, byte for byte what {@link add} writes. A node answers
+   * every call it serves through here, so at one call in flight it is on the path of every call.
+   */
+  addResponse(id: number, kind: number, payload: Uint8Array | null): void {
+    if (!plainId(id) || !(kind >= 0 && kind < 0x80 && Number.isInteger(kind))) {
+      this.add([FrameType.Response, id, kind, payload] as Frame)
+      return
+    }
+    // Header (2), id (at most 9), kind (1), bin header (5): an upper bound.
+    let at = this.#reserve(17 + (payload === null ? 0 : payload.byteLength))
+    const buffer = this.#buffer
+    buffer[at++] = 0x94
+    buffer[at++] = FrameType.Response
+    at = writeUint(buffer, at, id)
+    buffer[at++] = kind
+    if (payload === null) {
+      buffer[at] = 0xc0
+      this.#length = at + 1
+    } else this.#length = writeBin(buffer, at, payload)
+    this.#queued()
+  }
+
+  /**
+   * Queues `[Request, id, service, method, node, payload]` (node null: nil) written straight into
+   * the batch, as {@link addResponse} does: a caller's every call goes through here. Names that
+   * are not all ASCII (rare) take the generic encoder; the bytes are the same either way.
+   */
+  addRequest(id: number, service: string, method: string, node: string | null, payload: Uint8Array): void {
+    if (plainId(id)) {
+      const names = service.length + method.length + (node === null ? 0 : node.length)
+      // Header (2), id (at most 9), three str headers (3 each), bin header (5): an upper bound.
+      const begin = this.#reserve(25 + names + payload.byteLength)
+      let at = begin
+      const buffer = this.#buffer
+      buffer[at++] = 0x96
+      buffer[at++] = FrameType.Request
+      at = writeUint(buffer, at, id)
+      at = writeAscii(buffer, at, service)
+      if (at >= 0) at = writeAscii(buffer, at, method)
+      if (at >= 0 && node === null) buffer[at++] = 0xc0
+      else if (at >= 0) at = writeAscii(buffer, at, node!)
+      if (at >= 0) {
+        this.#length = writeBin(buffer, at, payload)
+        this.#queued()
+        return
+      }
+      // Give the reservation back (a flush it made has already written what came before).
+      this.#length = begin
+    }
+    this.add([FrameType.Request, id, service, method, node, payload] as Frame)
   }
 
   /**
@@ -243,43 +297,4 @@ export class FrameBatch {
     this.#scheduled = false
     this.flush()
   }
-}
-
-/** Writes `n` (a non-negative safe integer) as the smallest msgpack uint; answers the next offset. */
-function writeUint(buffer: Uint8Array, at: number, n: number): number {
-  if (n < 0x80) {
-    buffer[at] = n
-    return at + 1
-  }
-  if (n < 0x100) {
-    buffer[at] = 0xcc
-    buffer[at + 1] = n
-    return at + 2
-  }
-  if (n < 0x10000) {
-    buffer[at] = 0xcd
-    setU16(buffer, at + 1, n)
-    return at + 3
-  }
-  if (n < 0x100000000) {
-    buffer[at] = 0xce
-    setU32(buffer, at + 1, n)
-    return at + 5
-  }
-  buffer[at] = 0xcf
-  setU32(buffer, at + 1, Math.floor(n / 0x100000000))
-  setU32(buffer, at + 5, n >>> 0)
-  return at + 9
-}
-
-/**
- * Copies `src[start, end)` to `at`; answers the next offset. Short ranges are copied byte by
- * byte: a subarray of a message the runtime made would first allocate its ArrayBuffer (JSC),
- * which costs more than copying a few hundred bytes.
- */
-function copyRange(buffer: Uint8Array, at: number, src: Uint8Array, start: number, end: number): number {
-  const length = end - start
-  if (length > 512) buffer.set(src.subarray(start, end), at)
-  else for (let i = 0; i < length; i++) buffer[at + i] = src[start + i]!
-  return at + length
 }

@@ -1,13 +1,16 @@
 import {
+  binContent,
   ErrorCode,
   encodeValue,
   type Frame,
   FrameType,
-  type RequestFrame,
-  type ResponseFrame,
+  type RawFrame,
+  type RequestOptions,
   ResponseKind,
   type RpcRequestPacket,
   type RpcResponsePacket,
+  rawFrame,
+  readRawFrame,
   type ServedCallHandle,
   type TransporterHost,
   type TransportLink,
@@ -23,6 +26,10 @@ export interface LinkCallsOwner {
   /** Where the mesh sends the responses of calls this node serves (the RelayLink). */
   readonly replyTo: unknown
   send(frame: Frame): void
+  /** Sends `[Request, id, service, method, node, payload]` (FrameBatch.addRequest: no frame array). */
+  sendRequest(id: number, service: string, method: string, node: string | null, payload: Uint8Array): void
+  /** Sends `[Response, id, kind, payload]` (FrameBatch.addResponse). */
+  sendResponse(id: number, kind: number, payload: Uint8Array | null): void
   /** Why a payload is too large for the relay, or undefined (see RelayLink). */
   tooLarge(payload: Uint8Array, nameLength: number): string | undefined
   /** Logs on this node (the transporter's onWarning). */
@@ -50,6 +57,8 @@ export class LinkCalls {
   readonly #outbound = new Set<number>()
   /** Relay request ids of calls this node is serving, with the function that stops each. */
   readonly #active = new Map<number, ServedCall>()
+  /** Where takeRaw reads each raw frame (one per link: nothing allocated per frame). */
+  readonly #raw: RawFrame = rawFrame()
   /** drain() callers waiting for the served calls to end. */
   readonly #idle = new DeadlineWaiters()
 
@@ -76,11 +85,18 @@ export class LinkCalls {
     this.#outbound.add(id)
     const destination = packet.destination_node_id ?? null
     const options = optionsOf(packet)
-    this.#owner.send(
-      options === undefined
-        ? [FrameType.Request, id, packet.service, packet.method, destination, packet.payload]
-        : [FrameType.Request, id, packet.service, packet.method, destination, packet.payload, options],
-    )
+    if (options === undefined)
+      this.#owner.sendRequest(id, packet.service, packet.method, destination, packet.payload)
+    else
+      this.#owner.send([
+        FrameType.Request,
+        id,
+        packet.service,
+        packet.method,
+        destination,
+        packet.payload,
+        options,
+      ])
     return (reason?: string) => {
       if (this.#outbound.delete(id))
         this.#owner.send(reason ? [FrameType.Cancel, id, reason] : [FrameType.Cancel, id])
@@ -105,43 +121,64 @@ export class LinkCalls {
         code: ErrorCode.PAYLOAD_TOO_LARGE,
         message: `The result of ${call} is ${tooLarge}`,
       })
-      this.#owner.send([FrameType.Response, id, ResponseKind.Error, error])
+      this.#owner.sendResponse(id, ResponseKind.Error, error)
       return
     }
     if (packet.kind !== ResponseKind.Next) this.#served(id)
-    this.#owner.send([FrameType.Response, id, packet.kind, packet.payload ?? null])
+    this.#owner.sendResponse(id, packet.kind, packet.payload ?? null)
   }
 
-  /** A response step for a request this node made. */
-  onResponse(frame: ResponseFrame): void {
+  /**
+   * A response step for a request this node made: the fields of a Response frame, from a decoded
+   * frame or read from its bytes (RelayLink), so neither path builds what the other does not.
+   */
+  onResponse(id: number, kind: number, payload: Uint8Array | null): void {
     const host = this.#owner.host
-    const id = frame[1]
     if (!this.#outbound.has(id) || !host) return
-    if (frame[2] !== ResponseKind.Next) this.#outbound.delete(id)
+    if (kind !== ResponseKind.Next) this.#outbound.delete(id)
     const packet: RpcResponsePacket = {
       type: 'response',
       request_id: id,
-      kind: frame[2] as RpcResponsePacket['kind'],
+      kind: kind as RpcResponsePacket['kind'],
     }
-    if (frame[3] !== null) packet.payload = frame[3]
+    if (payload !== null) packet.payload = payload
     host.handleResponse(packet)
   }
 
-  /** A request the relay routed to this node. */
-  onRequest(frame: RequestFrame): void {
+  /**
+   * Responses and plain Requests (nearly all of a node's traffic) are read from their bytes
+   * (readRawFrame): no frame array and no generic decode. The reader takes only what the generic
+   * decoder would read as the same frame; the rest is decoded (RelayLink's #onFrame).
+   */
+  readonly takeRaw = (bytes: Uint8Array, pos: number): number => {
+    const raw = this.#raw
+    if (!readRawFrame(bytes, pos, raw)) return -1
+    if (raw.type === FrameType.Response) this.onResponse(raw.id, raw.kind, binContent(bytes, raw))
+    else this.onRequest(raw.id, raw.service, raw.method, raw.destination, binContent(bytes, raw)!)
+    return raw.end
+  }
+
+  /** A request the relay routed to this node: the fields of a Request frame (see onResponse). */
+  onRequest(
+    id: number,
+    service: string,
+    method: string,
+    source: string | null,
+    payload: Uint8Array,
+    options?: RequestOptions,
+  ): void {
     const host = this.#owner.host
-    const id = frame[1]
     if (!host) return
     const packet: RpcRequestPacket = {
       type: 'request',
       request_id: id,
-      service: frame[2],
-      method: frame[3],
-      payload: frame[5],
+      service,
+      method,
+      payload,
       reply_to: this.#owner.replyTo,
     }
-    if (frame[4] !== null) packet.source_node_id = frame[4]
-    if (frame.length === 7) applyOptions(packet, frame[6])
+    if (source !== null) packet.source_node_id = source
+    if (options !== undefined) applyOptions(packet, options)
     // Registered before dispatch: a synchronous answer removes it again in respond().
     const served: ServedCall = { stop: NOOP, service: packet.service, method: packet.method }
     this.#active.set(id, served)

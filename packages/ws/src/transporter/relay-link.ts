@@ -82,6 +82,12 @@ export class RelayLink {
       link: owner.link,
       replyTo: this,
       send: (frame) => this.#send(frame),
+      sendRequest: (id, service, method, node, payload) => {
+        if (this.#writable) this.#batch.addRequest(id, service, method, node, payload)
+      },
+      sendResponse: (id, kind, payload) => {
+        if (this.#writable) this.#batch.addResponse(id, kind, payload)
+      },
       tooLarge: (payload, nameLength) => this.#tooLarge(payload, nameLength),
       warn: (message) => owner.warn(message),
     })
@@ -242,17 +248,17 @@ export class RelayLink {
 
   #receive(data: unknown): void {
     this.#clock.lastSeen = Date.now()
-    readRelayMessage(data, this.url, this.#onFrame, this.#owner.warn)
+    readRelayMessage(data, this.url, this.#onFrame, this.#owner.warn, this.#calls.takeRaw)
   }
 
   readonly #onFrame = (frame: Frame): void => {
     const host = this.#owner.host
     switch (frame[0]) {
       case FrameType.Response:
-        this.#calls.onResponse(frame)
+        this.#calls.onResponse(frame[1], frame[2], frame[3])
         return
       case FrameType.Request:
-        this.#calls.onRequest(frame)
+        this.#calls.onRequest(frame[1], frame[2], frame[3], frame[4], frame[5], frame[6])
         return
       case FrameType.Cancel:
         this.#calls.onCancel(frame[1], frame[2])
