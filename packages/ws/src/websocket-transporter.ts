@@ -193,14 +193,22 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
     return Promise.resolve({ cancel: this.request(packet) })
   }
 
-  /** Sends a request and returns its cancel function (the mesh's fast path; see `send`). */
+  /** Sends a request and returns its cancel function (see `send`). */
   request(packet: RpcRequestPacket): () => void {
+    this.call(packet)
+    return (reason?: string) => this.cancel(packet.request_id, reason)
+  }
+
+  /** Sends a request, cancelled with `cancel(id)`: the mesh's fast path, no function per call. */
+  call(packet: RpcRequestPacket): void {
     const link = this.#pick(packet)
-    if (!link) {
-      this.#offline(packet)
-      return NOOP
-    }
-    return link.request(packet)
+    if (link) link.call(packet)
+    else this.#offline(packet)
+  }
+
+  /** Cancels a request this transporter sent (ids it does not carry, or that ended, are ignored). */
+  cancel(requestId: number, reason?: string): void {
+    for (const link of this.#links.values()) if (link.cancel(requestId, reason)) return
   }
 
   /** Flow control: passes a caller's grant to the relay that carries the call. */

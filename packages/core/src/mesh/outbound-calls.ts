@@ -25,6 +25,8 @@ interface PendingCall {
 }
 
 const noop = () => {}
+/** `PendingCall.cancel` of a call sent with `link.call`: cancelled with `link.cancel(id)`. */
+const BY_ID: CancelCall = () => {}
 
 /**
  * The calls this mesh has sent and not yet seen end. Keyed by a per-mesh counter, so a response
@@ -105,7 +107,11 @@ export class OutboundCalls {
         sink.start({ window: call.window, grant: (items) => this.#grant(id, call, items) })
       }
     } else call.window = 0
-    if (link.request) {
+    if (link.call && link.cancel) {
+      link.call(packet)
+      // Answered synchronously (no relay): the call is over already.
+      if (this.#pending.get(id) === call) call.cancel = BY_ID
+    } else if (link.request) {
       const cancel = link.request(packet)
       // The transporter may have answered synchronously (no relay): the call is over already.
       if (this.#pending.get(id) === call) call.cancel = cancel
@@ -193,8 +199,10 @@ export class OutboundCalls {
   #end(id: number, call: PendingCall, cancelRemote: boolean, reason?: string): void {
     this.#pending.delete(id)
     if (call.timeout > 0 || call.deadline > 0) this.#timed--
-    if (cancelRemote) call.cancel?.(reason)
-    else if (call.cancel === null) call.cancel = noop
+    if (cancelRemote) {
+      if (call.cancel === BY_ID) call.link.cancel!(id, reason)
+      else call.cancel?.(reason)
+    } else if (call.cancel === null) call.cancel = noop
   }
 
   /** A pulling sink accepts `items` more values (ignored once the call has ended). */

@@ -66,8 +66,8 @@ export class LinkCalls {
     this.#owner = owner
   }
 
-  /** Sends a request; returns its cancel function. */
-  request(packet: RpcRequestPacket): () => void {
+  /** Sends a request; {@link cancel} cancels it (no function per call). */
+  call(packet: RpcRequestPacket): void {
     const id = packet.request_id
     const tooLarge = this.#owner.tooLarge(packet.payload, packet.service.length + packet.method.length)
     if (tooLarge) {
@@ -80,7 +80,7 @@ export class LinkCalls {
       queueMicrotask(() =>
         host?.handleResponse({ type: 'response', request_id: id, kind: ResponseKind.Refused, payload }),
       )
-      return NOOP
+      return
     }
     this.#outbound.add(id)
     const destination = packet.destination_node_id ?? null
@@ -97,10 +97,13 @@ export class LinkCalls {
         packet.payload,
         options,
       ])
-    return (reason?: string) => {
-      if (this.#outbound.delete(id))
-        this.#owner.send(reason ? [FrameType.Cancel, id, reason] : [FrameType.Cancel, id])
-    }
+  }
+
+  /** Tells the relay to cancel request `id` (`reason`: why, when said); false when it is not ours or ended. */
+  cancel(id: number, reason?: string): boolean {
+    if (!this.#outbound.delete(id)) return false
+    this.#owner.send(reason ? [FrameType.Cancel, id, reason] : [FrameType.Cancel, id])
+    return true
   }
 
   /** Sends one step of the response to a call this node is serving. */

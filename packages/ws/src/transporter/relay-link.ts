@@ -120,9 +120,14 @@ export class RelayLink {
     return this.#welcomed && this.#directory.has(nodeId)
   }
 
-  /** Sends a request; returns its cancel function. */
-  request(packet: RpcRequestPacket): () => void {
-    return this.#calls.request(packet)
+  /** Sends a request (cancelled with {@link cancel}). */
+  call(packet: RpcRequestPacket): void {
+    this.#calls.call(packet)
+  }
+
+  /** Cancels a request sent through this relay; false if it did not carry it (or it ended). */
+  cancel(requestId: number, reason?: string): boolean {
+    return this.#calls.cancel(requestId, reason)
   }
 
   /** Sends one step of the response to a call this node is serving. */
