@@ -37,8 +37,9 @@ function factoryFor(tls: TransporterTlsOptions | undefined): SocketFactory {
     const options = isBun && native ? { headers, tls } : { headers, ...tls }
     return new Socket(url, options)
   }
-  // Bun's WebSocket copies on send; `ws` may keep the buffer while the write is queued.
-  return Object.assign(open, { copiesOnSend: Boolean(isBun && native) })
+  // Bun's WebSocket copies on send; `ws` may keep the buffer while the write is queued. Both
+  // deliver messages as Buffers with 'nodebuffer' (see SocketFactory.binaryType).
+  return Object.assign(open, { copiesOnSend: Boolean(isBun && native), binaryType: 'nodebuffer' as const })
 }
 
 /**

@@ -233,7 +233,7 @@ export class RelayLink {
       return
     }
     this.#socket = socket
-    socket.binaryType = 'arraybuffer'
+    socket.binaryType = this.#options.socketFactory.binaryType ?? 'arraybuffer'
     socket.onopen = () => {
       this.#writable = true
       this.#clock.start(Date.now(), () => this.#heartbeat())

@@ -19,10 +19,13 @@ export function readRelayMessage(
     warn(`Relay ${url} sent a non-binary message; ignored`)
     return
   }
+  // A Uint8Array (a Buffer, with binaryType 'nodebuffer') is read as it is: no ArrayBuffer made.
   const bytes =
-    data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    data instanceof Uint8Array
+      ? data
+      : data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
   const outer = FrameBatch.beginTurn()
   try {
     decodeFrames(bytes, onFrame, take)

@@ -33,6 +33,13 @@ export type SocketFactory = ((url: string, init: SocketInit) => WebSocketLike) &
    * its reused batch buffer instead of a fresh copy per message.
    */
   readonly copiesOnSend?: boolean
+  /**
+   * The `binaryType` the link gives its sockets. `'nodebuffer'` where the runtime has it (`ws`,
+   * Bun): each message arrives as a Uint8Array the decoder reads as it is, with no ArrayBuffer to
+   * make and wrap per message (`ws` also copies a message into an ArrayBuffer for
+   * `'arraybuffer'`). Default `'arraybuffer'`, the W3C standard.
+   */
+  readonly binaryType?: 'arraybuffer' | 'nodebuffer'
 }
 
 /** Adds `access_token` to a URL: for runtimes whose WebSocket cannot send headers. */
