@@ -7,7 +7,10 @@
  * both alike. Prints p50, p99 and mean per checkout and the CPU µs per call of each process,
  * with the B/A ratios. For people, not for `npm test`; both checkouts must be built.
  *
- *   bun bench/ab/interleave.ts ROOT_A ROOT_B [ROUNDS=20] [CALLS=2000] [WARMUP=25000]
+ *   bun bench/ab/interleave.ts ROOT_A ROOT_B [ROUNDS=20] [CALLS=2000] [WARMUP=25000] [ORDERS=2]
+ *
+ * ORDERS=2 runs a second session that starts B's processes first and prints the geometric mean
+ * of both sessions' ratios: the side started first has run ~4% faster in some sessions here.
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -15,16 +18,18 @@ import { Child, killAll } from '../child.js'
 import { CpuMeter } from '../proc-cpu.js'
 import { turnOrder } from '../scenarios/unary.js'
 import { percentile } from '../stats.js'
-import { type Side, summarize } from './ab-summary.js'
+import { combinedRatios, type Side, summarize } from './ab-summary.js'
 
 const [rootA, rootB] = [process.argv[2], process.argv[3]].map((r) => (r ? resolve(r) : undefined))
 if (!rootA || !rootB) {
-  console.error('usage: bun bench/ab/interleave.ts ROOT_A ROOT_B [ROUNDS] [CALLS] [WARMUP]')
+  console.error('usage: bun bench/ab/interleave.ts ROOT_A ROOT_B [ROUNDS] [CALLS] [WARMUP] [ORDERS]')
   process.exit(2)
 }
 const rounds = Number(process.argv[4] ?? 20)
 const calls = Number(process.argv[5] ?? 2000)
 const warmup = Number(process.argv[6] ?? 25_000)
+/** 2 (the default): a second session starts B first, and the ratios are combined (ab-summary.ts). */
+const orders = Number(process.argv[7] ?? 2)
 const callerName = '.ab-caller.ts'
 
 interface System {
@@ -83,28 +88,48 @@ function meter(system: System): CpuMeter {
   return new CpuMeter({ caller: system.caller.pid, relay: system.relay.pid, provider: system.provider.pid })
 }
 
+/**
+ * One session: both checkouts started (`first` first: its processes start and warm up before
+ * the other's), then their turns. Stops what it started.
+ */
+async function session(first: 'A' | 'B'): Promise<{ a: Side; b: Side }> {
+  try {
+    const other = first === 'A' ? 'B' : 'A'
+    const roots = { A: rootA!, B: rootB! }
+    const firstSystem = await start(first, roots[first])
+    const secondSystem = await start(other, roots[other])
+    const [a, b] = first === 'A' ? [firstSystem, secondSystem] : [secondSystem, firstSystem]
+    console.error(`[ab] ${first} started first; warming up: ${warmup} calls each`)
+    for (const s of [firstSystem, secondSystem]) {
+      const from = s.caller.lines.length
+      s.caller.send(`RUN ${warmup}`)
+      await s.caller.waitFor(/^ROUND /, 300_000, from)
+    }
+    const meters = [meter(a), meter(b)]
+    for (const m of meters) m.start()
+    for (const [i, which] of turnOrder(2, rounds).entries()) {
+      await round(which === 0 ? a : b, calls)
+      if (i % 10 === 9) console.error(`[ab] ${i + 1} of ${rounds * 2} turns`)
+    }
+    a.side.cpu = meters[0]!.perUnit(a.side.latencies.length) as Side['cpu']
+    b.side.cpu = meters[1]!.perUnit(b.side.latencies.length) as Side['cpu']
+    return { a: a.side, b: b.side }
+  } finally {
+    await killAll()
+  }
+}
+
 try {
-  const a = await start('A', rootA)
-  const b = await start('B', rootB)
-  console.error(`[ab] warming up: ${warmup} calls each`)
-  for (const s of [a, b]) {
-    const from = s.caller.lines.length
-    s.caller.send(`RUN ${warmup}`)
-    await s.caller.waitFor(/^ROUND /, 300_000, from)
+  const sessions: { a: Side; b: Side }[] = []
+  for (const first of orders === 2 ? (['A', 'B'] as const) : (['A'] as const)) {
+    const result = await session(first)
+    sessions.push(result)
+    console.log(
+      `A: ${rootA}\nB: ${rootB}\n${first} started first; ${rounds} rounds of ${calls} serial calls each, after ${warmup} warm-up calls\n`,
+    )
+    console.log(`${summarize(result.a, result.b, percentile)}\n`)
   }
-  const meters = [meter(a), meter(b)]
-  for (const m of meters) m.start()
-  for (const [i, which] of turnOrder(2, rounds).entries()) {
-    await round(which === 0 ? a : b, calls)
-    if (i % 10 === 9) console.error(`[ab] ${i + 1} of ${rounds * 2} turns`)
-  }
-  a.side.cpu = meters[0]!.perUnit(a.side.latencies.length) as Side['cpu']
-  b.side.cpu = meters[1]!.perUnit(b.side.latencies.length) as Side['cpu']
-  console.log(
-    `A: ${rootA}\nB: ${rootB}\n${rounds} rounds of ${calls} serial calls each, after ${warmup} warm-up calls\n`,
-  )
-  console.log(summarize(a.side, b.side, percentile))
+  if (sessions.length > 1) console.log(combinedRatios(sessions, percentile))
 } finally {
-  await killAll()
   for (const root of [rootA, rootB]) rmSync(join(root, 'bench', callerName), { force: true })
 }
