@@ -31,6 +31,12 @@ const warmup = Number(process.argv[6] ?? 25_000)
 /** 2 (the default): a second session starts B first, and the ratios are combined (ab-summary.ts). */
 const orders = Number(process.argv[7] ?? 2)
 const callerName = '.ab-caller.ts'
+/**
+ * B's provider script (relative to bench/): AB_B_PROVIDER=processes/raw-provider.ts measures
+ * what the mesh's serving path costs against a provider of bytes alone (give both roots the
+ * same checkout).
+ */
+const providerB = process.env.AB_B_PROVIDER ?? 'processes/mesh-provider.ts'
 
 interface System {
   label: string
@@ -56,7 +62,7 @@ async function start(label: string, root: string): Promise<System> {
   const url = (await relay.waitFor(/listening on (ws:\/\/\S+)/, 15_000))[1]!
   const provider = new Child({
     name: `${label} provider`,
-    command: [bun, script('processes/mesh-provider.ts')],
+    command: [bun, script(label === 'B' ? providerB : 'processes/mesh-provider.ts')],
     env: { RELAY_URL: url },
   })
   await provider.waitFor(/READY/, 15_000)
