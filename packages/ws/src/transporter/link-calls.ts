@@ -133,7 +133,7 @@ export class LinkCalls {
 
   /**
    * A response step for a request this node made: the fields of a Response frame, from a decoded
-   * frame or read from its bytes (RelayLink), so neither path builds what the other does not.
+   * frame or read from its bytes (takeRaw), so neither path builds what the other does not.
    */
   onResponse(id: number, kind: number, payload: Uint8Array | null): void {
     const host = this.#owner.host
