@@ -37,6 +37,8 @@ const callerName = '.ab-caller.ts'
  * same checkout).
  */
 const providerB = process.env.AB_B_PROVIDER ?? 'processes/mesh-provider.ts'
+/** B's caller script (relative to bench/): AB_B_CALLER=processes/raw-caller.ts, likewise for the calling path. */
+const callerB = process.env.AB_B_CALLER ?? callerName
 
 interface System {
   label: string
@@ -68,7 +70,7 @@ async function start(label: string, root: string): Promise<System> {
   await provider.waitFor(/READY/, 15_000)
   const caller = new Child({
     name: `${label} caller`,
-    command: [bun, script(callerName)],
+    command: [bun, script(label === 'B' ? callerB : callerName)],
     env: { RELAY_URL: url },
   })
   await caller.waitFor(/READY/, 20_000)
