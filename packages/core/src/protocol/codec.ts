@@ -1,6 +1,7 @@
 import { type Encoder, ExtensionCodec } from '@msgpack/msgpack'
 import { createDecoder } from './bounded-decoder.js'
 import { FastEncoder } from './fast-encoder.js'
+import { simpleEncoding } from './simple-encoding.js'
 
 /**
  * The value codec: msgpack with extensions so that values survive the wire as JavaScript sees
@@ -53,7 +54,8 @@ const valueDecoder = createDecoder({ maxDepth: 100, extensionCodec: extensions }
 
 /** Encodes one value for the wire. Throws a plain Error when the value cannot be represented. */
 export function encodeValue(value: unknown): Uint8Array {
-  return valueEncoder.encode(value)
+  // Most arguments and results are a string, a small integer or a few of those (simple-encoding.ts).
+  return simpleEncoding(value) ?? valueEncoder.encode(value)
 }
 
 /** Decodes bytes produced by {@link encodeValue}. */
