@@ -1,7 +1,8 @@
 /**
- * The msgpack bytes of the values most calls carry — an ASCII string, an integer of at most 32
- * bits, a boolean, null, or an array of up to 15 of those (a call's arguments, a method's result)
- * — written by a few lines of JavaScript into an array of exactly their size. Anything else
+ * The msgpack bytes of the values most calls carry — an ASCII string of up to 255 characters, an
+ * integer of at most 32 bits, a boolean, null, or an array of up to 15 of those (a call's
+ * arguments, a method's result) — written by a few lines of JavaScript into an array of exactly
+ * their size. Anything else
  * answers undefined and goes to the encoder. Byte for byte what @msgpack/msgpack writes for these
  * values (tested), so the wire is unchanged.
  *
@@ -41,7 +42,8 @@ export function simpleEncoding(value: unknown): Uint8Array | undefined {
 function sizeOf(v: unknown): number {
   if (typeof v === 'string') {
     const n = v.length
-    return n < 32 ? 1 + n : n < 0x100 ? 2 + n : n < 0x10000 ? 3 + n : -1
+    // Longer strings go to the encoder, whose native UTF-8 write beats this loop on them.
+    return n < 32 ? 1 + n : n < 0x100 ? 2 + n : -1
   }
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < -0x80000000 || v >= 0x100000000) return -1
@@ -56,13 +58,9 @@ function write(out: Uint8Array, at: number, v: unknown): number {
   if (typeof v === 'string') {
     const n = v.length
     if (n < 32) out[at++] = 0xa0 | n
-    else if (n < 0x100) {
+    else {
       out[at++] = 0xd9
       out[at++] = n
-    } else {
-      out[at++] = 0xda
-      out[at++] = n >>> 8
-      out[at++] = n & 0xff
     }
     for (let i = 0; i < n; i++) {
       const c = v.charCodeAt(i)
