@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { decodeValue } from './codec.js'
 import { FrameBatch } from './frame-batch.js'
 import { decodeFrame, decodeFrames, encodeFrame, type Frame, FrameType } from './frames.js'
-import { binContent, binCopy, rawFrame, readRawFrame } from './raw-frames.js'
+import { binContent, rawFrame, readRawFrame } from './raw-frames.js'
 import { seeded } from './seeded.test-helper.js'
 
 // The relay forwards Responses and plain Requests from their bytes. The reader must agree with
@@ -119,7 +119,7 @@ describe('readRawFrame', () => {
   })
 })
 
-describe('binCopy', () => {
+describe('binContent', () => {
   test('a payload up to 512 bytes is a copy of its own, a longer one a view; nil is null', () => {
     for (const size of [0, 1, 100, 512, 513, 70_000]) {
       const payload = new Uint8Array(size).map((_, i) => i * 7)
@@ -130,14 +130,14 @@ describe('binCopy', () => {
       const raw = rawFrame()
       const at = encodeFrame([FrameType.Ping, 1]).byteLength
       expect(readRawFrame(message, at, raw)).toBe(true)
-      const bytes = binCopy(message, raw)!
+      const bytes = binContent(message, raw)!
       expect(Buffer.from(bytes).equals(Buffer.from(payload))).toBe(true)
       expect(bytes.buffer === message.buffer).toBe(size > 512)
     }
     const nil = encodeFrame([FrameType.Response, 5, 1, null])
     const raw = rawFrame()
     expect(readRawFrame(nil, 0, raw)).toBe(true)
-    expect(binCopy(nil, raw)).toBeNull()
+    expect(binContent(nil, raw)).toBeNull()
   })
 })
 

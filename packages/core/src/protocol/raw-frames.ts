@@ -1,5 +1,6 @@
 import type { RawRequestRanges } from './frame-batch.js'
 import { FrameType } from './frames.js'
+import { COPY_UP_TO, copyRange } from './raw-writes.js'
 import { decodeUtf8 } from './utf8-strings.js'
 
 /**
@@ -184,28 +185,19 @@ export function readRawFrame(bytes: Uint8Array, pos: number, out: RawFrame): boo
   return false
 }
 
-/** The payload of a frame read into `raw`, as a view of `bytes` (for frames built the generic way), or null for nil. */
-export function binContent(bytes: Uint8Array, raw: RawFrame): Uint8Array | null {
-  return raw.contentStart < 0 ? null : bytes.subarray(raw.contentStart, raw.end)
-}
-
-/** Payloads up to this many bytes are copied by {@link binCopy}. */
-const COPY_UP_TO = 512
-
 /**
- * The payload of a frame read into `raw` as bytes of its own, or null for nil: copied when short,
- * a view of `bytes` past {@link COPY_UP_TO}. A node hands each payload on (to be decoded), and a
+ * The payload of a frame read into `raw`, or null for nil: bytes of its own when short (copyRange
+ * copies them), a view of `bytes` past that. A node hands each payload on to be decoded, and a
  * view of a message the runtime made first has JSC make that message's ArrayBuffer, which costs
  * more than copying a few hundred bytes: copying instead was 0.97x the serial p50 and 0.94x the
- * provider's CPU per call (bench/ab/interleave.ts, both start orders, two runs). The same reason
- * as the batch's copyRange.
+ * provider's CPU per call (bench/ab/interleave.ts, both start orders, two runs).
  */
-export function binCopy(bytes: Uint8Array, raw: RawFrame): Uint8Array | null {
+export function binContent(bytes: Uint8Array, raw: RawFrame): Uint8Array | null {
   const start = raw.contentStart
   if (start < 0) return null
   const length = raw.end - start
   if (length > COPY_UP_TO) return bytes.subarray(start, raw.end)
   const copy = new Uint8Array(length)
-  for (let i = 0; i < length; i++) copy[i] = bytes[start + i]!
+  copyRange(copy, 0, bytes, start, raw.end)
   return copy
 }

@@ -82,6 +82,9 @@ export function writeBin(buffer: Uint8Array, at: number, bytes: Uint8Array): num
   return at + n
 }
 
+/** Ranges up to this many bytes are copied byte by byte (copyRange), not through a view. */
+export const COPY_UP_TO = 512
+
 /**
  * Copies `src[start, end)` to `at`; answers the next offset. Short ranges are copied byte by
  * byte: a subarray of a message the runtime made would first allocate its ArrayBuffer (JSC),
@@ -95,7 +98,7 @@ export function copyRange(
   end: number,
 ): number {
   const length = end - start
-  if (length > 512) buffer.set(src.subarray(start, end), at)
+  if (length > COPY_UP_TO) buffer.set(src.subarray(start, end), at)
   else for (let i = 0; i < length; i++) buffer[at + i] = src[start + i]!
   return at + length
 }

@@ -1,5 +1,5 @@
 import {
-  binCopy,
+  binContent,
   ErrorCode,
   encodeValue,
   type Frame,
@@ -156,9 +156,8 @@ export class LinkCalls {
   readonly takeRaw = (bytes: Uint8Array, pos: number): number => {
     const raw = this.#raw
     if (!readRawFrame(bytes, pos, raw)) return -1
-    // The payload is copied when short (binCopy): cheaper than a view of the message here.
-    if (raw.type === FrameType.Response) this.onResponse(raw.id, raw.kind, binCopy(bytes, raw))
-    else this.onRequest(raw.id, raw.service, raw.method, raw.destination, binCopy(bytes, raw)!)
+    if (raw.type === FrameType.Response) this.onResponse(raw.id, raw.kind, binContent(bytes, raw))
+    else this.onRequest(raw.id, raw.service, raw.method, raw.destination, binContent(bytes, raw)!)
     return raw.end
   }
 
