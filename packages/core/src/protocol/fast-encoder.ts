@@ -1,6 +1,7 @@
 import { Encoder, type EncoderOptions } from '@msgpack/msgpack'
 import { fromScratch, scratch, setU16, setU32 } from './big-endian.js'
 import { nativeUtf8Write, utf8Length } from './native-utf8.js'
+import { writeAscii } from './raw-writes.js'
 
 /**
  * @msgpack/msgpack's Encoder with faster strings, no DataView, and `encodeInto` (writing into a
@@ -169,28 +170,12 @@ export class FastEncoder extends EncoderBase {
     super.encodeString(value)
   }
 
-  /** Writes `value` as a msgpack str if it is all ASCII (its length is then its byte length). */
+  /** Writes `value` as a msgpack str if it is all ASCII (raw-writes.ts writeAscii). */
   #ascii(value: string, n: number): boolean {
-    const header = n < 32 ? 1 : n < 0x100 ? 2 : 3
-    this.ensureBufferSizeToWrite(header + n)
-    const bytes = this.bytes
-    const at = this.pos
-    const start = at + header
-    for (let i = 0; i < n; i++) {
-      const c = value.charCodeAt(i)
-      if (c > 0x7f) return false
-      bytes[start + i] = c
-    }
-    if (header === 1) bytes[at] = 0xa0 + n
-    else if (header === 2) {
-      bytes[at] = 0xd9
-      bytes[at + 1] = n
-    } else {
-      bytes[at] = 0xda
-      bytes[at + 1] = n >>> 8
-      bytes[at + 2] = n & 0xff
-    }
-    this.pos = start + n
+    this.ensureBufferSizeToWrite(3 + n)
+    const end = writeAscii(this.bytes, this.pos, value)
+    if (end < 0) return false
+    this.pos = end
     return true
   }
 }
