@@ -1,21 +1,13 @@
 import { afterAll, expect, test } from 'bun:test'
-import { Child, killAll } from './child.js'
+import { Child, type ChildOptions, killAll } from './child.js'
+import { startMeshProvider, startMeshRelay } from './scenarios/relays.js'
 
 afterAll(killAll)
+const spawn = (options: ChildOptions) => new Child(options)
 
 test('the raw caller makes serial echo calls through a real relay and mesh provider, and times each', async () => {
-  const relay = new Child({
-    name: 'relay',
-    script: 'processes/mesh-relay.ts',
-    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun' },
-  })
-  const url = (await relay.waitFor(/listening on (ws:\/\/\S+)/, 15_000))[1]!
-  const provider = new Child({
-    name: 'provider',
-    script: 'processes/mesh-provider.ts',
-    env: { RELAY_URL: url },
-  })
-  await provider.waitFor(/READY/, 15_000)
+  const { url } = await startMeshRelay(spawn, 'bun')
+  await startMeshProvider(spawn, url)
   const caller = new Child({ name: 'raw caller', script: 'processes/raw-caller.ts', env: { RELAY_URL: url } })
   await caller.waitFor(/READY/, 15_000)
   // Ids past 127 and 255 take the longer uint formats.

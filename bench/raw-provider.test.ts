@@ -1,22 +1,19 @@
 import { afterAll, expect, test } from 'bun:test'
 import { type MeshError, RemoteServiceLinker } from '@spider-mesh/core'
-import { Child, killAll } from './child.js'
+import { Child, type ChildOptions, killAll } from './child.js'
 import { PAYLOAD } from './closed-loop.js'
 import { connectMesh } from './processes/mesh-connect.js'
+import { startMeshRelay } from './scenarios/relays.js'
 
 afterAll(killAll)
+const spawn = (options: ChildOptions) => new Child(options)
 
 interface BenchEcho {
   echo(value: unknown): string
 }
 
 test('the raw provider answers echo(text) from its bytes, and any other call with an error', async () => {
-  const relay = new Child({
-    name: 'relay',
-    script: 'processes/mesh-relay.ts',
-    env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun' },
-  })
-  const url = (await relay.waitFor(/listening on (ws:\/\/\S+)/, 15_000))[1]!
+  const { url } = await startMeshRelay(spawn, 'bun')
   const provider = new Child({
     name: 'raw provider',
     script: 'processes/raw-provider.ts',

@@ -21,6 +21,7 @@ import {
 } from '@spider-mesh/core'
 import { PAYLOAD } from '../closed-loop.js'
 import { envString, fail, holdLifeline, say } from '../lifeline.js'
+import { writeRawId } from './raw-id.js'
 
 const socket = new WebSocket(envString('RELAY_URL'))
 socket.binaryType = 'nodebuffer' as BinaryType
@@ -62,22 +63,10 @@ function take(bytes: Uint8Array, pos: number): number {
 
 /** Sends `[Request, id, …tail]`: the id as a msgpack uint (ids stay below 2^32). */
 function call(): Promise<void> {
-  const id = nextId++
   let at = 0
   out[at++] = 0x96
   out[at++] = FrameType.Request
-  if (id < 0x80) out[at++] = id
-  else if (id < 0x10000) {
-    out[at++] = 0xcd
-    out[at++] = id >>> 8
-    out[at++] = id & 0xff
-  } else {
-    out[at++] = 0xce
-    out[at++] = id >>> 24
-    out[at++] = (id >>> 16) & 0xff
-    out[at++] = (id >>> 8) & 0xff
-    out[at++] = id & 0xff
-  }
+  at = writeRawId(out, at, nextId++)
   out.set(tail, at)
   const done = new Promise<void>((resolve) => {
     answered = resolve

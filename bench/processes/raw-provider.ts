@@ -19,6 +19,7 @@ import {
   readRawFrame,
 } from '@spider-mesh/core'
 import { envString, holdLifeline, say } from '../lifeline.js'
+import { writeRawId } from './raw-id.js'
 
 holdLifeline()
 const socket = new WebSocket(envString('RELAY_URL'))
@@ -63,19 +64,7 @@ function take(bytes: Uint8Array, pos: number): number {
   let at = 0
   out[at++] = 0x94
   out[at++] = FrameType.Response
-  const id = raw.id
-  if (id < 0x80) out[at++] = id
-  else if (id < 0x10000) {
-    out[at++] = 0xcd
-    out[at++] = id >>> 8
-    out[at++] = id & 0xff
-  } else {
-    out[at++] = 0xce
-    out[at++] = id >>> 24
-    out[at++] = (id >>> 16) & 0xff
-    out[at++] = (id >>> 8) & 0xff
-    out[at++] = id & 0xff
-  }
+  at = writeRawId(out, at, raw.id)
   out[at++] = ResponseKind.Value
   out[at++] = 0xc4
   out[at++] = length
