@@ -1,5 +1,3 @@
-import { writeAscii, writeUint } from './raw-writes.js'
-
 /**
  * The msgpack bytes of the values most calls carry — an ASCII string of up to 255 characters, an
  * integer of at most 32 bits, a boolean, null, or an array of up to 15 of those (a call's
@@ -55,18 +53,57 @@ function sizeOf(v: unknown): number {
   return v === null || typeof v === 'boolean' ? 1 : -1
 }
 
-/** Writes a value sizeOf accepted at `at`; answers the next offset, or -1 for a string that is not ASCII. */
+/**
+ * Writes a value sizeOf accepted at `at`; answers the next offset, or -1 for a string that is not
+ * ASCII. The string and integer writes are inline here, not raw-writes.ts writeAscii/writeUint
+ * (the same bytes): through them the serial p50 read 1.044x, 1.033x and 1.026x in three
+ * interleaved A/B runs (both start orders), inline 0.999x — this runs for every call at both ends.
+ */
 function write(out: Uint8Array, at: number, v: unknown): number {
-  if (typeof v === 'string') return writeAscii(out, at, v)
+  if (typeof v === 'string') {
+    const n = v.length
+    if (n < 32) out[at++] = 0xa0 | n
+    else {
+      out[at++] = 0xd9
+      out[at++] = n
+    }
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i)
+      if (c > 0x7f) return -1
+      out[at + i] = c
+    }
+    return at + n
+  }
   if (typeof v === 'number') return writeInt(out, at, v)
   out[at] = v === null ? 0xc0 : v === false ? 0xc2 : 0xc3
   return at + 1
 }
 
-/** An integer of at most 32 bits in the smallest msgpack int format, as the encoder picks it
- * (the non-negative ones through writeUint). */
+/** An integer of at most 32 bits in the smallest msgpack int format, as the encoder picks it. */
 function writeInt(out: Uint8Array, at: number, v: number): number {
-  if (v >= 0) return writeUint(out, at, v)
+  if (v >= 0) {
+    if (v < 0x80) {
+      out[at] = v
+      return at + 1
+    }
+    if (v < 0x100) {
+      out[at] = 0xcc
+      out[at + 1] = v
+      return at + 2
+    }
+    if (v < 0x10000) {
+      out[at] = 0xcd
+      out[at + 1] = v >>> 8
+      out[at + 2] = v & 0xff
+      return at + 3
+    }
+    out[at] = 0xce
+    out[at + 1] = v >>> 24
+    out[at + 2] = (v >>> 16) & 0xff
+    out[at + 3] = (v >>> 8) & 0xff
+    out[at + 4] = v & 0xff
+    return at + 5
+  }
   if (v >= -0x20) {
     out[at] = v & 0xff
     return at + 1
