@@ -60,3 +60,32 @@ test('attribute counts areas and the innermost JIT frame, with its native callee
     'other threads (JIT, GC, allocator)': 1,
   })
 })
+
+test('profile-unary.sh none prints each process’s user and kernel CPU per call, in line with the relay’s total', () => {
+  // Real relay, provider and caller on 127.0.0.1 (the script starts and stops them by PID).
+  const run = Bun.spawnSync(
+    ['bash', new URL('profile-unary.sh', import.meta.url).pathname, 'mesh', 'none', '1', '3000'],
+    {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
+  const out = run.stdout.toString()
+  expect(run.exitCode, `${out}\n${run.stderr.toString()}`).toBe(0)
+  expect(out).toMatch(/^RESULT \{.*"count":[1-9]/m)
+  const split = out.match(
+    /user \/ system CPU µs per call, minor faults per call \(2 s\): caller ([\d.]+) \/ ([\d.]+), ([\d.]+); relay ([\d.]+) \/ ([\d.]+), ([\d.]+); provider ([\d.]+) \/ ([\d.]+), ([\d.]+);/,
+  )
+  expect(split, out).not.toBeNull()
+  const [callerUser, callerKernel, , relayUser, relayKernel, , providerUser, providerKernel] = split!
+    .slice(1)
+    .map(Number)
+  // Every process both runs JavaScript and sends on a socket for each call.
+  for (const cpu of [callerUser, callerKernel, relayUser, relayKernel, providerUser, providerKernel])
+    expect(cpu).toBeGreaterThan(0)
+  // The same relay CPU, measured over the whole window: the split may not be far from it.
+  const relayTotal = Number(out.match(/relay CPU µs\/call ([\d.]+)/)![1])
+  const relaySplit = relayUser! + relayKernel!
+  expect(relaySplit).toBeGreaterThan(relayTotal / 2)
+  expect(relaySplit).toBeLessThan(relayTotal * 2)
+}, 90_000)

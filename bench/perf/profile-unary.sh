@@ -6,7 +6,8 @@
 # Starts the relay, provider and caller of `spider-mesh-bun` (mesh) or `limit-bun` (limit) on
 # 127.0.0.1 (an ephemeral port), attaches `perf record -g -e cpu-clock` to the chosen process for
 # the measured window, and prints where its CPU went (attribute.ts) and the CPU µs per call of the
-# relay and the provider (from /proc). Output files are in /tmp/spider-mesh-perf/SYS-TARGET-N/.
+# relay and the provider (from /proc). With `none` (no profile) it also prints each process's user
+# and kernel CPU µs and minor page faults per call. Output files are in /tmp/spider-mesh-perf/SYS-TARGET-N/.
 # Needs `perf` (Debian: linux-perf) and a build (`bun run build`); stops what it started by PID.
 set -euo pipefail
 SYS=${1:?mesh or limit}; TARGET=${2:?relay, provider, caller or none}; INFLIGHT=${3:-1}; DURATION=${4:-6000}
@@ -37,8 +38,14 @@ env RELAY_URL="$URL" MODE=unary INFLIGHT="$INFLIGHT" WARMUP_MS=1500 WARMUP_CALLS
   "$BUN" $CALLER < "$OUT/caller.in" > "$OUT/caller.out" 2>&1 & CALLER_PID=$!; pids+=($CALLER_PID)
 waitfor caller MEASURING
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# User ticks, system ticks and minor page faults of the three processes, caller first.
+cpu_split() { for pid in "$@"; do awk '{printf "%s %s %s ", $14, $15, $10}' "/proc/$pid/stat"; done; }
 R0=$(ticks $RELAY_PID); P0=$(ticks $PROVIDER_PID)
 case $TARGET in relay) PID=$RELAY_PID ;; provider) PID=$PROVIDER_PID ;; caller) PID=$CALLER_PID ;; *) PID= ;; esac
+S0=$(cpu_split $CALLER_PID $RELAY_PID $PROVIDER_PID)
+# The split is read while the caller still runs: over all of the window but its last second.
+SPLIT_S=$((DURATION / 1000 - 1)); [ "$SPLIT_S" -ge 1 ] || SPLIT_S=1
+if [ -z "$PID" ]; then sleep "$SPLIT_S"; S1=$(cpu_split $CALLER_PID $RELAY_PID $PROVIDER_PID); fi
 if [ -n "$PID" ]; then
   perf record -q -g -e cpu-clock -F 4000 -p "$PID" -o "$OUT/perf.data" -- sleep $((DURATION / 1000 - 1)) > "$OUT/perf.log" 2>&1
 fi
@@ -49,6 +56,17 @@ HZ=$(getconf CLK_TCK)
 echo "$(grep -o 'RESULT.*' "$OUT/caller.out")"
 awk -v r=$((R1 - R0)) -v p=$((P1 - P0)) -v hz="$HZ" -v n="$COUNT" \
   'BEGIN { printf "relay CPU µs/call %.1f, provider %.1f (over the measured window; perf adds its own cost when profiling)\n", r * 1e6 / hz / n, p * 1e6 / hz / n }'
+# Where the CPU went in each process: user against kernel time (on loopback the kernel does the
+# receiver's TCP work and its wake-up inside the sender's send), per call over the window but its
+# last second, at the window's mean rate. Without a profile only, so perf's cost stays out of it.
+if [ -z "$PID" ]; then
+  RPS=$(grep -o '"rps":[0-9]*' "$OUT/caller.out" | grep -o '[0-9]*$')
+  echo "$S0 $S1" | awk -v n=$((RPS * SPLIT_S)) -v s="$SPLIT_S" -v hz="$HZ" '{ k = 1e6 / hz / n
+    printf "user / system CPU µs per call, minor faults per call (%d s):", s
+    split("caller relay provider", name, " ")
+    for (i = 0; i < 3; i++) printf " %s %.1f / %.1f, %.2f;", name[i + 1], ($(10 + 3 * i) - $(1 + 3 * i)) * k, ($(11 + 3 * i) - $(2 + 3 * i)) * k, ($(12 + 3 * i) - $(3 + 3 * i)) / n
+    printf "\n" }'
+fi
 if [ -n "$PID" ]; then
   "$BUN" perf/jit-map.ts "$OUT"/jit-*.dump > /dev/null
   perf script -i "$OUT/perf.data" -F ip,sym 2>/dev/null | "$BUN" perf/attribute.ts
