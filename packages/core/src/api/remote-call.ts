@@ -14,8 +14,11 @@ export interface CallTuning {
   balance?: Balance
 }
 
-/** Starts a call, reporting to `sink`; returns the function that cancels it. */
-export type StartCall<T> = (sink: CallSink<T>, tuning?: CallTuning) => () => void
+/**
+ * Starts a call, reporting to `sink`; returns the function that cancels it. `args` are the
+ * RemoteCall's own (see its constructor): one start function can serve every call of a method.
+ */
+export type StartCall<T> = (sink: CallSink<T>, tuning?: CallTuning, args?: unknown[]) => () => void
 
 /**
  * The result of calling a proxy method: a cold Observable (each subscription is one call;
@@ -25,17 +28,21 @@ export type StartCall<T> = (sink: CallSink<T>, tuning?: CallTuning) => () => voi
  */
 export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIterable<T> {
   readonly #start: StartCall<T>
+  readonly #args: unknown[] | undefined
   readonly #window: number | undefined
   readonly #balance: Balance | undefined
   #promise: Promise<T> | undefined
 
   /**
    * `window`: the flow control window of subscribed and iterated calls (none when absent);
-   * `balance`: this call's balancing, when it replaces the link's.
+   * `balance`: this call's balancing, when it replaces the link's; `args`: handed to `start`
+   * with each start, so a proxy method needs no closure per call (two objects of each awaited
+   * call, by the census).
    */
-  constructor(start: StartCall<T>, window?: number, balance?: Balance) {
+  constructor(start: StartCall<T>, window?: number, balance?: Balance, args?: unknown[]) {
     super()
     this.#start = start
+    this.#args = args
     this.#window = window
     this.#balance = balance
   }
@@ -46,7 +53,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
    * (two objects per call, counted by the bench's census).
    */
   protected _subscribe(subscriber: Subscriber<T>): () => void {
-    return this.#start(subscriber, tuning(this.#window, this.#balance))
+    return this.#start(subscriber, tuning(this.#window, this.#balance), this.#args)
   }
 
   get [Symbol.toStringTag](): string {
@@ -64,7 +71,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
         `withWindow() needs an integer from 1 to ${MAX_CREDIT}, got ${JSON.stringify(items)}`,
       )
     }
-    return new RemoteCall(this.#start, items, this.#balance)
+    return new RemoteCall(this.#start, items, this.#balance, this.#args)
   }
 
   /**
@@ -75,7 +82,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
     if (checkedBalance(balance) === undefined && balance !== 'round-robin') {
       throw new MeshError(ErrorCode.INVALID_OPTION, `withBalance() needs a balance, got ${String(balance)}`)
     }
-    return new RemoteCall(this.#start, this.#window, balance)
+    return new RemoteCall(this.#start, this.#window, balance, this.#args)
   }
 
   then<R1 = T, R2 = never>(
@@ -130,6 +137,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
         },
       },
       tuning(this.#window, this.#balance),
+      this.#args,
     )
     return {
       next: async (): Promise<IteratorResult<T>> => {
@@ -168,7 +176,11 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
     captured.resolve = captured.reject = noop
     this.#promise = promise
     try {
-      sink.cancel = this.#start(sink, this.#balance === undefined ? undefined : { balance: this.#balance })
+      sink.cancel = this.#start(
+        sink,
+        this.#balance === undefined ? undefined : { balance: this.#balance },
+        this.#args,
+      )
     } catch (err) {
       // What the executor did for a throw: the call's promise rejects with it.
       sink.error(err as MeshError)

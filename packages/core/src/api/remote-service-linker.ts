@@ -10,7 +10,7 @@ import { satisfiesRange } from '../protocol/version-range.js'
 import { type FanOut, fanOut } from './fan-out.js'
 import { type Settings, validate, withKey, withRelativeDeadline } from './link-settings.js'
 import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
-import { type CallTuning, RemoteCall } from './remote-call.js'
+import { type CallTuning, RemoteCall, type StartCall } from './remote-call.js'
 
 /** Property names that must never turn into remote calls: `await proxy`, inspectors, test matchers. */
 const NOT_REMOTE = new Set([
@@ -166,11 +166,10 @@ export const RemoteServiceLinker = {
           return () => `[RemoteService ${state.settings.service}]`
         let fn = methods.get(prop)
         if (!fn) {
-          fn = (...args: unknown[]) =>
-            new RemoteCall(
-              (sink, tuning) => startCall(mesh, state.settings, prop, args, sink, tuning),
-              state.settings.window,
-            )
+          // One start function per method; each call's arguments travel in its RemoteCall.
+          const start: StartCall<unknown> = (sink, tuning, args) =>
+            startCall(mesh, state.settings, prop, args!, sink, tuning)
+          fn = (...args: unknown[]) => new RemoteCall(start, state.settings.window, undefined, args)
           methods.set(prop, fn)
         }
         return fn
