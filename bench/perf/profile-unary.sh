@@ -43,11 +43,11 @@ cpu_split() { for pid in "$@"; do awk '{printf "%s %s %s ", $14, $15, $10}' "/pr
 R0=$(ticks $RELAY_PID); P0=$(ticks $PROVIDER_PID)
 case $TARGET in relay) PID=$RELAY_PID ;; provider) PID=$PROVIDER_PID ;; caller) PID=$CALLER_PID ;; *) PID= ;; esac
 S0=$(cpu_split $CALLER_PID $RELAY_PID $PROVIDER_PID)
-# The split is read while the caller still runs: over all of the window but its last second.
+# The profile and the CPU split both cover the window but its last second (the caller still runs).
 SPLIT_S=$((DURATION / 1000 - 1)); [ "$SPLIT_S" -ge 1 ] || SPLIT_S=1
 if [ -z "$PID" ]; then sleep "$SPLIT_S"; S1=$(cpu_split $CALLER_PID $RELAY_PID $PROVIDER_PID); fi
 if [ -n "$PID" ]; then
-  perf record -q -g -e cpu-clock -F 4000 -p "$PID" -o "$OUT/perf.data" -- sleep $((DURATION / 1000 - 1)) > "$OUT/perf.log" 2>&1
+  perf record -q -g -e cpu-clock -F 4000 -p "$PID" -o "$OUT/perf.data" -- sleep "$SPLIT_S" > "$OUT/perf.log" 2>&1
 fi
 waitfor caller RESULT
 R1=$(ticks $RELAY_PID); P1=$(ticks $PROVIDER_PID)
