@@ -18,10 +18,10 @@ import {
   ResponseKind,
   rawFrame,
   readRawFrame,
+  writeUint,
 } from '@spider-mesh/core'
 import { PAYLOAD } from '../closed-loop.js'
 import { envString, fail, holdLifeline, say } from '../lifeline.js'
-import { writeRawId } from './raw-id.js'
 
 const socket = new WebSocket(envString('RELAY_URL'))
 socket.binaryType = 'nodebuffer' as BinaryType
@@ -66,7 +66,7 @@ function call(): Promise<void> {
   let at = 0
   out[at++] = 0x96
   out[at++] = FrameType.Request
-  at = writeRawId(out, at, nextId++)
+  at = writeUint(out, at, nextId++)
   out.set(tail, at)
   const done = new Promise<void>((resolve) => {
     answered = resolve

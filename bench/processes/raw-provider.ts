@@ -17,9 +17,9 @@ import {
   ResponseKind,
   rawFrame,
   readRawFrame,
+  writeUint,
 } from '@spider-mesh/core'
 import { envString, holdLifeline, say } from '../lifeline.js'
-import { writeRawId } from './raw-id.js'
 
 holdLifeline()
 const socket = new WebSocket(envString('RELAY_URL'))
@@ -64,7 +64,7 @@ function take(bytes: Uint8Array, pos: number): number {
   let at = 0
   out[at++] = 0x94
   out[at++] = FrameType.Response
-  at = writeRawId(out, at, raw.id)
+  at = writeUint(out, at, raw.id)
   out[at++] = ResponseKind.Value
   out[at++] = 0xc4
   out[at++] = length

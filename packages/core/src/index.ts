@@ -117,6 +117,7 @@ export {
   noMatchingProvider,
 } from './protocol/provider-match.js'
 export { binContent, type RawFrame, rawFrame, readRawFrame } from './protocol/raw-frames.js'
+export { writeUint } from './protocol/raw-writes.js'
 export { isVersion, isVersionRange, satisfiesRange } from './protocol/version-range.js'
 // Realtime state (served by the relay)
 /** Versioned JSON records on the relay (`mesh.records`): get, write with compare-and-set, RFC 6902 patch, watch. */
