@@ -1,4 +1,5 @@
 import type { Subprocess } from 'bun'
+import { pinnedArgv } from './cpu-pinning.js'
 import { nodeScriptPath } from './node-scripts.js'
 
 /** Options of {@link Child}. */
@@ -54,10 +55,12 @@ export class Child {
       (options.runtime === 'node'
         ? ['node', '--expose-gc', nodeScriptPath(options.script!)]
         : [process.execPath, ...profile, `${benchDir}${options.script}`])
-    // `exec` keeps the pid, so /proc/<pid> is the runtime's own and kill() reaches it.
+    // `exec` keeps the pid, so /proc/<pid> is the runtime's own and kill() reaches it (taskset,
+    // under BENCH_CPUS, execs too).
+    const pinned = pinnedArgv(cmd)
     const argv = options.openFiles
-      ? ['sh', '-c', `ulimit -n ${options.openFiles} && exec "$@"`, 'sh', ...cmd]
-      : cmd
+      ? ['sh', '-c', `ulimit -n ${options.openFiles} && exec "$@"`, 'sh', ...pinned]
+      : pinned
     const env: Record<string, string> = { ...(process.env as Record<string, string>) }
     for (const [k, v] of Object.entries(options.env ?? {})) env[k] = String(v)
     env.BENCH_PARENT_PID = String(process.pid)

@@ -4,7 +4,7 @@
  *
  *   bun bench/run.ts [--quick] [--json] [--chart] [--runs N]
  *                    [--only unary,stream,stream-stopped,pubsub,cluster,history,socketio-adapter,idle,records,presence]
- *                    [--connections N] [--peers] [--profile] [--check] [--breakdown]
+ *                    [--connections N] [--peers] [--profile] [--check] [--breakdown] [--cpus LIST]
  *
  * `--profile` makes every child process write a CPU profile (markdown) into bench/results/profiles/.
  * `--quick` measures each scenario for 3 s after a 1 s warm-up (full: 10 s after 2 s); a calling
@@ -21,6 +21,8 @@
  * prints Markdown tables (scenarios/breakdown.ts).
  * `socketio-adapter` scales Socket.IO over three servers with @spider-mesh/socket.io,
  * @socket.io/redis-adapter (on a redis-server it starts itself) and @socket.io/cluster-adapter.
+ * `--cpus 0` runs every process of every system on those CPUs (`taskset -c` list; cpu-pinning.ts):
+ * serial latency without the VM's cross-CPU wake-ups, for comparing code. Not for throughput.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
@@ -29,6 +31,7 @@ import { formatBreakdown, medianBreakdown } from './breakdown/report.js'
 import { renderChart } from './chart.js'
 import { killAllNow } from './child.js'
 import { formatClusterReport, withClusterRatios } from './cluster-compare.js'
+import { CPUS_ENV, checkCpuList, tasksetPath } from './cpu-pinning.js'
 import { prepareNodeScripts } from './node-scripts.js'
 import {
   type BenchRow,
@@ -67,8 +70,19 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
     breakdown: { type: 'boolean', default: false },
+    cpus: { type: 'string' },
   },
 })
+
+if (args.cpus !== undefined) {
+  try {
+    tasksetPath()
+    process.env[CPUS_ENV] = checkCpuList(args.cpus)
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(2)
+  }
+}
 
 const settings: BenchSettings = {
   quick: args.quick,
@@ -230,7 +244,8 @@ if (args.json) {
     presence: 'joins seen/s',
   }
   const warmUp = `${settings.warmupMs / 1000} s warm-up (callers: at least ${formatNumber(WARMUP_CALLS)} calls, at most ${WARMUP_MAX_MS / 1000} s)`
-  const mode = `${args.quick ? 'quick' : 'full'}: ${warmUp}, ${settings.durationMs / 1000} s measured`
+  const pinned = args.cpus === undefined ? '' : `, every process on CPUs ${args.cpus}`
+  const mode = `${args.quick ? 'quick' : 'full'}: ${warmUp}, ${settings.durationMs / 1000} s measured${pinned}`
   console.log(`Spider Mesh bench (${mode}${runs > 1 ? `, median of ${runs} runs` : ''})\n`)
   console.log(
     formatTable(
