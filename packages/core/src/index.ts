@@ -145,6 +145,7 @@ export { InProcessTransporter, type InProcessTransporterOptions } from './transp
 // Transport
 /** Contracts a transporter implements and the mesh side it talks to. */
 export type {
+  ServedCallControl,
   ServedCallHandle,
   ServiceDirectory,
   Transporter,

@@ -5,6 +5,7 @@ import {
   type NodeMeta,
   type NodeRef,
   ResponseKind,
+  type ResponseKindValue,
   type RpcRequestPacket,
   type RpcResponsePacket,
   type ServiceCatalog,
@@ -191,6 +192,11 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
       return RESOLVED_NO_CANCEL
     }
     return Promise.resolve({ cancel: this.request(packet) })
+  }
+
+  /** A step of the response to a call served through `replyTo` (the mesh's fast path: no packet). */
+  respond(replyTo: unknown, requestId: number, kind: ResponseKindValue, payload?: Uint8Array): void {
+    if (replyTo instanceof RelayLink) replyTo.respondStep(requestId, kind, payload)
   }
 
   /** Sends a request and returns its cancel function (see `send`). */

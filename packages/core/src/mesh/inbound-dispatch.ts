@@ -1,5 +1,5 @@
 import type { RpcRequestPacket } from '../protocol/packets.js'
-import type { ServedCallHandle, TransportLink } from '../transport/transporter.js'
+import type { ServedCallControl, ServedCallHandle, TransportLink } from '../transport/transporter.js'
 import { type DispatchSettings, type LocalService, ServedCall } from './served-call.js'
 
 export {
@@ -20,4 +20,17 @@ export function dispatchRequest(
   settings: DispatchSettings,
 ): ServedCallHandle {
   return new ServedCall(packet, link, settings).start(service)
+}
+
+/**
+ * The served call of an incoming request, not yet running (TransporterHost.serve): the
+ * transporter registers it, then calls `run()`; it stops and credits it without a function per call.
+ */
+export function serveRequest(
+  service: LocalService | undefined,
+  packet: RpcRequestPacket,
+  link: TransportLink,
+  settings: DispatchSettings,
+): ServedCallControl {
+  return new ServedCall(packet, link, settings, service)
 }

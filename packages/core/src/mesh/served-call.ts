@@ -3,7 +3,7 @@ import { decodeValue, encodeValue, findUnserialisable } from '../protocol/codec.
 import { ErrorCode } from '../protocol/error-codes.js'
 import { toWireError, type WireError } from '../protocol/errors.js'
 import { ResponseKind, type ResponseKindValue, type RpcRequestPacket } from '../protocol/packets.js'
-import type { ServedCallHandle, TransportLink } from '../transport/transporter.js'
+import type { ServedCallControl, ServedCallHandle, TransportLink } from '../transport/transporter.js'
 import { applyInContext, runInContext, ServedContext } from './call-context.js'
 import type { ProviderInterceptor } from './interceptors.js'
 import type { Logger } from './logger.js'
@@ -38,7 +38,7 @@ const MESH_CODES = new Set<string>(Object.values(ErrorCode))
  * prototype (issue 14 measured the provider's closures per call). Never throws: every failure
  * becomes an error response.
  */
-export class ServedCall {
+export class ServedCall implements ServedCallControl {
   readonly #packet: RpcRequestPacket
   readonly #link: TransportLink
   readonly #settings: DispatchSettings
@@ -52,11 +52,28 @@ export class ServedCall {
   #iterator: AsyncIterator<unknown> | undefined
   #stopped = false
 
-  constructor(packet: RpcRequestPacket, link: TransportLink, settings: DispatchSettings) {
+  /** What run() serves (start() is given it instead). */
+  readonly #service: LocalService | undefined
+
+  constructor(
+    packet: RpcRequestPacket,
+    link: TransportLink,
+    settings: DispatchSettings,
+    service?: LocalService,
+  ) {
+    this.#service = service
     this.#packet = packet
     this.#link = link
     this.#settings = settings
     this.#context = new ServedContext(packet)
+  }
+
+  /** The service and method called (ServedCallControl: the transporter's messages quote them). */
+  get service(): string {
+    return this.#packet.service
+  }
+  get method(): string {
+    return this.#packet.method
   }
 
   /**
@@ -68,13 +85,26 @@ export class ServedCall {
     // Only a number grants; a string is the caller's reason to stop; anything else (an event
     // object, nothing) stops plainly.
     const handle = ((items?: unknown) => {
-      if (typeof items === 'number') this.#credit?.grant(items)
+      if (typeof items === 'number') this.credit(items)
       else this.stop(typeof items === 'string' ? items : undefined)
     }) as ServedCallHandle
     handle.credit = handle as unknown as (items: number) => void
+    this.#run(service)
+    return handle
+  }
+
+  /**
+   * Checks the request against the constructor's service and runs the method (ServedCallControl:
+   * the call itself is what the transporter stops and credits it with, no function per call).
+   */
+  run(): void {
+    this.#run(this.#service)
+  }
+
+  #run(service: LocalService | undefined): void {
     const packet = this.#packet
     const method = this.#resolve(service)
-    if (!method) return handle
+    if (!method) return
     const args = this.#args
     const interceptors = this.#settings.providerInterceptors
     if (interceptors !== undefined && interceptors.length > 0) {
@@ -97,7 +127,11 @@ export class ServedCall {
         },
         (err) => this.#fail(toWireError(err)),
       )
-    return handle
+  }
+
+  /** The caller of a stream accepts `items` more values (a unary call has no credit to keep). */
+  credit(items: number): void {
+    this.#credit?.grant(items)
   }
 
   /**
@@ -318,7 +352,12 @@ export class ServedCall {
       this.#context.end()
       this.#interception?.end()
     }
-    void this.#link.send(
+    const link = this.#link
+    if (link.respond !== undefined) {
+      link.respond(packet.reply_to, packet.request_id, kind, payload)
+      return
+    }
+    void link.send(
       payload === undefined
         ? { type: 'response', request_id: packet.request_id, kind, reply_to: packet.reply_to }
         : { type: 'response', request_id: packet.request_id, kind, payload, reply_to: packet.reply_to },

@@ -20,7 +20,7 @@ import type {
   TransportLink,
 } from '../transport/transporter.js'
 import type { CallOptions, CallSink } from './call-sink.js'
-import { dispatchRequest, type LocalService } from './inbound-dispatch.js'
+import { dispatchRequest, type LocalService, serveRequest } from './inbound-dispatch.js'
 import { type CallerInterceptor, interceptedOptions, type ProviderInterceptor } from './interceptors.js'
 import type { Logger } from './logger.js'
 import { MergedDirectory } from './merged-directory.js'
@@ -94,6 +94,8 @@ export class SpiderMesh implements ServiceDirectory {
       meta: settings.meta,
       handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
         dispatchRequest(this.#services.get(packet.service), packet, link, settings),
+      serve: (packet: RpcRequestPacket, link: TransportLink) =>
+        serveRequest(this.#services.get(packet.service), packet, link, settings),
       handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
       handlePublish: (packet: PublishPacket) => this.#topics.deliver(packet),
     }

@@ -11,7 +11,7 @@ import {
   type RpcResponsePacket,
   rawFrame,
   readRawFrame,
-  type ServedCallHandle,
+  type ServedCallControl,
   type TransporterHost,
   type TransportLink,
 } from '@spider-mesh/core'
@@ -36,15 +36,26 @@ export interface LinkCallsOwner {
   warn(message: string): void
 }
 
-const NOOP = () => {}
-
-/** A call this node serves: how to stop it, and what it is (for the messages about it). */
-interface ServedCall {
-  /** Stops the call; its `credit` passes on the caller's grants (see ServedCallHandle). */
-  stop: ServedCallHandle
+/** A served call whose host has no `serve` (only `handleRequest`): its handle as a control. */
+class HandledCall implements ServedCallControl {
+  stop: (reason?: string) => void = NOOP
   readonly service: string
   readonly method: string
+
+  constructor(service: string, method: string) {
+    this.service = service
+    this.method = method
+  }
+
+  /** handleRequest ran it already. */
+  run(): void {}
+
+  credit(items: number): void {
+    ;(this.stop as { credit?: (items: number) => void }).credit?.(items)
+  }
 }
+
+const NOOP = () => {}
 
 /**
  * The calls carried by one relay connection, in both directions: requests this node made that
@@ -55,8 +66,8 @@ export class LinkCalls {
   readonly #owner: LinkCallsOwner
   /** Mesh request ids sent on this connection that have not ended. */
   readonly #outbound = new Set<number>()
-  /** Relay request ids of calls this node is serving, with the function that stops each. */
-  readonly #active = new Map<number, ServedCall>()
+  /** Relay request ids of calls this node is serving, with what stops each (the mesh's served call). */
+  readonly #active = new Map<number, ServedCallControl>()
   /** Where takeRaw reads each raw frame (one per link: nothing allocated per frame). */
   readonly #raw: RawFrame = rawFrame()
   /** drain() callers waiting for the served calls to end. */
@@ -108,11 +119,15 @@ export class LinkCalls {
 
   /** Sends one step of the response to a call this node is serving. */
   respond(packet: RpcResponsePacket): void {
-    const id = packet.request_id
+    this.respondStep(packet.request_id, packet.kind, packet.payload)
+  }
+
+  /** {@link respond} from the response's fields (TransportLink.respond: no packet per step). */
+  respondStep(id: number, kind: number, payload: Uint8Array | undefined): void {
     const served = this.#active.get(id)
     // A call that ended (or was cancelled) sends nothing more.
     if (!served) return
-    const tooLarge = packet.payload && this.#owner.tooLarge(packet.payload, 0)
+    const tooLarge = payload && this.#owner.tooLarge(payload, 0)
     if (tooLarge) {
       // The relay would close this socket for it; end just this call with a clear error instead,
       // and say so here: the provider's author is the one who can fix it.
@@ -127,8 +142,8 @@ export class LinkCalls {
       this.#owner.sendResponse(id, ResponseKind.Error, error)
       return
     }
-    if (packet.kind !== ResponseKind.Next) this.#served(id)
-    this.#owner.sendResponse(id, packet.kind, packet.payload ?? null)
+    if (kind !== ResponseKind.Next) this.#served(id)
+    this.#owner.sendResponse(id, kind, payload ?? null)
   }
 
   /**
@@ -182,8 +197,16 @@ export class LinkCalls {
     }
     if (source !== null) packet.source_node_id = source
     if (options !== undefined) applyOptions(packet, options)
+    if (host.serve !== undefined) {
+      // Registered before it runs: a synchronous answer finds it in respond(), which removes it.
+      // The served call is what stops it: no object more per call.
+      const served = host.serve(packet, this.#owner.link)
+      this.#active.set(id, served)
+      served.run()
+      return
+    }
     // Registered before dispatch: a synchronous answer removes it again in respond().
-    const served: ServedCall = { stop: NOOP, service: packet.service, method: packet.method }
+    const served = new HandledCall(packet.service, packet.method)
     this.#active.set(id, served)
     served.stop = host.handleRequest(packet, this.#owner.link)
   }
@@ -197,7 +220,7 @@ export class LinkCalls {
 
   /** The caller of a stream this node serves granted more credit. */
   onCredit(id: number, items: number): void {
-    this.#active.get(id)?.stop.credit?.(items)
+    this.#active.get(id)?.credit(items)
   }
 
   /** The caller no longer wants a call this node serves (`reason`: why, when it said). */

@@ -135,6 +135,11 @@ export class RelayLink {
     this.#calls.respond(packet)
   }
 
+  /** {@link respond} from the response's fields (no packet per step). */
+  respondStep(id: number, kind: number, payload: Uint8Array | undefined): void {
+    this.#calls.respondStep(id, kind, payload)
+  }
+
   /** Grants credit for a stream this node called through this relay; false if it did not. */
   credit(requestId: number, items: number): boolean {
     return this.#calls.credit(requestId, items)
