@@ -14,11 +14,20 @@ export interface CallTuning {
   balance?: Balance
 }
 
+/** How a started call is cancelled: a function, or an object's `unsubscribe()` (no function per call). */
+export type CallStop = (() => void) | { unsubscribe(): void }
+
+/** Cancels a started call, whichever form its {@link CallStop} has. */
+export function stopCall(stop: CallStop): void {
+  if (typeof stop === 'function') stop()
+  else stop.unsubscribe()
+}
+
 /**
- * Starts a call, reporting to `sink`; returns the function that cancels it. `args` are the
- * RemoteCall's own (see its constructor): one start function can serve every call of a method.
+ * Starts a call, reporting to `sink`; returns what cancels it. `args` are the RemoteCall's own
+ * (see its constructor): one start function can serve every call of a method.
  */
-export type StartCall<T> = (sink: CallSink<T>, tuning?: CallTuning, args?: unknown[]) => () => void
+export type StartCall<T> = (sink: CallSink<T>, tuning?: CallTuning, args?: unknown[]) => CallStop
 
 /**
  * The result of calling a proxy method: a cold Observable (each subscription is one call;
@@ -52,7 +61,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
    * subscribe function: a method, so an awaited call (the common unary case) does not build one
    * (two objects per call, counted by the bench's census).
    */
-  protected _subscribe(subscriber: Subscriber<T>): () => void {
+  protected _subscribe(subscriber: Subscriber<T>): CallStop {
     return this.#start(subscriber, tuning(this.#window, this.#balance), this.#args)
   }
 
@@ -156,7 +165,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
       },
       return: async (): Promise<IteratorResult<T>> => {
         ended = true
-        cancel()
+        stopCall(cancel)
         return { value: undefined, done: true }
       },
     }
@@ -187,7 +196,7 @@ export class RemoteCall<T> extends Observable<T> implements Promise<T>, AsyncIte
       return promise
     }
     // The first value may arrive synchronously, before `cancel` was assigned.
-    if (sink.settled) sink.cancel()
+    if (sink.settled) stopCall(sink.cancel)
     return promise
   }
 }
@@ -211,7 +220,7 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
  */
 class FirstValue<T> implements CallSink<T> {
   settled = false
-  cancel: (() => void) | undefined
+  cancel: CallStop | undefined
   readonly #resolve: (value: T) => void
   readonly #reject: (reason: unknown) => void
 
@@ -224,7 +233,7 @@ class FirstValue<T> implements CallSink<T> {
     if (this.settled) return
     this.settled = true
     this.#resolve(value)
-    this.cancel?.()
+    if (this.cancel !== undefined) stopCall(this.cancel)
   }
 
   error(error: MeshError): void {

@@ -10,7 +10,7 @@ import { satisfiesRange } from '../protocol/version-range.js'
 import { type FanOut, fanOut } from './fan-out.js'
 import { type Settings, validate, withKey, withRelativeDeadline } from './link-settings.js'
 import type { LinkOptions, RemoteService, WaitOptions } from './proxy-types.js'
-import { type CallTuning, RemoteCall, type StartCall } from './remote-call.js'
+import { type CallStop, type CallTuning, RemoteCall, type StartCall } from './remote-call.js'
 
 /** Property names that must never turn into remote calls: `await proxy`, inspectors, test matchers. */
 const NOT_REMOTE = new Set([
@@ -37,7 +37,7 @@ function startCall(
   args: unknown[],
   sink: CallSink,
   tuning?: CallTuning,
-): () => void {
+): CallStop {
   // A subscriber or an iterator consumes a stream: it gets a window (flow control).
   const window = tuning?.window
   let options =
@@ -63,7 +63,8 @@ function startCall(
       return () => {}
     }
   }
-  if (s.retries === 0 && !s.hasFallback) return mesh.request(s.service, method, args, options, sink)
+  // The call itself is its cancel handle: no function per call.
+  if (s.retries === 0 && !s.hasFallback) return mesh.startRequest(s.service, method, args, options, sink)
 
   // The provider that was lost is gone from the directory when the error arrives: ask which
   // providers mark the method idempotent while they are still listed, and again at the error.

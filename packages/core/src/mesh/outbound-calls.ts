@@ -6,25 +6,46 @@ import type { CancelCall, TransportLink } from '../transport/transporter.js'
 import { callContext } from './call-context.js'
 import type { CallOptions, CallSink } from './call-sink.js'
 
-interface PendingCall {
-  sink: CallSink
-  service: string
-  method: string
+/** A call this mesh sent, as the caller holds it: `unsubscribe()` cancels it (ignored once it ended). */
+export interface OutboundCall {
+  unsubscribe(): void
+}
+
+/**
+ * A call in flight. Also the caller's handle on it (OutboundCall), so a call costs no cancel
+ * function: a closure per call was 2 of the caller's objects by the bench's census.
+ */
+class PendingCall implements OutboundCall {
   /** Set once the transporter resolves the send; null while it has not. */
-  cancel: CancelCall | null
-  timeout: number
-  lastActivity: number
-  /** Epoch ms when the whole call must be over; 0 = no deadline. */
-  deadline: number
-  /** Flow control: the window granted up front (0: none), and values delivered since the last grant. */
-  window: number
-  unacked: number
+  cancel: CancelCall | null = null
+  lastActivity = 0
+  /** Values delivered since the last grant (flow control). */
+  unacked = 0
   /** The sink grants credit itself (it pulls); the mesh does not grant on delivery. */
-  manual: boolean
-  readonly link: TransportLink
+  manual = false
+
+  constructor(
+    readonly calls: OutboundCalls,
+    readonly id: number,
+    readonly sink: CallSink,
+    readonly service: string,
+    readonly method: string,
+    readonly timeout: number,
+    /** Epoch ms when the whole call must be over; 0 = no deadline. */
+    readonly deadline: number,
+    /** Flow control: the window granted up front (0: none). */
+    public window: number,
+    readonly link: TransportLink,
+  ) {}
+
+  unsubscribe(): void {
+    this.calls.cancel(this.id)
+  }
 }
 
 const noop = () => {}
+/** The handle of a call that never started (refused at once): nothing to cancel. */
+const ENDED: OutboundCall = { unsubscribe: noop }
 /** `PendingCall.cancel` of a call sent with `link.call`: cancelled with `link.cancel(id)`. */
 const BY_ID: CancelCall = () => {}
 
@@ -44,7 +65,7 @@ export class OutboundCalls {
     return this.#pending.size
   }
 
-  /** Sends one call over `link`; returns the function that cancels it. */
+  /** Sends one call over `link`; answers it (its `unsubscribe()` cancels it). */
   start(
     link: TransportLink,
     service: string,
@@ -52,7 +73,7 @@ export class OutboundCalls {
     args: unknown[],
     options: CallOptions,
     sink: CallSink,
-  ): () => void {
+  ): OutboundCall {
     let payload: Uint8Array
     try {
       payload = encodeValue(args)
@@ -64,7 +85,7 @@ export class OutboundCalls {
           `Cannot send ${service}.${method}(): ${why}. Arguments must be plain data (no functions, symbols or cycles).`,
         ),
       )
-      return noop
+      return ENDED
     }
     const id = this.#nextId++
     const timeout = options.timeout ?? 0
@@ -72,19 +93,17 @@ export class OutboundCalls {
     const inherited = callContext()?.deadline
     const deadline =
       inherited === undefined ? (options.deadline ?? 0) : Math.min(options.deadline ?? inherited, inherited)
-    const call: PendingCall = {
+    const call = new PendingCall(
+      this,
+      id,
       sink,
       service,
       method,
-      cancel: null,
       timeout,
-      lastActivity: 0,
       deadline,
-      window: options.window ?? 0,
-      unacked: 0,
-      manual: false,
+      options.window ?? 0,
       link,
-    }
+    )
     this.#pending.set(id, call)
     if (timeout > 0 || deadline > 0) {
       call.lastActivity = Date.now()
@@ -125,7 +144,7 @@ export class OutboundCalls {
         (err) => this.#fail(id, new MeshError(ErrorCode.MICROSERVICE_OFFLINE, `Could not send: ${err}`)),
       )
     }
-    return () => this.cancel(id)
+    return call
   }
 
   /** Stops waiting for a call and tells its provider. Unknown ids are ignored (the call ended). */
@@ -136,32 +155,36 @@ export class OutboundCalls {
 
   /** Routes one response step to its call. */
   handleResponse(packet: RpcResponsePacket): void {
-    const call = this.#pending.get(packet.request_id)
+    this.handleStep(packet.request_id, packet.kind, packet.payload)
+  }
+
+  /** {@link handleResponse} from the response's fields (TransporterHost.handleResponseStep). */
+  handleStep(id: number, kind: number, payload: Uint8Array | undefined): void {
+    const call = this.#pending.get(id)
     if (!call) return
-    const kind = packet.kind
     if (kind === ResponseKind.Next) {
       if (call.timeout > 0) call.lastActivity = Date.now()
-      const value = this.#decode(packet, call)
+      const value = this.#decode(payload, call)
       if (value === FAILED) return
       // Delivered is consumed for a push sink: give the credit back in halves of the window, so
       // the provider never waits for a round trip while the caller keeps up.
       if (call.window > 0 && !call.manual && ++call.unacked * 2 >= call.window) {
-        call.link.credit?.(packet.request_id, call.unacked)
+        call.link.credit?.(id, call.unacked)
         call.unacked = 0
       }
       call.sink.next(value)
       return
     }
-    this.#end(packet.request_id, call, false)
+    this.#end(id, call, false)
     if (kind === ResponseKind.Value) {
-      const value = this.#decode(packet, call)
+      const value = this.#decode(payload, call)
       if (value === FAILED) return
       call.sink.next(value)
       call.sink.complete()
     } else if (kind === ResponseKind.Complete) {
       call.sink.complete()
     } else {
-      const wire = this.#decode(packet, call)
+      const wire = this.#decode(payload, call)
       if (wire === FAILED) return
       const error = fromWireError(wire)
       // Only a relay or a transporter sends Refused (the relay refuses it from providers).
@@ -176,11 +199,11 @@ export class OutboundCalls {
     for (const id of [...this.#pending.keys()]) this.#fail(id, error)
   }
 
-  #decode(packet: RpcResponsePacket, call: PendingCall): unknown {
+  #decode(payload: Uint8Array | undefined, call: PendingCall): unknown {
     try {
-      return packet.payload === undefined ? undefined : decodeValue(packet.payload)
+      return payload === undefined ? undefined : decodeValue(payload)
     } catch (err) {
-      this.#end(packet.request_id, call, true)
+      this.#end(call.id, call, true)
       call.sink.error(
         new MeshError(
           ErrorCode.PROTOCOL_ERROR,

@@ -2,13 +2,7 @@ import { type Observable, Subject } from 'rxjs'
 import { encodeValue, findUnserialisable } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { MeshError } from '../protocol/errors.js'
-import type {
-  NodeRef,
-  PublishPacket,
-  RpcRequestPacket,
-  RpcResponsePacket,
-  ServiceCatalog,
-} from '../protocol/packets.js'
+import type { NodeRef, ServiceCatalog } from '../protocol/packets.js'
 import { MeshRecords } from '../realtime/mesh-records.js'
 import { PresenceClient, type SetPresenceOptions } from '../realtime/presence-client.js'
 import type { PresenceMember } from '../realtime/presence-member.js'
@@ -20,10 +14,11 @@ import type {
   TransportLink,
 } from '../transport/transporter.js'
 import type { CallOptions, CallSink } from './call-sink.js'
-import { dispatchRequest, type LocalService, serveRequest } from './inbound-dispatch.js'
+import type { LocalService } from './inbound-dispatch.js'
 import { type CallerInterceptor, interceptedOptions, type ProviderInterceptor } from './interceptors.js'
 import type { Logger } from './logger.js'
 import { MergedDirectory } from './merged-directory.js'
+import { meshHost } from './mesh-host.js'
 import {
   type CloseOptions,
   checkedInterceptor,
@@ -33,7 +28,8 @@ import {
   meshSettings,
   type SpiderMeshOptions,
 } from './mesh-options.js'
-import { OutboundCalls } from './outbound-calls.js'
+import { type OutboundCall, OutboundCalls } from './outbound-calls.js'
+import { pickLink } from './pick-link.js'
 import { claimInstance, leaveProcessMesh, offerProcessMesh } from './process-mesh.js'
 import { serviceDefinitionOf } from './service-definition.js'
 import { type Topic, TopicHub, topicName } from './topic-hub.js'
@@ -88,17 +84,7 @@ export class SpiderMesh implements ServiceDirectory {
       (topic, err) =>
         this.#logger.warn(`Dropped a message on topic "${topic}" that could not be decoded`, err),
     )
-    const nodeId = this.nodeId
-    this.#host = {
-      nodeId,
-      meta: settings.meta,
-      handleRequest: (packet: RpcRequestPacket, link: TransportLink) =>
-        dispatchRequest(this.#services.get(packet.service), packet, link, settings),
-      serve: (packet: RpcRequestPacket, link: TransportLink) =>
-        serveRequest(this.#services.get(packet.service), packet, link, settings),
-      handleResponse: (packet: RpcResponsePacket) => this.#outbound.handleResponse(packet),
-      handlePublish: (packet: PublishPacket) => this.#topics.deliver(packet),
-    }
+    this.#host = meshHost(settings, this.#services, this.#outbound, this.#topics)
     offerProcessMesh(this)
   }
 
@@ -225,13 +211,29 @@ export class SpiderMesh implements ServiceDirectory {
     options: CallOptions,
     sink: CallSink,
   ): () => void {
+    const call = this.startRequest(service, method, args, options, sink)
+    return () => call.unsubscribe()
+  }
+
+  /**
+   * {@link request} answering the call itself, whose `unsubscribe()` cancels it: no function per
+   * call (the proxies call so). Internal: the public form is `request`.
+   * @internal
+   */
+  startRequest(
+    service: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+    sink: CallSink,
+  ): OutboundCall {
     if (this.#closed) {
       sink.error(
         new MeshError(ErrorCode.MESH_CLOSED, `Cannot call ${service}.${method}(): the mesh is closed`),
       )
-      return noop
+      return NO_CALL
     }
-    const link = this.#pickLink(service, options.node_id)
+    const link = pickLink(this.#links, service, options.node_id)
     if (!link) {
       sink.error(
         new MeshError(
@@ -239,7 +241,7 @@ export class SpiderMesh implements ServiceDirectory {
           `Cannot call ${service}.${method}(): no transporter is registered on this mesh`,
         ),
       )
-      return noop
+      return NO_CALL
     }
     const intercepted =
       this.#settings.callerInterceptors.length === 0
@@ -380,20 +382,9 @@ export class SpiderMesh implements ServiceDirectory {
     for (const link of this.#links) link.announce?.(services, catalog)
   }
 
-  #pickLink(service: string, nodeId: string | undefined): TransportLink | undefined {
-    const links = this.#links
-    if (links.length <= 1) return links[0]
-    for (const link of links) {
-      const nodes = link.directory?.listNodes(service)
-      if (nodes && (nodeId === undefined ? nodes.length > 0 : nodes.some((n) => n.node_id === nodeId)))
-        return link
-    }
-    return links[0]
-  }
-
   #assertOpen(what: string): void {
     if (this.#closed) throw new MeshError(ErrorCode.MESH_CLOSED, `Cannot ${what}(): the mesh is closed`)
   }
 }
 
-const noop = () => {}
+const NO_CALL: OutboundCall = { unsubscribe: () => {} }

@@ -32,6 +32,11 @@ export interface TransporterHost {
   serve?(packet: RpcRequestPacket, link: TransportLink): ServedCallControl
   /** Delivers one step of the response to a request this mesh sent. */
   handleResponse(packet: RpcResponsePacket): void
+  /**
+   * Optional fast path of `handleResponse`: the same step from the response's fields, without a
+   * packet object per step. Transporters use it when present.
+   */
+  handleResponseStep?(requestId: number, kind: number, payload: Uint8Array | undefined): void
   /** Delivers a message on a topic this mesh subscribed to. */
   handlePublish(packet: PublishPacket): void
 }

@@ -154,6 +154,10 @@ export class LinkCalls {
     const host = this.#owner.host
     if (!this.#outbound.has(id) || !host) return
     if (kind !== ResponseKind.Next) this.#outbound.delete(id)
+    if (host.handleResponseStep !== undefined) {
+      host.handleResponseStep(id, kind, payload ?? undefined)
+      return
+    }
     const packet: RpcResponsePacket = {
       type: 'response',
       request_id: id,
