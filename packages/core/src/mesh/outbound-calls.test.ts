@@ -99,3 +99,63 @@ test('unsubscribing cancels through cancel(id); a timeout cancels with its reaso
     `cancel ${second} ${ErrorCode.MICROSERVICE_RPC_TIMEOUT}`,
   ])
 })
+
+test('mesh.request answers a function and startRequest the call itself; either cancels until the call ends', async () => {
+  const link = recordingLink()
+  const mesh = meshWith(link)
+  const sink = { next: () => {}, error: () => {}, complete: () => {} }
+  const cancel = mesh.request('Remote', 'ticks', [], {}, sink)
+  expect(typeof cancel).toBe('function')
+  const first = link.calls[0]!.request_id
+  cancel()
+  cancel()
+  const call = mesh.startRequest('Remote', 'ticks', [], {}, sink)
+  const second = link.calls[1]!.request_id
+  call.unsubscribe()
+  // Ended by its provider: nothing left to cancel.
+  const ended = mesh.startRequest('Remote', 'echo', ['x'], {}, sink)
+  const third = link.calls[2]!.request_id
+  link.answer({ type: 'response', request_id: third, kind: ResponseKind.Value, payload: encodeValue('y') })
+  ended.unsubscribe()
+  expect(link.log).toEqual([
+    `call ${first}`,
+    `cancel ${first}`,
+    `call ${second}`,
+    `cancel ${second}`,
+    `call ${third}`,
+  ])
+})
+
+test("the host's handleResponseStep delivers a response from its fields, as handleResponse does", async () => {
+  let host: TransporterHost | undefined
+  const calls: RpcRequestPacket[] = []
+  const mesh = new SpiderMesh({ logger: silentLogger })
+  meshes.push(mesh)
+  mesh.registerTransporter({
+    attach(h) {
+      host = h
+      return {
+        send: async () => ({ cancel: () => {} }),
+        call: (p) => calls.push(p),
+        cancel: () => {},
+        detach: () => {},
+      }
+    },
+  })
+  const proxy = RemoteServiceLinker.link<Remote>(mesh, { service: 'Remote' })
+  const value = proxy.echo('a').then((v) => v)
+  const stream: number[] = []
+  const done = new Promise<void>((resolve) =>
+    proxy.ticks().subscribe({ next: (n) => stream.push(n), complete: resolve }),
+  )
+  await Promise.resolve()
+  const [echo, ticks] = calls
+  host!.handleResponseStep!(echo!.request_id, ResponseKind.Value, encodeValue('from fields'))
+  host!.handleResponseStep!(ticks!.request_id, ResponseKind.Next, encodeValue(1))
+  host!.handleResponseStep!(ticks!.request_id, ResponseKind.Next, encodeValue(2))
+  host!.handleResponseStep!(ticks!.request_id, ResponseKind.Complete, undefined)
+  expect(await value).toBe('from fields')
+  await done
+  expect(stream).toEqual([1, 2])
+  expect(mesh.pendingCalls).toBe(0)
+})

@@ -142,3 +142,62 @@ test('a host without serve() is served through the handle handleRequest returns'
     'stop later MICROSERVICE_RPC_TIMEOUT',
   ])
 })
+
+/** A stand-in relay that welcomes the node and answers each Request with `[Response, id, Value, 'back']`. */
+async function answeringRelay(): Promise<string> {
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response('no', { status: 400 })),
+    websocket: {
+      message(ws, data) {
+        decodeFrames(data as Uint8Array, (frame) => {
+          if (frame[0] === FrameType.Hello) {
+            ws.send(encodeFrame([FrameType.Welcome, frame[1], 'stand-in', [['p', ['Svc']]], 30_000]))
+          } else if (frame[0] === FrameType.Request) {
+            ws.send(encodeFrame([FrameType.Response, frame[1], ResponseKind.Value, encodeValue('back')]))
+          }
+        })
+      },
+    },
+  })
+  cleanups.push(() => server.stop(true))
+  return `ws://127.0.0.1:${server.port}`
+}
+
+for (const withStep of [true, false]) {
+  test(`a response reaches a host ${withStep ? 'through handleResponseStep' : 'without handleResponseStep, as a packet'}`, async () => {
+    const url = await answeringRelay()
+    const got: unknown[] = []
+    let arrived: () => void = () => {}
+    const answered = new Promise<void>((resolve) => {
+      arrived = resolve
+    })
+    const host: TransporterHost = {
+      nodeId: 'calling-node',
+      handleRequest: () => () => {},
+      handleResponse: (packet) => {
+        got.push(['packet', packet.request_id, packet.kind, decodeValue(packet.payload!)])
+        arrived()
+      },
+      ...(withStep
+        ? {
+            handleResponseStep: (id: number, kind: number, payload: Uint8Array | undefined) => {
+              got.push(['step', id, kind, decodeValue(payload!)])
+              arrived()
+            },
+          }
+        : {}),
+      handlePublish: () => {},
+    }
+    const transporter = new WebsocketTransporter({ onWarning: () => {} })
+    const link = transporter.attach(host)
+    cleanups.push(() => link.detach())
+    transporter.connect(url)
+    const deadline = Date.now() + 5000
+    while (transporter.unreachable() !== undefined && Date.now() < deadline) await Bun.sleep(10)
+    link.call!({ type: 'request', request_id: 41, service: 'Svc', method: 'm', payload: encodeValue([]) })
+    await answered
+    expect(got).toEqual([[withStep ? 'step' : 'packet', 41, ResponseKind.Value, 'back']])
+  })
+}
