@@ -12,7 +12,9 @@ import { SpiderMesh } from './spider-mesh.js'
 @Microservice({ name: 'Served' })
 class Served {
   reasons: unknown[] = []
+  runs = 0
   twice(text: string) {
+    this.runs++
     return text + text
   }
   count(n: number) {
@@ -71,13 +73,16 @@ async function servedMesh(withRespond: boolean) {
 for (const withRespond of [true, false]) {
   const path = withRespond ? 'link.respond' : 'link.send'
   test(`serve() makes a call that runs only when run() is called, and answers through ${path}`, async () => {
-    const { host, link, steps, request } = await servedMesh(withRespond)
+    const { host, link, steps, served, request } = await servedMesh(withRespond)
     const call = host.serve!(request(1, 'twice', ['ab']), link)
     expect([call.service, call.method]).toEqual(['Served', 'twice'])
     expect(steps).toEqual([])
     call.run()
+    // Run once only: a second run() does not call the method again.
+    call.run()
     await Bun.sleep(0)
     expect(steps).toEqual([['the-connection', 1, ResponseKind.Value, 'abab']])
+    expect(served.runs).toBe(1)
   })
 }
 

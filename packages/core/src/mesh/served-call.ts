@@ -51,6 +51,7 @@ export class ServedCall implements ServedCallControl {
   #args: unknown[] = NO_ARGS
   #iterator: AsyncIterator<unknown> | undefined
   #stopped = false
+  #ran = false
 
   /** What run() serves (start() is given it instead). */
   readonly #service: LocalService | undefined
@@ -102,6 +103,9 @@ export class ServedCall implements ServedCallControl {
   }
 
   #run(service: LocalService | undefined): void {
+    // Once: a transporter that runs a call twice must not run its method twice.
+    if (this.#ran) return
+    this.#ran = true
     const packet = this.#packet
     const method = this.#resolve(service)
     if (!method) return

@@ -36,6 +36,8 @@ export interface LinkCallsOwner {
   warn(message: string): void
 }
 
+const NOOP = () => {}
+
 /** A served call whose host has no `serve` (only `handleRequest`): its handle as a control. */
 class HandledCall implements ServedCallControl {
   stop: (reason?: string) => void = NOOP
@@ -54,8 +56,6 @@ class HandledCall implements ServedCallControl {
     ;(this.stop as { credit?: (items: number) => void }).credit?.(items)
   }
 }
-
-const NOOP = () => {}
 
 /**
  * The calls carried by one relay connection, in both directions: requests this node made that
