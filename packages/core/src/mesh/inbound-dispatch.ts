@@ -19,7 +19,7 @@ export function dispatchRequest(
   link: TransportLink,
   settings: DispatchSettings,
 ): ServedCallHandle {
-  return new ServedCall(packet, link, settings).start(service)
+  return new ServedCall(packet, link, settings, service).start()
 }
 
 /**

@@ -53,14 +53,14 @@ export class ServedCall implements ServedCallControl {
   #stopped = false
   #ran = false
 
-  /** What run() serves (start() is given it instead). */
+  /** The service the request names, or undefined when this node does not serve it. */
   readonly #service: LocalService | undefined
 
   constructor(
     packet: RpcRequestPacket,
     link: TransportLink,
     settings: DispatchSettings,
-    service?: LocalService,
+    service: LocalService | undefined,
   ) {
     this.#service = service
     this.#packet = packet
@@ -82,7 +82,7 @@ export class ServedCall implements ServedCallControl {
    * transporter stops the call with; called with a number, it grants stream credit (the same
    * function serves as `handle.credit`, so a call costs one function object, not two).
    */
-  start(service: LocalService | undefined): ServedCallHandle {
+  start(): ServedCallHandle {
     // Only a number grants; a string is the caller's reason to stop; anything else (an event
     // object, nothing) stops plainly.
     const handle = ((items?: unknown) => {
@@ -90,23 +90,20 @@ export class ServedCall implements ServedCallControl {
       else this.stop(typeof items === 'string' ? items : undefined)
     }) as ServedCallHandle
     handle.credit = handle as unknown as (items: number) => void
-    this.#run(service)
+    this.run()
     return handle
   }
 
   /**
-   * Checks the request against the constructor's service and runs the method (ServedCallControl:
-   * the call itself is what the transporter stops and credits it with, no function per call).
+   * Checks the request against the service and runs the method (ServedCallControl: the call
+   * itself is what the transporter stops and credits it with, no function per call).
    */
   run(): void {
-    this.#run(this.#service)
-  }
-
-  #run(service: LocalService | undefined): void {
     // Once: a transporter that runs a call twice must not run its method twice.
     if (this.#ran) return
     this.#ran = true
     const packet = this.#packet
+    const service = this.#service
     const method = this.#resolve(service)
     if (!method) return
     const args = this.#args
