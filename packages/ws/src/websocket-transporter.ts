@@ -187,16 +187,18 @@ export class WebsocketTransporterBase implements Transporter, TransportLink {
    */
   send(packet: RpcRequestPacket | RpcResponsePacket): Promise<{ cancel: () => void }> {
     if (packet.type === 'response') {
-      const link = packet.reply_to
-      if (link instanceof RelayLink) link.respond(packet)
+      this.respond(packet.reply_to, packet.request_id, packet.kind, packet.payload)
       return RESOLVED_NO_CANCEL
     }
     return Promise.resolve({ cancel: this.request(packet) })
   }
 
-  /** A step of the response to a call served through `replyTo` (the mesh's fast path: no packet). */
+  /**
+   * A step of the response to a call served through `replyTo`, the relay connection it came in
+   * on (`send(response)` comes here too; the mesh calls it directly: no packet per step).
+   */
   respond(replyTo: unknown, requestId: number, kind: ResponseKindValue, payload?: Uint8Array): void {
-    if (replyTo instanceof RelayLink) replyTo.respondStep(requestId, kind, payload)
+    if (replyTo instanceof RelayLink) replyTo.respond(requestId, kind, payload)
   }
 
   /** Sends a request and returns its cancel function (see `send`). */

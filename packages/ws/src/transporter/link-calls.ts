@@ -117,13 +117,8 @@ export class LinkCalls {
     return true
   }
 
-  /** Sends one step of the response to a call this node is serving. */
-  respond(packet: RpcResponsePacket): void {
-    this.respondStep(packet.request_id, packet.kind, packet.payload)
-  }
-
-  /** {@link respond} from the response's fields (TransportLink.respond: no packet per step). */
-  respondStep(id: number, kind: number, payload: Uint8Array | undefined): void {
+  /** Sends one step of the response to a call this node is serving (from its fields: no packet per step). */
+  respond(id: number, kind: number, payload: Uint8Array | undefined): void {
     const served = this.#active.get(id)
     // A call that ended (or was cancelled) sends nothing more.
     if (!served) return

@@ -7,7 +7,6 @@ import {
   type NodeRef,
   type RelayLimits,
   type RpcRequestPacket,
-  type RpcResponsePacket,
   type ServiceCatalog,
   type WelcomeNode,
 } from '@spider-mesh/core'
@@ -130,14 +129,9 @@ export class RelayLink {
     return this.#calls.cancel(requestId, reason)
   }
 
-  /** Sends one step of the response to a call this node is serving. */
-  respond(packet: RpcResponsePacket): void {
-    this.#calls.respond(packet)
-  }
-
-  /** {@link respond} from the response's fields (no packet per step). */
-  respondStep(id: number, kind: number, payload: Uint8Array | undefined): void {
-    this.#calls.respondStep(id, kind, payload)
+  /** Sends one step of the response to a call this node is serving (from its fields: no packet per step). */
+  respond(id: number, kind: number, payload: Uint8Array | undefined): void {
+    this.#calls.respond(id, kind, payload)
   }
 
   /** Grants credit for a stream this node called through this relay; false if it did not. */
