@@ -12,6 +12,7 @@ import {
   rawFrame,
   readRawFrame,
   type ServedCallControl,
+  type ServedCallHandle,
   type TransporterHost,
   type TransportLink,
 } from '@spider-mesh/core'
@@ -40,7 +41,7 @@ const NOOP = () => {}
 
 /** A served call whose host has no `serve` (only `handleRequest`): its handle as a control. */
 class HandledCall implements ServedCallControl {
-  stop: (reason?: string) => void = NOOP
+  stop: ServedCallHandle = NOOP
   readonly service: string
   readonly method: string
 
@@ -53,7 +54,7 @@ class HandledCall implements ServedCallControl {
   run(): void {}
 
   credit(items: number): void {
-    ;(this.stop as { credit?: (items: number) => void }).credit?.(items)
+    this.stop.credit?.(items)
   }
 }
 
