@@ -1,7 +1,6 @@
 import { afterEach, expect, test } from 'bun:test'
 import {
   callContext,
-  decodeFrames,
   decodeValue,
   ErrorCode,
   encodeFrame,
@@ -17,6 +16,7 @@ import {
 } from '@spider-mesh/core'
 import { WebsocketTransporter } from '../node.js'
 import { WebsocketRelayServer } from '../relay-server.js'
+import { standInRelay } from './stand-in-relay.test-helper.js'
 
 @Microservice({ name: 'Big' })
 class Big {
@@ -84,55 +84,37 @@ test('frames read from their bytes and decoded ones, mixed in one message, are e
   const allBack = new Promise<void>((resolve) => {
     answered = resolve
   })
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response('no', { status: 400 })),
-    websocket: {
-      message(ws, data) {
-        decodeFrames(data as Uint8Array, (frame) => {
-          if (frame[0] === FrameType.Hello) {
-            ws.send(
-              encodeFrame([
-                FrameType.Welcome,
-                frame[1],
-                'stand-in',
-                [['stand-in-provider', ['Echo']]],
-                30_000,
-              ]),
-            )
-            return
-          }
-          received.push(frame)
-          if (frame[0] === FrameType.Request) {
-            const message = concat([
-              encodeFrame([FrameType.Request, 100, 'Echo', 'who', 'node-a', encodeValue(['raw'])]),
-              encodeFrame([FrameType.Response, frame[1], ResponseKind.Value, encodeValue('answer')]),
-              encodeFrame([
-                FrameType.Request,
-                101,
-                'Echo',
-                'who',
-                null,
-                encodeValue(['decoded']),
-                { meta: { m: '1' } },
-              ]),
-              encodeFrame([FrameType.Ping, 5]),
-            ])
-            ws.send(message)
-          }
-          if (received.filter((f) => f[0] !== FrameType.Request).length === 3) answered()
-        })
-      },
+  const relay = standInRelay({
+    providers: [['stand-in-provider', ['Echo']]],
+    frame(frame, send) {
+      received.push(frame)
+      if (frame[0] === FrameType.Request) {
+        const message = concat([
+          encodeFrame([FrameType.Request, 100, 'Echo', 'who', 'node-a', encodeValue(['raw'])]),
+          encodeFrame([FrameType.Response, frame[1], ResponseKind.Value, encodeValue('answer')]),
+          encodeFrame([
+            FrameType.Request,
+            101,
+            'Echo',
+            'who',
+            null,
+            encodeValue(['decoded']),
+            { meta: { m: '1' } },
+          ]),
+          encodeFrame([FrameType.Ping, 5]),
+        ])
+        send(message)
+      }
+      if (received.filter((f) => f[0] !== FrameType.Request).length === 3) answered()
     },
   })
-  cleanups.push(async () => server.stop(true))
+  cleanups.push(async () => relay.stop())
   const transporter = new WebsocketTransporter({ onWarning: () => {} })
   const mesh = new SpiderMesh({ logger: silentLogger })
   mesh.registerTransporter(transporter)
   cleanups.push(() => mesh.close({ drainTimeoutMs: 0 }))
   await mesh.provide(new Echo())
-  transporter.connect(`ws://127.0.0.1:${server.port}`)
+  transporter.connect(relay.url)
   const proxy = RemoteServiceLinker.link<Echo>(mesh, { service: 'Echo', timeout: 3000 })
   await proxy.wait({ timeout: 3000 })
   expect(await proxy.who('call')).toBe('answer')

@@ -1,6 +1,5 @@
 import { afterEach, expect, test } from 'bun:test'
 import {
-  decodeFrames,
   decodeValue,
   encodeFrame,
   encodeValue,
@@ -14,6 +13,7 @@ import {
   type TransportLink,
 } from '@spider-mesh/core'
 import { WebsocketTransporter } from '../node.js'
+import { standInRelay } from './stand-in-relay.test-helper.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -24,38 +24,29 @@ afterEach(async () => {
  * A stand-in relay: welcomes the node, then sends it a Request for id 200 (answered at once by
  * the host), a Request for id 201, a Credit and a Cancel for 201, and collects what comes back.
  */
-async function standInRelay(): Promise<{ url: string; back: Frame[]; answered: Promise<void> }> {
+function requestingRelay(): { url: string; back: Frame[]; answered: Promise<void> } {
   const back: Frame[] = []
   let answered: () => void = () => {}
   const done = new Promise<void>((resolve) => {
     answered = resolve
   })
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response('no', { status: 400 })),
-    websocket: {
-      message(ws, data) {
-        decodeFrames(data as Uint8Array, (frame) => {
-          if (frame[0] === FrameType.Hello) {
-            ws.send(encodeFrame([FrameType.Welcome, frame[1], 'stand-in', [], 30_000]))
-            ws.send(encodeFrame([FrameType.Request, 200, 'Svc', 'now', 'node-a', encodeValue(['x'])]))
-            ws.send(encodeFrame([FrameType.Request, 201, 'Svc', 'later', 'node-a', encodeValue([])]))
-            ws.send(encodeFrame([FrameType.Credit, 201, 7]))
-            ws.send(encodeFrame([FrameType.Cancel, 201, 'MICROSERVICE_RPC_TIMEOUT']))
-            // A Cancel for a call that ended is ignored: nothing reaches the host for it.
-            ws.send(encodeFrame([FrameType.Cancel, 200]))
-            ws.send(encodeFrame([FrameType.Ping, 9]))
-            return
-          }
-          back.push(frame)
-          if (frame[0] === FrameType.Pong) answered()
-        })
-      },
+  const relay = standInRelay({
+    welcomed(send) {
+      send(encodeFrame([FrameType.Request, 200, 'Svc', 'now', 'node-a', encodeValue(['x'])]))
+      send(encodeFrame([FrameType.Request, 201, 'Svc', 'later', 'node-a', encodeValue([])]))
+      send(encodeFrame([FrameType.Credit, 201, 7]))
+      send(encodeFrame([FrameType.Cancel, 201, 'MICROSERVICE_RPC_TIMEOUT']))
+      // A Cancel for a call that ended is ignored: nothing reaches the host for it.
+      send(encodeFrame([FrameType.Cancel, 200]))
+      send(encodeFrame([FrameType.Ping, 9]))
+    },
+    frame(frame) {
+      back.push(frame)
+      if (frame[0] === FrameType.Pong) answered()
     },
   })
-  cleanups.push(() => server.stop(true))
-  return { url: `ws://127.0.0.1:${server.port}`, back, answered: done }
+  cleanups.push(relay.stop)
+  return { url: relay.url, back, answered: done }
 }
 
 function connect(host: TransporterHost, url: string): void {
@@ -71,7 +62,7 @@ const responses = (frames: Frame[]) =>
     .map((f) => [f[1], f[2], f[3] == null ? null : decodeValue(f[3] as Uint8Array)])
 
 test('a host with serve() is served through its call objects: run after registration, credit and stop reach them', async () => {
-  const { url, back, answered } = await standInRelay()
+  const { url, back, answered } = requestingRelay()
   const events: string[] = []
   const host: TransporterHost = {
     nodeId: 'served-node',
@@ -110,7 +101,7 @@ test('a host with serve() is served through its call objects: run after registra
 })
 
 test('a host without serve() is served through the handle handleRequest returns', async () => {
-  const { url, back, answered } = await standInRelay()
+  const { url, back, answered } = requestingRelay()
   const events: string[] = []
   const host: TransporterHost = {
     nodeId: 'handled-node',
@@ -143,31 +134,22 @@ test('a host without serve() is served through the handle handleRequest returns'
   ])
 })
 
-/** A stand-in relay that welcomes the node and answers each Request with `[Response, id, Value, 'back']`. */
-async function answeringRelay(): Promise<string> {
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response('no', { status: 400 })),
-    websocket: {
-      message(ws, data) {
-        decodeFrames(data as Uint8Array, (frame) => {
-          if (frame[0] === FrameType.Hello) {
-            ws.send(encodeFrame([FrameType.Welcome, frame[1], 'stand-in', [['p', ['Svc']]], 30_000]))
-          } else if (frame[0] === FrameType.Request) {
-            ws.send(encodeFrame([FrameType.Response, frame[1], ResponseKind.Value, encodeValue('back')]))
-          }
-        })
-      },
+/** A stand-in relay that answers each Request with `[Response, id, Value, 'back']`. */
+function answeringRelay(): string {
+  const relay = standInRelay({
+    providers: [['p', ['Svc']]],
+    frame(frame, send) {
+      if (frame[0] === FrameType.Request)
+        send(encodeFrame([FrameType.Response, frame[1], ResponseKind.Value, encodeValue('back')]))
     },
   })
-  cleanups.push(() => server.stop(true))
-  return `ws://127.0.0.1:${server.port}`
+  cleanups.push(relay.stop)
+  return relay.url
 }
 
 for (const withStep of [true, false]) {
   test(`a response reaches a host ${withStep ? 'through handleResponseStep' : 'without handleResponseStep, as a packet'}`, async () => {
-    const url = await answeringRelay()
+    const url = answeringRelay()
     const got: unknown[] = []
     let arrived: () => void = () => {}
     const answered = new Promise<void>((resolve) => {
