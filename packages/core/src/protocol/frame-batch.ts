@@ -47,6 +47,24 @@ export interface FrameBatchOptions {
  */
 const turnBatches: FrameBatch[] = []
 let inTurn = false
+/**
+ * The batches given frames outside a turn since the microtask that writes them was queued: one
+ * microtask and one function for all of them, where a function per batch was one more closure
+ * kept by every connection (the relay's idle-connection memory, issue 14).
+ */
+const microtaskBatches: FrameBatch[] = []
+let microtaskQueued = false
+/** Writes `microtaskBatches` (set by FrameBatch's static block: it reaches the batches' state). */
+let flushMicrotaskBatches: () => void
+
+/**
+ * Buffers of the first size ({@link MIN_BUFFER_BYTES}) between uses: a batch takes one when it
+ * is given a frame and gives it back once written, so an idle socket (sent only a Welcome and
+ * pings) holds no buffer of its own. A batch whose frames outgrew the first size keeps its
+ * grown buffer, as a busy socket should. Bounded: past it, given-back buffers are left to the GC.
+ */
+const spareBuffers: Uint8Array[] = []
+const MAX_SPARE_BUFFERS = 64
 
 /**
  * Frames waiting to go out on one socket, encoded back to back into one growing buffer. The first
@@ -209,6 +227,10 @@ export class FrameBatch {
   /** A buffer of at least `needed` bytes (doubling), holding what is queued. */
   #grow(needed: number): void {
     const old = this.#buffer
+    if (old === EMPTY_BUFFER && needed <= MIN_BUFFER_BYTES) {
+      this.#buffer = spareBuffers.pop() ?? new Uint8Array(MIN_BUFFER_BYTES)
+      return
+    }
     const grown = new Uint8Array(Math.max(needed, old.byteLength * 2, MIN_BUFFER_BYTES))
     grown.set(old.subarray(0, this.#length))
     this.#buffer = grown
@@ -220,7 +242,13 @@ export class FrameBatch {
     else if (!this.#scheduled) {
       this.#scheduled = true
       if (inTurn) turnBatches.push(this)
-      else queueMicrotask(this.#onMicrotask)
+      else {
+        microtaskBatches.push(this)
+        if (!microtaskQueued) {
+          microtaskQueued = true
+          queueMicrotask(flushMicrotaskBatches)
+        }
+      }
     }
   }
 
@@ -241,13 +269,30 @@ export class FrameBatch {
   /** Ends the turn: writes what each batch given frames during it holds (see {@link beginTurn}). */
   static endTurn(): void {
     inTurn = false
-    // A write that throws must not leave the other batches (or itself) scheduled forever: every
-    // batch is flushed and the list emptied, then the first error is thrown on.
-    let failure: { error: unknown } | undefined
     // By index, re-reading the length: nothing joins the list outside a turn, but a write could
     // (in theory) start and end a nested one, whose batches are flushed there and here harmlessly.
-    for (let i = 0; i < turnBatches.length; i++) {
-      const batch = turnBatches[i]!
+    FrameBatch.#flushAll(turnBatches)
+  }
+
+  static {
+    // The microtask that writes the batches given frames outside a turn (see #queued). A write
+    // may queue frames for a batch already written here: it joins the list again and is written
+    // in the same loop (the length is re-read), as a microtask of its own would have written it.
+    flushMicrotaskBatches = () => {
+      microtaskQueued = false
+      FrameBatch.#flushAll(microtaskBatches)
+    }
+  }
+
+  /**
+   * Writes every batch of `list` and empties it. A write that throws must not leave the other
+   * batches (or itself) scheduled forever: every batch is flushed and the list emptied, then the
+   * first error is thrown on.
+   */
+  static #flushAll(list: FrameBatch[]): void {
+    let failure: { error: unknown } | undefined
+    for (let i = 0; i < list.length; i++) {
+      const batch = list[i]!
       batch.#scheduled = false
       try {
         batch.flush()
@@ -255,7 +300,7 @@ export class FrameBatch {
         failure ??= { error }
       }
     }
-    turnBatches.length = 0
+    list.length = 0
     if (failure) throw failure.error
   }
 
@@ -272,6 +317,12 @@ export class FrameBatch {
       this.#lastView = this.#lastViewOf = undefined
     }
     this.#write(message)
+    // Given back once written (`message` may be a view of it, which the write copies), unless
+    // the write queued frames into this batch again: they are in it.
+    if (buffer.byteLength === MIN_BUFFER_BYTES && this.#buffer === buffer && this.#length === 0) {
+      this.#buffer = EMPTY_BUFFER
+      if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer)
+    }
   }
 
   /**
@@ -291,10 +342,5 @@ export class FrameBatch {
   /** Drops what is waiting (the socket it was meant for is gone). */
   clear(): void {
     this.#length = 0
-  }
-
-  readonly #onMicrotask = (): void => {
-    this.#scheduled = false
-    this.flush()
   }
 }
