@@ -10,6 +10,7 @@ import {
   type RelayAdapterOptions,
 } from './relay-adapter.js'
 import { RelayCloseCode } from './relay-close-codes.js'
+import type { RelayConnection } from './relay-connection.js'
 import { logEvent } from './relay-logger.js'
 import type { RelayPeer } from './relay-peer.js'
 
@@ -19,6 +20,36 @@ interface SocketData {
   peer: RelayPeer | null
   /** What `authenticate` returned. */
   principal: unknown
+}
+
+/**
+ * One socket as the router sees it. A class, not an object of three arrow functions: the methods
+ * live once on the prototype, where the arrows were three functions and a scope kept by every
+ * connection (the relay's idle-connection memory, issue 14).
+ */
+class BunConnection implements RelayConnection {
+  readonly #ws: ServerWebSocket<SocketData>
+
+  constructor(ws: ServerWebSocket<SocketData>) {
+    this.#ws = ws
+  }
+
+  /** Bun's `send` copies into the socket or its backpressure buffer before it returns. */
+  get copiesOnSend(): boolean {
+    return true
+  }
+
+  send(bytes: Uint8Array): number {
+    return this.#ws.send(bytes)
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason)
+  }
+
+  bufferedAmount(): number {
+    return this.#ws.getBufferedAmount()
+  }
 }
 
 /** The 401 answer to an upgrade `authenticate` refused. */
@@ -92,15 +123,7 @@ export class BunAdapter implements RelayAdapter {
               ws.close(RelayCloseCode.InternalError, 'connection could not be classified')
               return
             }
-            ws.data.peer = router.open(
-              {
-                send: (bytes) => ws.send(bytes),
-                copiesOnSend: true,
-                close: (code, reason) => ws.close(code, reason),
-                bufferedAmount: () => ws.getBufferedAmount(),
-              },
-              { isServer, principal: ws.data.principal },
-            )
+            ws.data.peer = router.open(new BunConnection(ws), { isServer, principal: ws.data.principal })
           },
           message: (ws, message) => {
             if (ws.data.peer) router.message(ws.data.peer, message)

@@ -128,14 +128,21 @@ describe.each(adapters)('relay protocol (%s adapter)', (adapter) => {
     expect(await provider.quiet(FrameType.Request)).toEqual([])
   })
 
-  test('closes only the socket that sends an oversized message (1009)', async () => {
-    const { url } = await harness.relay({ maxPayloadBytes: 4096 })
+  test('closes only the socket that sends an oversized message (1009), and says which node it was', async () => {
+    const debug: string[] = []
+    const logger = { debug: (message: string) => debug.push(message), info() {}, warn() {}, error() {} }
+    const { url } = await harness.relay({ maxPayloadBytes: 4096, logger })
     const provider = await harness.join(url, 'provider', ['Echo'])
     const caller = await harness.join(url, 'caller')
     const big = await harness.join(url, 'big')
     big.send([FrameType.Publish, 'news', new Uint8Array(8192), null])
     expect((await big.closedWithin()).code).toBe(RelayCloseCode.MessageTooBig)
     await expectRouting(caller, provider, 1)
+    // The adapter's socket callbacks find the connection's node: its close on both, and the
+    // `ws` error that comes first on the node adapter.
+    const named = ['node "big" disconnected', ...(adapter === 'node' ? ['socket error on node "big"'] : [])]
+    for (const text of named)
+      await eventually(() => debug.some((message) => message.includes(text)), `a debug log with ${text}`)
   })
 
   test('closes a silent socket after 2.5 heartbeat intervals (4408) and keeps the live ones', async () => {

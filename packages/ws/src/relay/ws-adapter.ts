@@ -13,10 +13,62 @@ import {
   type RelayAdapterOptions,
 } from './relay-adapter.js'
 import { RelayCloseCode } from './relay-close-codes.js'
+import type { RelayConnection } from './relay-connection.js'
 import { logEvent } from './relay-logger.js'
+import type { RelayPeer } from './relay-peer.js'
 
 /** Socket errors before the upgrade completes are answered by the close that follows. */
 function ignoreSocketError(): void {}
+
+/** Where a `ws` socket keeps its {@link WsConnection}, for the listeners shared by all sockets. */
+const CONNECTION = Symbol('spider-mesh relay connection')
+type TaggedSocket = WebSocket & { [CONNECTION]: WsConnection }
+
+/**
+ * One socket as the router sees it, and what its listeners need. A class, and listeners shared by
+ * every socket (EventEmitter calls them with the socket as `this`), not six arrow functions and a
+ * scope kept by every connection (the relay's idle-connection memory, issue 14).
+ */
+class WsConnection implements RelayConnection {
+  readonly ws: WebSocket
+  readonly options: RelayAdapterOptions
+  /** Set right after `router.open` answers it. */
+  peer!: RelayPeer
+
+  constructor(ws: WebSocket, options: RelayAdapterOptions) {
+    this.ws = ws
+    this.options = options
+  }
+
+  send(bytes: Uint8Array): void {
+    this.ws.send(bytes)
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason)
+  }
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount
+  }
+}
+
+function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+  const { options, peer } = (this as TaggedSocket)[CONNECTION]
+  // With the default binaryType every binary message is a single Buffer.
+  options.router.message(peer, isBinary ? (data as Buffer) : String(data))
+}
+
+function onClose(this: WebSocket): void {
+  const { options, peer } = (this as TaggedSocket)[CONNECTION]
+  options.router.closed(peer)
+}
+
+/** Oversized messages and broken frames land here; `ws` closes the socket itself (e.g. 1009). */
+function onError(this: WebSocket, err: Error): void {
+  const { options, peer } = (this as TaggedSocket)[CONNECTION]
+  options.logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`, peer.about('socket_error'))
+}
 
 /**
  * The relay on Node's http server and the `ws` package (also runs under Bun). `isServerConnection`
@@ -124,28 +176,17 @@ export class WsAdapter implements RelayAdapter {
   }
 
   #accept(ws: WebSocket, request: IncomingMessage, principal: unknown): void {
-    const { router, logger } = this.#options
+    const { router } = this.#options
     const isServer = classifyConnection(this.#options, ws, request)
     if (isServer === null) {
       ws.close(RelayCloseCode.InternalError, 'connection could not be classified')
       return
     }
-    const peer = router.open(
-      {
-        send: (bytes) => ws.send(bytes),
-        close: (code, reason) => ws.close(code, reason),
-        bufferedAmount: () => ws.bufferedAmount,
-      },
-      { isServer, principal },
-    )
-    ws.on('message', (data, isBinary) => {
-      // With the default binaryType every binary message is a single Buffer.
-      router.message(peer, isBinary ? (data as Buffer) : String(data))
-    })
-    ws.on('close', () => router.closed(peer))
-    // Oversized messages and broken frames land here; `ws` closes the socket itself (e.g. 1009).
-    ws.on('error', (err) =>
-      logger.debug(`[relay] socket error on ${peer.label}: ${err.message}`, peer.about('socket_error')),
-    )
+    const connection = new WsConnection(ws, this.#options)
+    connection.peer = router.open(connection, { isServer, principal })
+    ;(ws as TaggedSocket)[CONNECTION] = connection
+    ws.on('message', onMessage)
+    ws.on('close', onClose)
+    ws.on('error', onError)
   }
 }
