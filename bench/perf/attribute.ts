@@ -1,8 +1,8 @@
 /**
- * Where a process's CPU went, from `perf script -F ip,sym` output of a `perf record -g` run
+ * Where a process's CPU went, from `perf script -F comm,ip,sym` output of a `perf record -g` run
  * (cpu-clock samples: on-CPU time only, unlike Bun's `--profile`, which counts waiting too).
  *
- *   perf script -i perf.data -F ip,sym | bun bench/perf/attribute.ts [TOP]
+ *   perf script -i perf.data -F comm,ip,sym | bun bench/perf/attribute.ts [TOP]
  *
  * Prints the share of samples per area (socket send and receive, epoll, JavaScript, native code
  * outside JavaScript, other threads such as the JIT and GC helpers) and, for JavaScript, the
@@ -18,18 +18,32 @@ export interface Attribution {
   leafNative: Map<string, number>
 }
 
-/** Parses `perf script -F ip,sym` output: one block of frames (innermost first) per sample. */
+/**
+ * The thread that writes the JIT dump `perf` needs to name JavaScript frames
+ * (BUN_JSC_useJITDump=1): its samples are the profiling's own cost, not the process's.
+ */
+export const JIT_DUMP_THREAD = 'JSC PerfLog'
+const JIT_DUMP_AREA = "perf's own JIT-dump writer (not the process's cost)"
+
+/**
+ * Parses `perf script -F comm,ip,sym` (or `-F ip,sym`) output: one block per sample, its thread's
+ * name on the first line when given (unindented), then its frames (indented, innermost first).
+ */
 export function attribute(text: string): Attribution {
   const samples = text
     .split('\n\n')
-    .map((block) =>
-      block
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean)
-        .map((line) => line.replace(/^\S+\s+/, '').replace(/\+0x[0-9a-f]+$/, '')),
-    )
-    .filter((frames) => frames.length > 0)
+    .map((block) => {
+      const lines = block.split('\n').filter((line) => line.trim() !== '')
+      const thread = lines[0] !== undefined && !/^\s/.test(lines[0]) ? lines.shift()!.trim() : undefined
+      const frames = lines.map((line) =>
+        line
+          .trim()
+          .replace(/^\S+\s+/, '')
+          .replace(/\+0x[0-9a-f]+$/, ''),
+      )
+      return { thread, frames }
+    })
+    .filter(({ frames }) => frames.length > 0)
   const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
   const result: Attribution = {
     samples: samples.length,
@@ -38,7 +52,11 @@ export function attribute(text: string): Attribution {
     leaf: new Map(),
     leafNative: new Map(),
   }
-  for (const frames of samples) {
+  for (const { thread, frames } of samples) {
+    if (thread === JIT_DUMP_THREAD) {
+      count(result.areas, JIT_DUMP_AREA)
+      continue
+    }
     count(result.areas, area(frames))
     const i = frames.findIndex((f) => f.startsWith('JSC-'))
     if (i < 0) continue

@@ -47,17 +47,21 @@ test('attribute counts areas and the innermost JIT frame, with its native callee
     '\t1 tcp_sendmsg\n\t2 __send\n\t3 __libc_start_call_main',
     '\t1 do_epoll_wait\n\t2 epoll_pwait2',
     '\t1 something\n\t2 start_thread',
+    // With the thread's name (perf script -F comm,ip,sym): the JIT-dump writer is perf's own cost.
+    'bun \n\t1 tcp_sendmsg\n\t2 __send',
+    'JSC PerfLog \n\t1 ext4_write\n\t2 start_thread',
   ].join('\n\n')
   const result = attribute(script)
-  expect(result.samples).toBe(5)
+  expect(result.samples).toBe(7)
   expect(result.js).toBe(2)
   expect(result.leaf.get('JSC-FTL: flush#X')).toBe(2)
   expect(result.leafNative.get('JSC-FTL: flush#X')).toBe(1)
   expect(Object.fromEntries(result.areas)).toEqual({
     'JavaScript (JIT frames on the stack)': 2,
-    'socket send (syscall, waking the peer)': 1,
+    'socket send (syscall, waking the peer)': 2,
     'epoll wait (sleep and wake-up)': 1,
     'other threads (JIT, GC, allocator)': 1,
+    "perf's own JIT-dump writer (not the process's cost)": 1,
   })
 })
 

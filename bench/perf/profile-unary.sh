@@ -69,5 +69,5 @@ if [ -z "$PID" ]; then
 fi
 if [ -n "$PID" ]; then
   "$BUN" perf/jit-map.ts "$OUT"/jit-*.dump > /dev/null
-  perf script -i "$OUT/perf.data" -F ip,sym 2>/dev/null | "$BUN" perf/attribute.ts
+  perf script -i "$OUT/perf.data" -F comm,ip,sym 2>/dev/null | "$BUN" perf/attribute.ts
 fi
