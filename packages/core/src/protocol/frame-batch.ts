@@ -54,8 +54,6 @@ let inTurn = false
  */
 const microtaskBatches: FrameBatch[] = []
 let microtaskQueued = false
-/** Writes `microtaskBatches` (set by FrameBatch's static block: it reaches the batches' state). */
-let flushMicrotaskBatches: () => void
 
 /**
  * Buffers of the first size ({@link MIN_BUFFER_BYTES}) between uses: a batch takes one when it
@@ -246,7 +244,7 @@ export class FrameBatch {
         microtaskBatches.push(this)
         if (!microtaskQueued) {
           microtaskQueued = true
-          queueMicrotask(flushMicrotaskBatches)
+          queueMicrotask(FrameBatch.#flushQueued)
         }
       }
     }
@@ -274,14 +272,14 @@ export class FrameBatch {
     FrameBatch.#flushAll(turnBatches)
   }
 
-  static {
-    // The microtask that writes the batches given frames outside a turn (see #queued). A write
-    // may queue frames for a batch already written here: it joins the list again and is written
-    // in the same loop (the length is re-read), as a microtask of its own would have written it.
-    flushMicrotaskBatches = () => {
-      microtaskQueued = false
-      FrameBatch.#flushAll(microtaskBatches)
-    }
+  /**
+   * The microtask that writes the batches given frames outside a turn (see #queued). A write may
+   * queue frames for a batch already written here: it joins the list again and is written in the
+   * same loop (the length is re-read), as a microtask of its own would have written it.
+   */
+  static #flushQueued(): void {
+    microtaskQueued = false
+    FrameBatch.#flushAll(microtaskBatches)
   }
 
   /**
@@ -311,17 +309,18 @@ export class FrameBatch {
     const buffer = this.#buffer
     const message = this.#writeCopies ? this.#viewOf(buffer, length) : buffer.slice(0, length)
     this.#length = 0
-    // Do not keep a buffer grown by one huge payload for the life of the connection (nor a view of it).
-    if (buffer.byteLength > 1 << 20) {
-      this.#buffer = EMPTY_BUFFER
-      this.#lastView = this.#lastViewOf = undefined
-    }
     this.#write(message)
-    // Given back once written (`message` may be a view of it, which the write copies), unless
-    // the write queued frames into this batch again: they are in it.
-    if (buffer.byteLength === MIN_BUFFER_BYTES && this.#buffer === buffer && this.#length === 0) {
+    // What the batch keeps once written (`message` may be a view of it, which the write copies):
+    // nothing when its buffer is the first size (given back to the spares) or grew past 1 MiB for
+    // one huge payload (dropped, with the view of it); its grown buffer otherwise. A write that
+    // queued frames into this batch again keeps the buffer they are in.
+    if (this.#buffer !== buffer || this.#length !== 0) return
+    if (buffer.byteLength === MIN_BUFFER_BYTES) {
       this.#buffer = EMPTY_BUFFER
       if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer)
+    } else if (buffer.byteLength > 1 << 20) {
+      this.#buffer = EMPTY_BUFFER
+      this.#lastView = this.#lastViewOf = undefined
     }
   }
 
