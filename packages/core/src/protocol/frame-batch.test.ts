@@ -19,6 +19,36 @@ function framesOf(count: number, seed: number): Frame[] {
   })
 }
 
+/** A batch whose write keeps a copy of each message; `onWrite` runs after each write. */
+function written(onWrite?: () => void) {
+  const messages: Uint8Array[] = []
+  return {
+    messages,
+    batch: new FrameBatch((m) => {
+      messages.push(m.slice())
+      onWrite?.()
+    }),
+  }
+}
+
+/**
+ * A batch with writeCopies whose write keeps the view it was given and a copy of its bytes;
+ * `onWrite` (given the batch) runs after each write.
+ */
+function viewing(onWrite?: (batch: FrameBatch) => void) {
+  const views: Uint8Array[] = []
+  const copies: Uint8Array[] = []
+  const batch: FrameBatch = new FrameBatch(
+    (m) => {
+      views.push(m)
+      copies.push(m.slice())
+      onWrite?.(batch)
+    },
+    { writeCopies: true },
+  )
+  return { views, copies, batch }
+}
+
 describe.each([false, true])('FrameBatch (writeCopies: %p)', (writeCopies) => {
   test('every frame once, in order, each message within the flush size unless one frame alone', async () => {
     const flushAt = 64 * 1024
@@ -63,11 +93,6 @@ describe.each([false, true])('FrameBatch (writeCopies: %p)', (writeCopies) => {
 })
 
 describe('write turns', () => {
-  const written = () => {
-    const messages: Uint8Array[] = []
-    return { messages, batch: new FrameBatch((m) => messages.push(m.slice())) }
-  }
-
   test('frames queued in a turn are written when it ends, one message per batch, and only then', async () => {
     const a = written()
     const b = written()
@@ -132,15 +157,7 @@ describe('write turns', () => {
 
 describe('the written view (writeCopies)', () => {
   test('messages of the same length reuse one view; its bytes are each message', () => {
-    const seen: Uint8Array[] = []
-    const copies: Uint8Array[] = []
-    const batch = new FrameBatch(
-      (m) => {
-        seen.push(m)
-        copies.push(m.slice())
-      },
-      { writeCopies: true },
-    )
+    const { views: seen, copies, batch } = viewing()
     batch.add([FrameType.Cancel, 1])
     batch.flush()
     batch.add([FrameType.Cancel, 2])
@@ -238,20 +255,6 @@ describe('addRequest and addResponse', () => {
 })
 
 describe('spare buffers: a socket sent only small messages holds no buffer between them', () => {
-  /** A batch with writeCopies whose write keeps the view it was given and a copy of its bytes. */
-  const viewing = () => {
-    const views: Uint8Array[] = []
-    const copies: Uint8Array[] = []
-    const batch = new FrameBatch(
-      (m) => {
-        views.push(m)
-        copies.push(m.slice())
-      },
-      { writeCopies: true },
-    )
-    return { views, copies, batch }
-  }
-
   test('once written, a small batch gives its buffer back: the next batch writes from the same one', () => {
     const a = viewing()
     const b = viewing()
@@ -297,21 +300,14 @@ describe('spare buffers: a socket sent only small messages holds no buffer betwe
 
   test('a write that queues frames (into its own batch and another) loses none and mixes none', async () => {
     const other = viewing()
-    const views: Uint8Array[] = []
-    const copies: Uint8Array[] = []
     let reentered = false
-    const batch = new FrameBatch(
-      (m) => {
-        views.push(m)
-        copies.push(m.slice())
-        if (reentered) return
-        reentered = true
-        // As a backpressure handler might: frames for this socket and for another, mid-write.
-        batch.add([FrameType.Cancel, 2])
-        other.batch.add([FrameType.Cancel, 3])
-      },
-      { writeCopies: true },
-    )
+    const { copies, batch } = viewing((self) => {
+      if (reentered) return
+      reentered = true
+      // As a backpressure handler might: frames for this socket and for another, mid-write.
+      self.add([FrameType.Cancel, 2])
+      other.batch.add([FrameType.Cancel, 3])
+    })
     batch.add([FrameType.Cancel, 1])
     batch.flush()
     await Promise.resolve()
@@ -321,17 +317,6 @@ describe('spare buffers: a socket sent only small messages holds no buffer betwe
 })
 
 describe('the microtask write (outside a turn)', () => {
-  const written = (onWrite?: () => void) => {
-    const messages: Uint8Array[] = []
-    return {
-      messages,
-      batch: new FrameBatch((m) => {
-        messages.push(m.slice())
-        onWrite?.()
-      }),
-    }
-  }
-
   test('every batch given frames in one tick is written at the microtask, each as one message', async () => {
     const all = Array.from({ length: 4 }, () => written())
     for (const [i, { batch }] of all.entries()) {
