@@ -116,6 +116,13 @@ export class Child {
     return JSON.parse(match[1]!) as T
   }
 
+  /** Sends a command line and waits for the line it answers with (printed after it was sent). */
+  ask(line: string, answer: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const mark = this.lines.length
+    this.send(line)
+    return this.waitFor(answer, timeoutMs, mark)
+  }
+
   /** Writes one command line to the child's stdin. */
   send(line: string): void {
     this.#proc.stdin.write(`${line}\n`)

@@ -1,11 +1,12 @@
 import { afterAll, expect, test } from 'bun:test'
+import { perUnit } from './breakdown/census.js'
 import { killAll } from './child.js'
-import { idleCensus, perConnection } from './idle-census.js'
+import { idleCensus } from './idle-census.js'
 
 afterAll(killAll)
 
-test('perConnection divides by the connections, drops types under the floor, most first', () => {
-  expect(perConnection({ Object: 600, Set: 300, Structure: 4, Map: 100 }, 100)).toEqual([
+test('perUnit divides by the connections, drops types under the floor, most first', () => {
+  expect(perUnit({ Object: 600, Set: 300, Structure: 4, Map: 100 }, 100)).toEqual([
     ['Object', 6],
     ['Set', 3],
     ['Map', 1],

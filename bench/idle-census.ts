@@ -9,44 +9,23 @@
  *
  * Prints one line per type (objects per connection, at least 0.05) and a total line.
  */
+import { askCensus, perUnit } from './breakdown/census.js'
 import { killAll, withChildren } from './child.js'
+import { connectIdle } from './scenarios/idle.js'
 import { startMeshRelay } from './scenarios/relays.js'
-
-/** Objects per connection by type, most first (types under `floor` per connection left out). */
-export function perConnection(
-  counts: Record<string, number>,
-  connections: number,
-  floor = 0.05,
-): [string, number][] {
-  return Object.entries(counts)
-    .map(([type, n]) => [type, n / connections] as [string, number])
-    .filter(([, n]) => n >= floor)
-    .sort((a, b) => b[1] - a[1])
-}
 
 /** The relay's objects per idle connection: starts a relay and COUNT idle sockets, stops both. */
 export function idleCensus(adapter: 'bun' | 'node', count: number): Promise<[string, number][]> {
   return withChildren(async (spawn) => {
     const relay = await startMeshRelay(spawn, adapter)
-    const command = async (line: string, answer: RegExp): Promise<RegExpMatchArray> => {
-      const mark = relay.child.lines.length
-      relay.child.send(line)
-      return relay.child.waitFor(answer, 30_000, mark)
-    }
     // `start` collects all garbage, then counts; the connections' own garbage is collected
     // before `end` counts, so what remains is what the relay keeps.
-    await command('PROBE_CENSUS start', /^PROBE_CENSUS/)
-    const sockets = spawn({
-      name: 'idle sockets',
-      script: 'processes/idle-sockets.ts',
-      env: { RELAY_URL: relay.url, COUNT: count, ROLE: 'client', HELLO: '1' },
-    })
-    const connected = Number((await sockets.waitFor(/^READY (\d+) (\d+)/, 60_000))[1])
+    await askCensus(relay.child, 'start')
+    const { connected } = await connectIdle(spawn, relay, count, true, undefined)
     if (connected !== count) throw new Error(`only ${connected} of ${count} idle sockets connected`)
     await Bun.sleep(500)
-    await command('GC', /GC_DONE/)
-    const counts = JSON.parse((await command('PROBE_CENSUS end', /^PROBE_CENSUS (.*)$/))[1]!)
-    return perConnection(counts, count)
+    await relay.child.ask('GC', /^GC_DONE/, 30_000)
+    return perUnit(await askCensus(relay.child, 'end'), count)
   })
 }
 

@@ -12,6 +12,7 @@ import {
   type ProcessCosts,
   processCosts,
 } from '../breakdown/analyze.js'
+import { askCensus, perUnit } from '../breakdown/census.js'
 import { Ev, type ProbeMode } from '../breakdown/events.js'
 import { type Child, withChildren } from '../child.js'
 import type { LoopResult } from '../closed-loop.js'
@@ -127,28 +128,17 @@ async function objectCensus(
   deadlineMs: number,
 ): Promise<NonNullable<Breakdown['objects']>> {
   await caller.waitFor(/^CENSUS_READY/, deadlineMs)
-  const count = async (child: Child, step: 'start' | 'end') => {
-    const mark = child.lines.length
-    child.send(`PROBE_CENSUS ${step}`)
-    return JSON.parse((await child.waitFor(/^PROBE_CENSUS (.*)$/, 30_000, mark))[1]!) as Record<
-      string,
-      number
-    >
-  }
-  await Promise.all([count(relay, 'start'), count(provider, 'start')])
+  await Promise.all([askCensus(relay, 'start'), askCensus(provider, 'start')])
   caller.send('GO')
   const { calls, objects } = JSON.parse((await caller.waitFor(/^CENSUS (.*)$/, 60_000))[1]!) as {
     calls: number
     objects: Record<string, number>
   }
-  const [relayObjects, providerObjects] = await Promise.all([count(relay, 'end'), count(provider, 'end')])
-  const perCall = (counts: Record<string, number>) =>
-    Object.fromEntries(
-      Object.entries(counts)
-        .map(([type, n]) => [type, Math.round((n / calls) * 10) / 10] as const)
-        .filter(([, n]) => n >= 0.5)
-        .sort((a, b) => b[1] - a[1]),
-    )
+  const [relayObjects, providerObjects] = await Promise.all([
+    askCensus(relay, 'end'),
+    askCensus(provider, 'end'),
+  ])
+  const perCall = (counts: Record<string, number>) => Object.fromEntries(perUnit(counts, calls, 0.5, 1))
   return { caller: perCall(objects), relay: perCall(relayObjects), provider: perCall(providerObjects) }
 }
 

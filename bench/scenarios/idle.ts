@@ -77,13 +77,15 @@ export function idleMemory(
 /** Waits `ms`, forces a full GC in the relay, then reads its RSS. */
 async function settledRss(relay: RunningRelay, ms: number): Promise<number> {
   await Bun.sleep(ms)
-  const mark = relay.child.lines.length
-  relay.child.send('GC')
-  await relay.child.waitFor(/^GC_DONE/, 10_000, mark)
+  await relay.child.ask('GC', /^GC_DONE/, 10_000)
   return rssKb(relay.child.pid)
 }
 
-async function connectIdle(
+/**
+ * Opens `connections` bare client-role sockets to the relay over IDLE_PROCS processes (each
+ * saying Hello when `hello`), and answers how many connected and how many failed.
+ */
+export async function connectIdle(
   spawn: Spawn,
   relay: RunningRelay,
   connections: number,
