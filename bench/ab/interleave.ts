@@ -39,6 +39,11 @@ const callerName = '.ab-caller.ts'
 const providerB = process.env.AB_B_PROVIDER ?? 'processes/mesh-provider.ts'
 /** B's caller script (relative to bench/): AB_B_CALLER=processes/raw-caller.ts, likewise for the calling path. */
 const callerB = process.env.AB_B_CALLER ?? callerName
+/**
+ * B's relay script (relative to bench/): AB_B_RELAY=processes/floor-relay.ts measures what the
+ * relay's own work costs against a relay that forwards the bytes it receives.
+ */
+const relayB = process.env.AB_B_RELAY ?? 'processes/mesh-relay.ts'
 
 interface System {
   label: string
@@ -58,7 +63,7 @@ async function start(label: string, root: string): Promise<System> {
   copyFileSync(new URL('ab-caller.ts', import.meta.url).pathname, script(callerName))
   const relay = new Child({
     name: `${label} relay`,
-    command: [bun, script('processes/mesh-relay.ts')],
+    command: [bun, script(label === 'B' ? relayB : 'processes/mesh-relay.ts')],
     env: { HOST: '127.0.0.1', PORT: 0, RELAY_ADAPTER: 'bun' },
   })
   const url = (await relay.waitFor(/listening on (ws:\/\/\S+)/, 15_000))[1]!
